@@ -1,0 +1,10 @@
+module github.com/mcpauth/mcpauth
+
+go 1.25.0
+
+require github.com/hashicorp/go-retryablehttp v0.7.8
+
+require (
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	golang.org/x/sys v0.47.0 // indirect
+)

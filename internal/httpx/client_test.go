@@ -1,0 +1,83 @@
+package httpx
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestClientRetriesThenKeepsFinalStatus(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	c := NewClient(Options{WaitMin: time.Millisecond, WaitMax: time.Millisecond})
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("status = %d, want 502 (final response kept)", resp.StatusCode)
+	}
+	if got := n.Load(); got != 1+DefaultRetryMax {
+		t.Errorf("attempts = %d, want %d", got, 1+DefaultRetryMax)
+	}
+}
+
+func TestClientDoesNotRetry4xx(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	defer srv.Close()
+	resp, err := NewClient(Options{}).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n.Load() != 1 {
+		t.Errorf("attempts = %d, want 1", n.Load())
+	}
+}
+
+func TestClampedBackoff(t *testing.T) {
+	b := ClampedBackoff(2 * time.Second)
+	resp := &http.Response{StatusCode: http.StatusServiceUnavailable, Header: http.Header{"Retry-After": {"3600"}}}
+	if got := b(100*time.Millisecond, time.Second, 0, resp); got != 2*time.Second {
+		t.Errorf("Retry-After 3600 → %v, want clamped to 2s", got)
+	}
+	resp.Header.Set("Retry-After", "0")
+	if got := b(100*time.Millisecond, time.Second, 0, resp); got != 100*time.Millisecond {
+		t.Errorf("Retry-After 0 → %v, want the minimum wait", got)
+	}
+	if got := b(100*time.Millisecond, time.Second, 5, nil); got != time.Second {
+		t.Errorf("attempt 5 → %v, want capped at max 1s", got)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"12", 12 * time.Second, true},
+		{"-1", 0, false},
+		{"soon", 0, false},
+		{now.Add(30 * time.Second).Format(http.TimeFormat), 30 * time.Second, true},
+		{now.Add(-30 * time.Second).Format(http.TimeFormat), 0, true},
+	} {
+		got, ok := RetryAfter(tc.in, now)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("RetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
