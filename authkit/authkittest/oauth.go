@@ -258,19 +258,17 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	gt := r.PostForm.Get("grant_type")
-	if gt != "" && !slices.Contains(client.GrantTypes, gt) {
-		tokenError(w, http.StatusBadRequest, "unauthorized_client", "client may not use this grant type")
-		return
-	}
-	switch gt {
-	case grantAuthCode:
-		s.redeemCode(w, r, client)
-	case grantRefresh:
-		s.redeemRefresh(w, r, client)
-	case "":
+	switch {
+	case gt == "":
 		tokenError(w, http.StatusBadRequest, "invalid_request", "grant_type is required")
-	default:
+	case gt != grantAuthCode && gt != grantRefresh:
 		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", "unsupported grant_type")
+	case !slices.Contains(client.GrantTypes, gt):
+		tokenError(w, http.StatusBadRequest, "unauthorized_client", "client may not use this grant type")
+	case gt == grantAuthCode:
+		s.redeemCode(w, r, client)
+	default:
+		s.redeemRefresh(w, r, client)
 	}
 }
 
