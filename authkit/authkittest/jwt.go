@@ -127,15 +127,15 @@ func parseJWT(token string) (*parsedJWT, error) {
 	}
 	h, rest, _ := strings.Cut(token, ".")
 	p, s, _ := strings.Cut(rest, ".")
-	hb, err := base64.RawURLEncoding.DecodeString(h)
+	hb, err := b64.DecodeString(h)
 	if err != nil {
 		return nil, errMalformed
 	}
-	pb, err := base64.RawURLEncoding.DecodeString(p)
+	pb, err := b64.DecodeString(p)
 	if err != nil {
 		return nil, errMalformed
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(s)
+	sig, err := b64.DecodeString(s)
 	if err != nil {
 		return nil, errMalformed
 	}
@@ -199,3 +199,7 @@ func (p *parsedJWT) num(name string) (int64, bool) {
 func constantTimeEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
+
+// b64 decodes JWT segments strictly: no padding, no stray trailing bits,
+// so one token has exactly one encoding.
+var b64 = base64.RawURLEncoding.Strict()
