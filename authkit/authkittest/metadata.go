@@ -20,8 +20,11 @@ const (
 	PathMemberships         = "/user_management/organization_memberships"
 )
 
-// ScopesSupported is AuthKit's documented scopes_supported.
-var ScopesSupported = []string{"email", "offline_access", "openid", "profile"}
+// ScopesSupported returns AuthKit's documented scopes_supported, as the
+// metadata advertises it.
+func ScopesSupported() []string {
+	return []string{"email", "offline_access", "openid", "profile"}
+}
 
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
@@ -62,7 +65,7 @@ func (s *Server) metadataLocked(oidc bool) map[string]any {
 		"response_modes_supported":                      []string{"query"},
 		"grant_types_supported":                         []string{"authorization_code", "refresh_token"},
 		"code_challenge_methods_supported":              []string{"S256"},
-		"scopes_supported":                              slices.Clone(ScopesSupported),
+		"scopes_supported":                              ScopesSupported(),
 		"token_endpoint_auth_methods_supported":         []string{"none", "client_secret_post", "client_secret_basic"},
 		"introspection_endpoint_auth_methods_supported": []string{"client_secret_post", "client_secret_basic"},
 	}

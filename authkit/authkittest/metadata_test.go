@@ -53,6 +53,22 @@ func TestMetadata(t *testing.T) {
 					t.Errorf("%s = %v, want %v", k, got, v)
 				}
 			}
+			if path == "/.well-known/openid-configuration" {
+				if got := strs(m["id_token_signing_alg_values_supported"]); !slices.Equal(got, []string{"RS256"}) {
+					t.Errorf("id_token_signing_alg_values_supported = %v", got)
+				}
+				if got := strs(m["subject_types_supported"]); !slices.Equal(got, []string{"public"}) {
+					t.Errorf("subject_types_supported = %v", got)
+				}
+			}
+			resp, err := s.Client().Get(s.URL() + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.Header.Get("Access-Control-Allow-Origin") != "*" || resp.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("headers = %v", resp.Header)
+			}
 			if _, ok := m["client_id_metadata_document_supported"]; ok {
 				t.Errorf("CIMD advertised by default")
 			}

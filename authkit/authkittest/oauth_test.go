@@ -146,6 +146,20 @@ func authCode(t testing.TB, s *authkittest.Server, clientID string, mut func(url
 	return cb.Get("code")
 }
 
+func TestAuthorizeKeepsRedirectQuery(t *testing.T) {
+	s := authkittest.Start(t)
+	c := s.AddClient(authkittest.Client{RedirectURIs: []string{"https://app.example.com/cb?tenant=7"}})
+	q := authzQuery(c.ID)
+	q.Set("redirect_uri", "https://app.example.com/cb?tenant=7")
+	status, cb := authorize(t, s, q)
+	if status != http.StatusFound || cb.Get("tenant") != "7" || cb.Get("code") == "" || cb.Get("state") != "st-123" {
+		t.Fatalf("got %d %v", status, cb)
+	}
+	if cb.Has("iss") {
+		t.Error("unadvertised RFC 9207 iss in the authorization response")
+	}
+}
+
 func TestTokenErrors(t *testing.T) {
 	s := authkittest.Start(t)
 	now := time.Now()

@@ -29,17 +29,19 @@ const (
 	maxBody = 1 << 20
 )
 
-// DefaultUser is the user a new [Server] auto-approves: it has an
+// DefaultUser returns the user a new [Server] auto-approves: it has an
 // organization but no role, permissions, entitlements or feature flags, so
 // the tokens it gets look like those of an AuthKit environment without a
 // JWT template.
-var DefaultUser = User{
-	ID:             "user_01TESTUSER0000000000000000",
-	Email:          "test.user@example.com",
-	EmailVerified:  true,
-	FirstName:      "Test",
-	LastName:       "User",
-	OrganizationID: "org_01TESTORG00000000000000000",
+func DefaultUser() User {
+	return User{
+		ID:             "user_01TESTUSER0000000000000000",
+		Email:          "test.user@example.com",
+		EmailVerified:  true,
+		FirstName:      "Test",
+		LastName:       "User",
+		OrganizationID: "org_01TESTORG00000000000000000",
+	}
 }
 
 // Server is a fake WorkOS AuthKit authorization server listening on a
@@ -116,7 +118,7 @@ func NewUnstartedServer() *Server {
 		usedRefresh:  map[string]string{},
 		issued:       map[string]string{},
 	}
-	s.setUserLocked(DefaultUser)
+	s.setUserLocked(DefaultUser())
 	s.router = s.routes()
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.url = "http://" + s.ts.Listener.Addr().String()

@@ -8,12 +8,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 )
 
 // workosTime is the creation time the fake reports for users and
 // memberships.
-var workosTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
+const workosTime = "2025-01-01T00:00:00Z"
 
 type workosUser struct {
 	Object            string            `json:"object"`
