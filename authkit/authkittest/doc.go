@@ -64,10 +64,10 @@
 //		})
 //		otherKey := as.MustMint(t, authkittest.TokenOptions{SignWith: authkittest.MustNewKey("")})
 //		// ... send them to the server under test ...
+//		_, _, _ = good, expired, otherKey
 //
 //		as.SetFault("/oauth2/jwks", authkittest.Fault{Status: http.StatusServiceUnavailable, Times: 1})
-//		kid := as.RotateKey() // new tokens carry kid; old ones still verify
-//		_ = kid
+//		as.RotateKey() // new tokens carry the new kid; old ones still verify
 //		for _, r := range as.Requests() {
 //			t.Log(r.Method, r.Path)
 //		}
