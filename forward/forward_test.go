@@ -307,6 +307,8 @@ func TestStaleIfError(t *testing.T) {
 			if m, err := f.Metadata(context.Background()); err != nil || m.Issuer != u.issuer() {
 				t.Errorf("Metadata = %v, %v; want the last good copy", m, err)
 			}
+			waitIdle(t, f.as) // Metadata started a refresh too (a 6th failure)
+			clk.Advance(11 * time.Second)
 			u.set(u.serve(u.doc(), nil))
 			do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
 			waitIdle(t, f.as)
@@ -549,18 +551,24 @@ func TestTenSimulatedHours(t *testing.T) {
 	}
 }
 
-// goroutinesRunning reports whether a goroutine is in fn. A goroutine that
-// has just finished its deferred calls may linger for a few scheduler
-// rounds, so it is given those (no sleeping).
-func goroutinesRunning(fn string) bool {
+// goroutineIn reports whether some goroutine is in fn, giving the scheduler
+// a bounded number of rounds (no sleeping) to reach the wanted state: a
+// goroutine just started may not show yet, and one that has just finished
+// its deferred calls may linger briefly.
+func goroutineIn(fn string, want bool) bool {
 	buf := make([]byte, 1<<20)
 	for range 1000 {
-		if !strings.Contains(string(buf[:runtime.Stack(buf, true)]), fn) {
-			return false
+		n := runtime.Stack(buf, true)
+		for n == len(buf) { // truncated: grow
+			buf = make([]byte, 2*len(buf))
+			n = runtime.Stack(buf, true)
+		}
+		if strings.Contains(string(buf[:n]), fn) == want {
+			return want
 		}
 		runtime.Gosched()
 	}
-	return true
+	return !want
 }
 
 func TestCloseStopsBackgroundRefresh(t *testing.T) {
@@ -580,11 +588,11 @@ func TestCloseStopsBackgroundRefresh(t *testing.T) {
 	clk.Advance(2 * time.Hour)
 	do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil) // starts a refresh
 	_, _ = f.oidc.get(context.Background(), clk.Now())               // and one of the OIDC document
-	if !goroutinesRunning("forward.(*docCache).run") {
+	if !goroutineIn("forward.(*docCache).run", true) {
 		t.Fatal("no refresh goroutine running before Close")
 	}
 	_ = f.Close() // cancels the blocked fetch and waits
-	if goroutinesRunning("forward.(*docCache).run") {
+	if goroutineIn("forward.(*docCache).run", false) {
 		t.Error("refresh goroutine left after Close")
 	}
 	_ = f.Close() // idempotent
@@ -593,7 +601,7 @@ func TestCloseStopsBackgroundRefresh(t *testing.T) {
 	if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Code != 200 {
 		t.Errorf("after Close: status %d, want the cached copy", w.Code)
 	}
-	if u.hits.Load() != hits || goroutinesRunning("forward.(*docCache).run") {
+	if u.hits.Load() != hits || goroutineIn("forward.(*docCache).run", false) {
 		t.Error("a fetch started after Close")
 	}
 	if err := f.Prime(context.Background()); !errors.Is(err, ErrUnavailable) {
