@@ -48,7 +48,9 @@ type Config struct {
 	// discovery document. Default false: the RFC 8414 document is always
 	// served, and clients only fall back to the OIDC document when that one
 	// is missing; enable it for clients that look for the OIDC document
-	// first. It costs a second upstream document and cache.
+	// first. It costs a second upstream document and cache. The OIDC
+	// document is validated like the RFC 8414 one (same issuer, same
+	// required fields).
 	OpenIDConfiguration bool
 
 	// OpenIDConfigurationURL overrides the upstream OIDC discovery URL.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -124,3 +125,40 @@ type discardWriter struct {
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(code int)        { w.code = code }
+
+// FuzzCacheHeaders feeds untrusted upstream caching headers to the
+// freshness computation: it must not panic and must stay within bounds.
+func FuzzCacheHeaders(f *testing.F) {
+	f.Add("public, max-age=3600", "", "", "")
+	f.Add("s-maxage=10, max-age=\"60\"", "Thu, 01 Jan 2026 00:00:00 GMT", "Thu, 01 Jan 2026 01:00:00 GMT", "30")
+	f.Add("no-store", "", "", "-5")
+	f.Add("max-age=99999999999999999999", "", "0", "99999999999999999")
+	fwd, err := New(Config{Issuer: testIssuer})
+	if err != nil {
+		f.Fatal(err)
+	}
+	now := newClock().Now()
+	f.Fuzz(func(t *testing.T, cc, date, expires, age string) {
+		h := http.Header{"Cache-Control": {cc}, "Date": {date}, "Expires": {expires}, "Age": {age}}
+		d := fwd.as.ttl(h, now)
+		if d < fwd.cfg.MinCacheTTL || d > fwd.cfg.MaxCacheTTL {
+			t.Fatalf("ttl %v outside [%v, %v]", d, fwd.cfg.MinCacheTTL, fwd.cfg.MaxCacheTTL)
+		}
+	})
+}
+
+// FuzzETagMatches feeds untrusted If-None-Match values to the comparison.
+func FuzzETagMatches(f *testing.F) {
+	f.Add(`"abc"`, `"abc"`)
+	f.Add(`W/"abc", "def"`, `"def"`)
+	f.Add(`*`, `"x"`)
+	f.Add(`,,,"`, `""`)
+	f.Fuzz(func(t *testing.T, header, etag string) {
+		got := etagMatches(header, etag)
+		wellFormed := len(etag) >= 2 && etag[0] == '"' && etag[len(etag)-1] == '"' &&
+			!strings.ContainsAny(etag[1:len(etag)-1], "\", \t")
+		if wellFormed && header == etag && !got {
+			t.Fatalf("etagMatches(%q, %q) = false for an identical tag", header, etag)
+		}
+	})
+}
