@@ -283,7 +283,10 @@ func TestJWTOtherAlgorithms(t *testing.T) {
 			{KeyID: "ed", Algorithm: AlgEdDSA, Key: k.ed.Public()},
 		}
 	})
-	for _, tc := range []struct{ alg, kid string; key any }{
+	for _, tc := range []struct {
+		alg, kid string
+		key      any
+	}{
 		{AlgPS256, "ps", k.rsaA}, {AlgES256, "ec", k.ec256}, {AlgEdDSA, "ed", k.ed},
 	} {
 		t.Run(tc.alg, func(t *testing.T) {

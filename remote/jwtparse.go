@@ -306,4 +306,3 @@ func jwtScopes(claims map[string]any, names []string) ([]string, error) {
 	}
 	return out, nil
 }
-
