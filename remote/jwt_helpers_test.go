@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -358,5 +357,3 @@ func mustVerify(tb testing.TB, v *JWTVerifier, token string) *TokenInfo {
 	}
 	return info
 }
-
-var _ = fmt.Sprintf
