@@ -133,7 +133,7 @@ const (
 
 // challengeResponse is a fully prepared error response.
 type challengeResponse struct {
-	status int
+	status  int
 	wwwAuth []string // nil for 503 and 413
 	body    []byte
 }

@@ -497,12 +497,12 @@ func TestLogsNoToken(t *testing.T) {
 func TestWriteError(t *testing.T) {
 	p := newTestProvider(t, nil)
 	for _, tt := range []struct {
-		name     string
-		err      error
-		status   int
-		www      string
-		body     string
-		retry    string
+		name   string
+		err    error
+		status int
+		www    string
+		body   string
+		retry  string
 	}{
 		{"missing", ErrMissingToken, 401, challenge(`, scope="mcp:read"`), `{"error":"unauthorized","error_description":"An OAuth bearer token is required in the Authorization header"}`, ""},
 		{"invalid class", fmt.Errorf("x: %w", ErrTokenExpired), 401, challenge(`, scope="mcp:read", error="invalid_token", error_description="The access token is invalid or expired"`), "", ""},
