@@ -209,7 +209,7 @@ func (p *Provider) rejectScope(w http.ResponseWriter, r *http.Request, start tim
 // response to write and a reason.
 func (p *Provider) readToolCalls(r *http.Request) ([]string, *challengeResponse, string) {
 	orig := r.Body
-	buf, err := io.ReadAll(io.LimitReader(orig, p.maxBody+1))
+	buf, err := bearerReadBody(orig, p.maxBody+1, r.ContentLength)
 	if int64(len(buf)) > p.maxBody {
 		return nil, &p.chTooLarge, "body_too_large"
 	}
@@ -224,6 +224,32 @@ func (p *Provider) readToolCalls(r *http.Request) ([]string, *challengeResponse,
 		return nil, &cr, "bad_body"
 	}
 	return names, nil, ""
+}
+
+// bearerReadBody reads at most limit bytes of body. The first buffer is
+// sized from the declared Content-Length (bounded, so a client cannot make
+// the server reserve memory it never sends).
+func bearerReadBody(body io.Reader, limit, declared int64) ([]byte, error) {
+	size := int64(512)
+	if declared >= 0 {
+		size = declared + 1 // +1 to see EOF without growing
+	}
+	size = min(size, limit, 64<<10)
+	buf := make([]byte, 0, size)
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit-int64(len(buf)))))
+		}
+		n, err := body.Read(buf[len(buf):int(min(int64(cap(buf)), limit))])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // bearerBody is a request body replayed from memory; Close closes the

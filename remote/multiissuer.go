@@ -1,13 +1,10 @@
 package remote
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -35,8 +32,13 @@ type MultiIssuerConfig struct {
 // Given to [Config.Verifier], the provider reports the chosen issuer as
 // [Decision.Verifier] ("opaque" for the Opaque verifier).
 type MultiIssuer struct {
-	verifiers map[string]TokenVerifier
+	verifiers map[string]multiEntry
 	opaque    TokenVerifier
+}
+
+type multiEntry struct {
+	issuer   string
+	verifier TokenVerifier
 }
 
 // NewMultiIssuer validates cfg and returns a MultiIssuer.
@@ -44,7 +46,7 @@ func NewMultiIssuer(cfg MultiIssuerConfig) (*MultiIssuer, error) {
 	if len(cfg.Verifiers) == 0 {
 		return nil, errors.New("remote: MultiIssuerConfig.Verifiers is required: map each accepted issuer to its verifier")
 	}
-	m := &MultiIssuer{verifiers: make(map[string]TokenVerifier, len(cfg.Verifiers)), opaque: cfg.Opaque}
+	m := &MultiIssuer{verifiers: make(map[string]multiEntry, len(cfg.Verifiers)), opaque: cfg.Opaque}
 	for iss, v := range cfg.Verifiers {
 		if iss == "" {
 			return nil, errors.New("remote: MultiIssuerConfig.Verifiers has an empty issuer")
@@ -52,7 +54,7 @@ func NewMultiIssuer(cfg MultiIssuerConfig) (*MultiIssuer, error) {
 		if v == nil {
 			return nil, fmt.Errorf("remote: MultiIssuerConfig.Verifiers[%q] is nil", iss)
 		}
-		m.verifiers[iss] = v
+		m.verifiers[iss] = multiEntry{issuer: iss, verifier: v}
 	}
 	return m, nil
 }
@@ -68,7 +70,8 @@ func (m *MultiIssuer) VerifyToken(ctx context.Context, token string) (*TokenInfo
 
 var errMultiUnknownIssuer = fmt.Errorf("%w: issuer not accepted", ErrInvalidIssuer)
 
-// route chooses the verifier for token and returns it with its name.
+// route chooses the verifier for token and returns it with its name. It
+// does not allocate for ordinary tokens.
 func (m *MultiIssuer) route(token string) (TokenVerifier, string, error) {
 	if strings.Count(token, ".") != 2 {
 		if m.opaque != nil {
@@ -76,88 +79,126 @@ func (m *MultiIssuer) route(token string) (TokenVerifier, string, error) {
 		}
 		return nil, "", ErrMalformedToken
 	}
-	iss, err := multiPeekIssuer(token)
+	var buf [2048]byte
+	payload, err := multiPayload(token, buf[:])
 	if err != nil {
 		return nil, "", err
 	}
-	v, ok := m.verifiers[iss]
+	raw, esc, err := multiIssuerRaw(payload)
+	if err != nil {
+		return nil, "", err
+	}
+	var (
+		e  multiEntry
+		ok bool
+	)
+	if esc {
+		iss, err := strictUnquote(raw, true)
+		if err != nil {
+			return nil, "", errMultiMalformed
+		}
+		e, ok = m.verifiers[iss]
+	} else {
+		e, ok = m.verifiers[string(raw)]
+	}
 	if !ok {
 		return nil, "", errMultiUnknownIssuer
 	}
-	return v, iss, nil
+	return e.verifier, e.issuer, nil
 }
 
 var errMultiMalformed = fmt.Errorf("%w: unreadable JWT payload", ErrMalformedToken)
 
-// multiPeekIssuer returns the "iss" claim of a compact JWS without verifying
-// it. The payload must be unpadded base64url (RFC 7515) holding exactly one
-// JSON object with at most one "iss" member, a string.
-func multiPeekIssuer(token string) (string, error) {
+// multiPayload decodes the payload segment of a compact JWS (unpadded
+// base64url, RFC 7515) into buf when it fits.
+func multiPayload(token string, buf []byte) ([]byte, error) {
 	first := strings.IndexByte(token, '.')
 	if first < 0 {
-		return "", errMultiMalformed
+		return nil, errMultiMalformed
 	}
 	rest := token[first+1:]
 	second := strings.IndexByte(rest, '.')
-	if second < 0 || strings.IndexByte(rest[second+1:], '.') >= 0 {
-		return "", errMultiMalformed
+	if second <= 0 || strings.IndexByte(rest[second+1:], '.') >= 0 {
+		return nil, errMultiMalformed
 	}
 	seg := rest[:second]
-	if seg == "" {
-		return "", errMultiMalformed
+	enc := base64.RawURLEncoding.Strict()
+	if n := enc.DecodedLen(len(seg)); n > len(buf) {
+		buf = make([]byte, n)
 	}
-	payload, err := base64.RawURLEncoding.Strict().DecodeString(seg)
+	n, err := enc.Decode(buf, []byte(seg))
 	if err != nil {
-		return "", errMultiMalformed
+		return nil, errMultiMalformed
+	}
+	return buf[:n], nil
+}
+
+// multiPeekIssuer returns the "iss" claim of a compact JWS without verifying
+// it. The payload must be unpadded base64url holding exactly one JSON
+// object with at most one "iss" member, a string.
+func multiPeekIssuer(token string) (string, error) {
+	var buf [2048]byte
+	payload, err := multiPayload(token, buf[:])
+	if err != nil {
+		return "", err
 	}
 	return multiIssuerFromJSON(payload)
 }
 
 func multiIssuerFromJSON(payload []byte) (string, error) {
+	raw, esc, err := multiIssuerRaw(payload)
+	if err != nil {
+		return "", err
+	}
+	iss, err := strictUnquote(raw, esc)
+	if err != nil {
+		return "", errMultiMalformed
+	}
+	return iss, nil
+}
+
+// multiIssuerRaw returns the raw "iss" string of a JSON object payload:
+// valid UTF-8, exactly one object, at most one "iss", a string.
+func multiIssuerRaw(payload []byte) (raw []byte, escaped bool, err error) {
 	if !utf8.Valid(payload) {
-		return "", errMultiMalformed
+		return nil, false, errMultiMalformed
 	}
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return "", errMultiMalformed
-	}
-	var iss string
+	s := strictJSON{b: payload}
 	seen := false
-	for dec.More() {
-		t, err := dec.Token()
+	if s.peek() != '{' || s.beginObject() != nil {
+		return nil, false, errMultiMalformed
+	}
+	for first := true; ; first = false {
+		k, kesc, more, err := s.member(first)
 		if err != nil {
-			return "", errMultiMalformed
+			return nil, false, errMultiMalformed
 		}
-		key, _ := t.(string)
-		if key != "iss" {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return "", errMultiMalformed
+		if !more {
+			break
+		}
+		exact, _, err := strictKeyIs(k, kesc, "iss")
+		if err != nil {
+			return nil, false, errMultiMalformed
+		}
+		if !exact {
+			if s.value() != nil {
+				return nil, false, errMultiMalformed
 			}
 			continue
 		}
-		if seen {
-			return "", errMultiMalformed
+		if seen || s.peek() != '"' {
+			return nil, false, errMultiMalformed
 		}
 		seen = true
-		t, err = dec.Token()
-		if err != nil {
-			return "", errMultiMalformed
+		if raw, escaped, err = s.str(); err != nil {
+			return nil, false, errMultiMalformed
 		}
-		s, ok := t.(string)
-		if !ok {
-			return "", errMultiMalformed
-		}
-		iss = s
 	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
-		return "", errMultiMalformed
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return "", errMultiMalformed
+	if !s.atEnd() {
+		return nil, false, errMultiMalformed
 	}
 	if !seen {
-		return "", fmt.Errorf("%w: no iss claim", ErrMissingClaim)
+		return nil, false, fmt.Errorf("%w: no iss claim", ErrMissingClaim)
 	}
-	return iss, nil
+	return raw, escaped, nil
 }

@@ -5,11 +5,7 @@ package remote
 // different method or tool name than the one the scopes were checked for.
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -18,37 +14,42 @@ var errToolCallBody = errors.New("remote: malformed JSON-RPC body")
 // toolCallNames returns the tool names of every tools/call request in body,
 // a JSON-RPC message or (2025-03-26) batch. A body that is empty or is not a
 // tools/call yields no names. Anything another JSON-RPC decoder could read
-// differently is an error: invalid JSON, trailing data, a repeated
-// "method", "params" or "name" member, or one that differs only in letter
-// case (encoding/json matches case-insensitively, the go-sdk does not).
+// differently is an error: invalid JSON or UTF-8, trailing data, a repeated
+// "method", "params" or "name" member, one that differs only in letter case
+// (encoding/json matches case-insensitively, the go-sdk does not), a lone
+// surrogate escape in them, or a tools/call without a string tool name.
 func toolCallNames(body []byte) ([]string, error) {
 	if !utf8.Valid(body) {
 		return nil, errToolCallBody
 	}
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 {
-		return nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	s := strictJSON{b: body}
 	var names []string
-	if trimmed[0] == '[' {
-		if _, err := dec.Token(); err != nil {
-			return nil, errToolCallBody
-		}
-		for dec.More() {
-			name, ok, err := toolCallMessage(dec)
-			if err != nil {
-				return nil, err
+	switch s.peek() {
+	case 0:
+		return nil, nil
+	case '[':
+		s.i++
+		s.depth++
+		if !s.eat(']') {
+			for {
+				name, ok, err := toolCallMessage(&s)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					names = append(names, name)
+				}
+				if s.eat(',') {
+					continue
+				}
+				if s.eat(']') {
+					break
+				}
+				return nil, errToolCallBody
 			}
-			if ok {
-				names = append(names, name)
-			}
 		}
-		if _, err := dec.Token(); err != nil {
-			return nil, errToolCallBody
-		}
-	} else {
-		name, ok, err := toolCallMessage(dec)
+	default:
+		name, ok, err := toolCallMessage(&s)
 		if err != nil {
 			return nil, err
 		}
@@ -56,168 +57,135 @@ func toolCallNames(body []byte) ([]string, error) {
 			names = append(names, name)
 		}
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if !s.atEnd() {
 		return nil, errToolCallBody
 	}
 	return names, nil
 }
 
-// toolCallMessage reads one JSON-RPC message from dec and returns its tool
-// name when it is a tools/call request.
-func toolCallMessage(dec *json.Decoder) (name string, isCall bool, err error) {
-	t, err := dec.Token()
-	if err != nil {
-		return "", false, errToolCallBody
-	}
-	if d, ok := t.(json.Delim); !ok || d != '{' {
-		// Not an object: not a request go-sdk would run. Skip its rest.
-		if ok && (d == '[') {
-			if err := toolCallSkipRest(dec); err != nil {
-				return "", false, err
-			}
+const toolCallMethod = "tools/call"
+
+// toolCallMessage reads one JSON-RPC message and returns its tool name when
+// it is a tools/call request.
+func toolCallMessage(s *strictJSON) (name string, isCall bool, err error) {
+	if s.peek() != '{' {
+		// Not an object: not a request anyone would run.
+		if err := s.value(); err != nil {
+			return "", false, errToolCallBody
 		}
 		return "", false, nil
 	}
 	var (
-		method              string
-		seenMethod, seenPar bool
-		hasName             bool
-		methodIsString      bool
+		seenMethod, seenParams bool
+		nameRaw                []byte
+		nameEsc, hasName       bool
 	)
-	for dec.More() {
-		key, err := toolCallKey(dec)
+	if err := s.beginObject(); err != nil {
+		return "", false, errToolCallBody
+	}
+	for first := true; ; first = false {
+		raw, esc, more, err := s.member(first)
 		if err != nil {
-			return "", false, err
+			return "", false, errToolCallBody
 		}
-		switch {
-		case strings.EqualFold(key, "method"):
-			if key != "method" || seenMethod {
+		if !more {
+			break
+		}
+		if exact, folded, err := strictKeyIs(raw, esc, "method"); err != nil {
+			return "", false, errToolCallBody
+		} else if folded {
+			if !exact || seenMethod {
 				return "", false, errToolCallBody
 			}
 			seenMethod = true
-			t, err := dec.Token()
+			if isCall, err = toolCallMethodValue(s); err != nil {
+				return "", false, errToolCallBody
+			}
+			continue
+		}
+		if exact, folded, err := strictKeyIs(raw, esc, "params"); err != nil {
+			return "", false, errToolCallBody
+		} else if folded {
+			if !exact || seenParams {
+				return "", false, errToolCallBody
+			}
+			seenParams = true
+			if s.peek() == '{' {
+				nameRaw, nameEsc, hasName, err = toolCallParams(s)
+			} else {
+				err = s.value()
+			}
 			if err != nil {
 				return "", false, errToolCallBody
 			}
-			switch v := t.(type) {
-			case string:
-				method, methodIsString = v, true
-			case json.Delim:
-				if err := toolCallSkipRest(dec); err != nil {
-					return "", false, err
-				}
-			}
-		case strings.EqualFold(key, "params"):
-			if key != "params" || seenPar {
-				return "", false, errToolCallBody
-			}
-			seenPar = true
-			name, hasName, err = toolCallParams(dec)
-			if err != nil {
-				return "", false, err
-			}
-		default:
-			if err := toolCallSkipValue(dec); err != nil {
-				return "", false, err
-			}
+			continue
+		}
+		if err := s.value(); err != nil {
+			return "", false, errToolCallBody
 		}
 	}
-	if _, err := dec.Token(); err != nil { // '}'
-		return "", false, errToolCallBody
-	}
-	if !methodIsString || method != "tools/call" {
+	if !isCall {
 		return "", false, nil
 	}
 	if !hasName {
-		// A tools/call without a tool name cannot run a tool, but refuse it
-		// rather than guess.
+		return "", false, errToolCallBody
+	}
+	name, err = strictUnquote(nameRaw, nameEsc)
+	if err != nil {
 		return "", false, errToolCallBody
 	}
 	return name, true, nil
 }
 
-// toolCallParams reads a params value and returns its "name" member.
-func toolCallParams(dec *json.Decoder) (name string, ok bool, err error) {
-	t, err := dec.Token()
+// toolCallMethodValue reads a "method" value and reports whether it is
+// the string "tools/call".
+func toolCallMethodValue(s *strictJSON) (bool, error) {
+	if s.peek() != '"' {
+		return false, s.value()
+	}
+	raw, esc, err := s.str()
 	if err != nil {
-		return "", false, errToolCallBody
+		return false, err
 	}
-	d, isDelim := t.(json.Delim)
-	if !isDelim {
-		return "", false, nil
+	if !esc {
+		return string(raw) == toolCallMethod, nil
 	}
-	if d != '{' {
-		return "", false, toolCallSkipRest(dec)
+	m, err := strictUnquote(raw, true)
+	return m == toolCallMethod, err
+}
+
+// toolCallParams reads a params object and returns its string "name".
+func toolCallParams(s *strictJSON) (nameRaw []byte, nameEsc, hasName bool, err error) {
+	if err := s.beginObject(); err != nil {
+		return nil, false, false, err
 	}
 	seen := false
-	for dec.More() {
-		key, err := toolCallKey(dec)
+	for first := true; ; first = false {
+		raw, esc, more, err := s.member(first)
 		if err != nil {
-			return "", false, err
+			return nil, false, false, err
 		}
-		if !strings.EqualFold(key, "name") {
-			if err := toolCallSkipValue(dec); err != nil {
-				return "", false, err
+		if !more {
+			return nameRaw, nameEsc, hasName, nil
+		}
+		exact, folded, err := strictKeyIs(raw, esc, "name")
+		if err != nil {
+			return nil, false, false, err
+		}
+		if folded && (!exact || seen) {
+			return nil, false, false, errToolCallBody
+		}
+		if !folded || s.peek() != '"' {
+			seen = seen || folded
+			if err := s.value(); err != nil { // another member, or a name that is not a string
+				return nil, false, false, err
 			}
 			continue
 		}
-		if key != "name" || seen {
-			return "", false, errToolCallBody
-		}
 		seen = true
-		t, err := dec.Token()
-		if err != nil {
-			return "", false, errToolCallBody
+		if nameRaw, nameEsc, err = s.str(); err != nil {
+			return nil, false, false, err
 		}
-		s, isString := t.(string)
-		if !isString {
-			return "", false, errToolCallBody
-		}
-		name, ok = s, true
+		hasName = true
 	}
-	if _, err := dec.Token(); err != nil {
-		return "", false, errToolCallBody
-	}
-	return name, ok, nil
-}
-
-func toolCallKey(dec *json.Decoder) (string, error) {
-	t, err := dec.Token()
-	if err != nil {
-		return "", errToolCallBody
-	}
-	k, ok := t.(string)
-	if !ok {
-		return "", errToolCallBody
-	}
-	return k, nil
-}
-
-// toolCallSkipValue skips one complete JSON value.
-func toolCallSkipValue(dec *json.Decoder) error {
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return errToolCallBody
-	}
-	return nil
-}
-
-// toolCallSkipRest skips the rest of an array or object whose opening
-// delimiter was just read.
-func toolCallSkipRest(dec *json.Decoder) error {
-	depth := 1
-	for depth > 0 {
-		t, err := dec.Token()
-		if err != nil {
-			return errToolCallBody
-		}
-		if d, ok := t.(json.Delim); ok {
-			if d == '{' || d == '[' {
-				depth++
-			} else {
-				depth--
-			}
-		}
-	}
-	return nil
 }
