@@ -1,6 +1,9 @@
 package remote
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -48,8 +51,39 @@ func FuzzToolCallNames(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		names, err := toolCallNames(body)
-		if err != nil && names != nil {
-			t.Fatal("names with an error")
+		if err != nil {
+			if names != nil {
+				t.Fatal("names with an error")
+			}
+			return
+		}
+		trimmed := bytes.TrimSpace(body)
+		if len(trimmed) == 0 {
+			return
+		}
+		// Whatever we accept is valid JSON, and for a single message
+		// encoding/json (case-insensitive, last duplicate wins) reads the
+		// same method and tool name.
+		if !json.Valid(body) {
+			t.Fatalf("accepted invalid JSON %q", body)
+		}
+		if trimmed[0] != '{' {
+			return
+		}
+		var msg struct {
+			Method any `json:"method"`
+			Params any `json:"params"`
+		}
+		if err := json.Unmarshal(body, &msg); err != nil {
+			t.Fatalf("encoding/json refuses %q: %v", body, err)
+		}
+		params, _ := msg.Params.(map[string]any)
+		if msg.Method == "tools/call" {
+			if len(names) != 1 || params["name"] != names[0] {
+				t.Fatalf("names %q, encoding/json sees %v", names, msg.Params)
+			}
+		} else if len(names) != 0 {
+			t.Fatalf("names %q for method %v", names, msg.Method)
 		}
 	})
 }
@@ -60,8 +94,17 @@ func FuzzMultiPeekIssuer(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, tok string) {
 		iss, err := multiPeekIssuer(tok)
-		if err != nil && iss != "" {
-			t.Fatal("issuer with an error")
+		if err != nil {
+			if iss != "" {
+				t.Fatal("issuer with an error")
+			}
+			return
+		}
+		parts := strings.Split(tok, ".")
+		payload, derr := base64.RawURLEncoding.DecodeString(parts[1])
+		var claims map[string]any
+		if derr != nil || json.Unmarshal(payload, &claims) != nil || claims["iss"] != iss {
+			t.Fatalf("issuer %q, encoding/json sees %v (%v)", iss, claims["iss"], derr)
 		}
 	})
 }

@@ -24,9 +24,10 @@ func toolCallNames(body []byte) ([]string, error) {
 	}
 	s := strictJSON{b: body}
 	var names []string
-	switch s.peek() {
-	case 0:
+	if s.atEnd() {
 		return nil, nil
+	}
+	switch s.b[s.i] {
 	case '[':
 		s.i++
 		s.depth++
