@@ -313,4 +313,3 @@ func TestVerifierWithGoSDKMiddleware(t *testing.T) {
 		}
 	}
 }
-
