@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -105,13 +106,17 @@ func bearerIsToken(s string) bool {
 }
 
 // bearerHasQueryToken reports whether the raw query carries an access_token
-// parameter (RFC 6750 §2.3), which this resource refuses.
+// parameter (RFC 6750 §2.3), which this resource refuses. Percent-encoded
+// parameter names are decoded as url.ParseQuery would.
 func bearerHasQueryToken(rawQuery string) bool {
-	if !strings.Contains(rawQuery, "access_token") {
-		return false
-	}
 	for part := range strings.SplitSeq(rawQuery, "&") {
-		if k, _, _ := strings.Cut(part, "="); k == "access_token" {
+		k, _, _ := strings.Cut(part, "=")
+		if strings.ContainsAny(k, "%+") {
+			if u, err := url.QueryUnescape(k); err == nil {
+				k = u
+			}
+		}
+		if k == "access_token" {
 			return true
 		}
 	}

@@ -78,7 +78,7 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	h["Access-Control-Allow-Origin"] = corsAllowOrigin
 	h["Access-Control-Expose-Headers"] = corsExposeHeaders
 
-	if r.URL != nil && r.URL.RawQuery != "" && bearerHasQueryToken(r.URL.RawQuery) {
+	if r.URL.RawQuery != "" && bearerHasQueryToken(r.URL.RawQuery) {
 		p.reject(w, r, start, Decision{Outcome: OutcomeInvalidRequest, Reason: "token_in_query", Err: ErrInvalidRequest}, set.query, "")
 		return
 	}

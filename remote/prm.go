@@ -52,7 +52,10 @@ var (
 )
 
 // prmHandler serves one metadata document.
-type prmHandler struct{ doc, length []byte }
+type prmHandler struct {
+	doc    []byte
+	length []string
+}
 
 func (h prmHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
@@ -62,7 +65,7 @@ func (h prmHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr["Content-Type"] = prmHdrJSON
 		hdr["Cache-Control"] = prmHdrCache
 		hdr["X-Content-Type-Options"] = prmHdrNoSniff
-		hdr["Content-Length"] = []string{string(h.length)}
+		hdr["Content-Length"] = h.length
 		w.WriteHeader(http.StatusOK)
 		if r.Method == http.MethodGet {
 			_, _ = w.Write(h.doc)
@@ -81,7 +84,7 @@ func (h prmHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func newPRMHandler(doc []byte) http.Handler {
-	return prmHandler{doc: doc, length: []byte(strconv.Itoa(len(doc)))}
+	return prmHandler{doc: doc, length: []string{strconv.Itoa(len(doc))}}
 }
 
 // Routes returns the provider's well-known routes: the protected resource

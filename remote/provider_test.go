@@ -149,6 +149,8 @@ func TestMiddleware(t *testing.T) {
 			wantBody: `{"error":"invalid_request","error_description":"Send the access token in the Authorization header, not in the URL"}` + "\n"},
 		{name: "token in query with header", target: "/mcp?x=1&access_token=good", auth: []string{"Bearer good"}, wantStatus: 400,
 			wantWWW: challenge(scopeRead + `, error="invalid_request", error_description="Send the access token in the Authorization header, not in the URL"`)},
+		{name: "token in query, encoded name", target: "/mcp?access%5Ftoken=good", auth: []string{"Bearer good"}, wantStatus: 400,
+			wantWWW: challenge(scopeRead + `, error="invalid_request", error_description="Send the access token in the Authorization header, not in the URL"`)},
 		{name: "other query is fine", target: "/mcp?x_access_token=1", auth: []string{"Bearer good"}, wantStatus: 200},
 
 		{name: "token too large", auth: []string{"Bearer " + strings.Repeat("a", DefaultMaxTokenBytes+1)}, wantStatus: 401, wantWWW: challenge(invalidTok), wantBody: bodyInvalid},
