@@ -152,7 +152,7 @@ func TestRules(t *testing.T) {
 		{"all with custom", All(Role("member"), func(*Claims) error { return errors.New("internal") }), "insufficient permissions"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := evaluate(tc.rule, c)
+			err := evaluate(tc.rule, c, nil)
 			if tc.desc == "" {
 				if err != nil {
 					t.Fatalf("denied: %v", err)

@@ -126,12 +126,12 @@ func Allow(ctx context.Context, rule Rule) error {
 	if !ok {
 		return &remote.Error{Status: http.StatusUnauthorized, Err: remote.ErrMissingToken}
 	}
-	return evaluate(rule, c)
+	return evaluate(rule, c, nil)
 }
 
 // evaluate runs rule on c and turns a denial into the 403 the provider
-// writes.
-func evaluate(rule Rule, c *Claims) error {
+// writes; scopes are the scopes the challenge names.
+func evaluate(rule Rule, c *Claims, scopes []string) error {
 	if rule == nil {
 		return nil
 	}
@@ -148,6 +148,7 @@ func evaluate(rule Rule, c *Claims) error {
 		Status:      http.StatusForbidden,
 		Code:        remote.CodeInsufficientScope,
 		Description: desc,
+		Scopes:      scopes,
 		Err:         errors.Join(remote.ErrInsufficientScope, err),
 	}
 }
