@@ -89,8 +89,10 @@ type EnricherConfig struct {
 }
 
 // Enricher fetches WorkOS profiles for token subjects, with a bounded cache
-// and one in-flight WorkOS lookup per user. It is safe for concurrent use and
-// starts no goroutine that outlives a call.
+// and one in-flight WorkOS lookup per user. It is safe for concurrent use.
+// It needs no Close: it runs no background work, and a lookup whose callers
+// all stopped waiting ends within Timeout, its result cached for the next
+// caller.
 type Enricher struct {
 	client  *usermanagement.Client
 	ttl     time.Duration
