@@ -189,3 +189,17 @@ func TestAllow(t *testing.T) {
 		t.Errorf("Allow(no token) = %v", err)
 	}
 }
+
+func BenchmarkClaimsFromContext(b *testing.B) {
+	ctx := remote.ContextWithTokenInfo(context.Background(), tokenInfo(b, map[string]any{
+		"org_id": "org_01ACME", "role": "admin", "permissions": []any{"a", "b", "c"},
+	}))
+	rule := Permissions("b", "c")
+	b.ReportAllocs()
+	for b.Loop() {
+		c, _ := ClaimsFromContext(ctx)
+		if rule(c) != nil {
+			b.Fatal("denied")
+		}
+	}
+}

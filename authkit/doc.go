@@ -51,9 +51,11 @@
 //
 // Inside handlers, [ClaimsFromContext] gives the typed AuthKit claims:
 // user id, consent grant id, organization, role, roles, permissions,
-// entitlements, feature flags, client id, scopes, expiry. (go-sdk tool
-// handlers receive the token through req.Extra.TokenInfo; see package
-// remote/gosdk to carry it there, and [ClaimsFromTokenInfo].)
+// entitlements, feature flags, client id, scopes, expiry. go-sdk tool
+// handlers do not see the HTTP request's context: they receive the token
+// through req.Extra.TokenInfo, so carry the verified *remote.TokenInfo there
+// (the go-sdk adapter of package remote does) and type it with
+// [ClaimsFromTokenInfo].
 //
 // Permissions and roles come from a JWT template in the WorkOS dashboard.
 // Require them per route with [Provider.RequirePermissions],
