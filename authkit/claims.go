@@ -88,6 +88,52 @@ func ClaimsFromTokenInfo(info *remote.TokenInfo) *Claims {
 	return c
 }
 
+// ClaimsFromMap types the claims of a verified token given as its raw claim
+// set (a JWT payload decoded from JSON). Use it where only the claims
+// travel, as in go-sdk tool handlers, whose req.Extra.TokenInfo.Extra is
+// the claim set when the token was carried there by package remote/gosdk:
+//
+//	c := authkit.ClaimsFromMap(req.Extra.TokenInfo.Extra)
+//
+// Scopes come from "scope" (space-separated) or "scp", the client id from
+// "client_id" or "azp". It returns nil when there is no "sub". Only pass
+// claims of a token that was verified.
+func ClaimsFromMap(claims map[string]any) *Claims {
+	sub := stringClaim(claims, "sub")
+	if sub == "" {
+		return nil
+	}
+	info := &remote.TokenInfo{
+		Subject:   sub,
+		ClientID:  stringClaim(claims, "client_id"),
+		Audiences: stringsClaim(claims, "aud"),
+		Issuer:    stringClaim(claims, "iss"),
+		TokenID:   stringClaim(claims, "jti"),
+		Claims:    claims,
+	}
+	if info.ClientID == "" {
+		info.ClientID = stringClaim(claims, "azp")
+	}
+	if s := stringClaim(claims, "scope"); s != "" {
+		info.Scopes = strings.Fields(s)
+	} else if v, ok := claims["scp"].(string); ok {
+		info.Scopes = strings.Fields(v)
+	} else {
+		info.Scopes = stringsClaim(claims, "scp")
+	}
+	switch v := claims["exp"].(type) {
+	case float64:
+		if v > 0 && v < 1<<40 {
+			info.Expiry = time.Unix(int64(v), 0)
+		}
+	case int64:
+		info.Expiry = time.Unix(v, 0)
+	case int:
+		info.Expiry = time.Unix(int64(v), 0)
+	}
+	return ClaimsFromTokenInfo(info)
+}
+
 // HasPermission reports whether the token carries permission p.
 func (c *Claims) HasPermission(p string) bool {
 	return c != nil && slices.Contains(c.Permissions, p)

@@ -203,3 +203,26 @@ func BenchmarkClaimsFromContext(b *testing.B) {
 		}
 	}
 }
+
+func TestClaimsFromMap(t *testing.T) {
+	c := ClaimsFromMap(map[string]any{
+		"iss": "https://my-app.authkit.app", "sub": "user_01HXYZ", "aud": []any{"https://mcp.example.com/mcp"},
+		"sid": "grant_1", "jti": "j1", "exp": float64(1_900_000_000), "org_id": "org_1",
+		"permissions": []any{"a"}, "scope": "openid profile", "azp": "client_9",
+	})
+	if c == nil || c.UserID != "user_01HXYZ" || c.GrantID != "grant_1" || c.OrganizationID != "org_1" ||
+		!slices.Equal(c.Scopes, []string{"openid", "profile"}) || c.ClientID != "client_9" ||
+		!c.Expiry.Equal(time.Unix(1_900_000_000, 0)) || !slices.Equal(c.Audiences, []string{"https://mcp.example.com/mcp"}) ||
+		c.Issuer != "https://my-app.authkit.app" || c.TokenID != "j1" || !c.HasPermission("a") {
+		t.Errorf("claims = %+v", c)
+	}
+	if c := ClaimsFromMap(map[string]any{"sub": "u", "scp": []any{"x", "y"}, "client_id": "client_1", "aud": "one"}); !slices.Equal(c.Scopes, []string{"x", "y"}) || c.ClientID != "client_1" || !slices.Equal(c.Audiences, []string{"one"}) {
+		t.Errorf("scp array: %+v", c)
+	}
+	if c := ClaimsFromMap(map[string]any{"sub": "u", "scp": "x y"}); !slices.Equal(c.Scopes, []string{"x", "y"}) {
+		t.Errorf("scp string: %+v", c)
+	}
+	if ClaimsFromMap(nil) != nil || ClaimsFromMap(map[string]any{"sub": 5}) != nil {
+		t.Error("claims without a string sub")
+	}
+}

@@ -45,17 +45,22 @@
 //		mcp.AddTool(server, &mcp.Tool{Name: "delete_repo"}, deleteRepo)
 //		mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
 //
-//		srv := &http.Server{Addr: ":8080", Handler: p.Handler(mcpHandler), ReadHeaderTimeout: 10 * time.Second}
+//		srv := &http.Server{Addr: ":8080", Handler: p.Handler(gosdk.Carrier(mcpHandler)), ReadHeaderTimeout: 10 * time.Second}
 //		return srv.ListenAndServe()
 //	}
 //
 // Inside handlers, [ClaimsFromContext] gives the typed AuthKit claims:
 // user id, consent grant id, organization, role, roles, permissions,
 // entitlements, feature flags, client id, scopes, expiry. go-sdk tool
-// handlers do not see the HTTP request's context: they receive the token
-// through req.Extra.TokenInfo, so carry the verified *remote.TokenInfo there
-// (the go-sdk adapter of package remote does) and type it with
-// [ClaimsFromTokenInfo].
+// handlers do not see the HTTP request's context: mount the MCP handler as
+// p.Handler(gosdk.Carrier(mcpHandler)) (package remote/gosdk) and read the
+// claims in the tool with [ClaimsFromMap]:
+//
+//	func deleteRepo(ctx context.Context, req *mcp.CallToolRequest, in Args) (*mcp.CallToolResult, any, error) {
+//		c := authkit.ClaimsFromMap(req.Extra.TokenInfo.Extra)
+//		log.Printf("%s of %s deletes %s", c.UserID, c.OrganizationID, in.Repo)
+//		...
+//	}
 //
 // Permissions and roles come from a JWT template in the WorkOS dashboard.
 // Require them per route with [Provider.RequirePermissions],
