@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/mcpauth/mcpauth/idp"
+	"github.com/mcpauth/mcpauth/remote/idp"
 	"github.com/mcpauth/mcpauth/remote"
 )
 
