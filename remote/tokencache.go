@@ -3,6 +3,7 @@ package remote
 import (
 	"crypto/sha256"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -13,7 +14,15 @@ import (
 // its signature each time costs tens of microseconds. The cache maps
 // SHA-256(token) — never the token itself — to the TokenInfo it produced.
 // It is split into tcShards independently locked shards, each an LRU list
-// with O(1) lookup, insertion, promotion and eviction. An entry lives until
+// with O(1) lookup, insertion, promotion and eviction. The bound is global
+// (an atomic count over all shards), not a fixed share per shard: tokens
+// spread unevenly over the shards, and with a per-shard share a working set
+// of exactly the configured size overflowed about half of the shards, which
+// then missed on every request of a rotation (LRU under cyclic access).
+// When the cache is full, an insertion evicts its own shard's least recently
+// used entry (an approximation of global LRU); only when that shard is empty
+// does it insert beyond the bound, so the count never exceeds the bound by
+// more than tcShards-1 entries. An entry lives until
 // min(token exp, insertion + TTL); a hit re-checks that deadline against the
 // clock. Failures are never cached: a bad token costs a full verification
 // every time (key fetches it provokes are rate-limited by the key store).
@@ -44,28 +53,25 @@ type tcEntry struct {
 type tcShard struct {
 	mu   sync.Mutex
 	m    map[tcKey]*tcEntry
-	root tcEntry // sentinel: root.next is the most recently used entry
-	cap  int
-	_    [40]byte // keep shards on separate cache lines
+	root tcEntry  // sentinel: root.next is the most recently used entry
+	_    [48]byte // keep shards on separate cache lines
 }
 
 type tcCache struct {
 	shards [tcShards]tcShard
 	ttl    time.Duration
+	size   int64        // the bound on count
+	count  atomic.Int64 // entries over all shards
 }
 
-// tcNew returns a cache bounded to about size entries (rounded up to a
-// multiple of tcShards) whose entries live at most ttl.
+// tcNew returns a cache bounded to size entries (at least 1; see the
+// package comment for the at most tcShards-1 overshoot) whose entries live
+// at most ttl.
 func tcNew(size int, ttl time.Duration) *tcCache {
-	c := &tcCache{ttl: ttl}
-	per := (size + tcShards - 1) / tcShards
-	if per < 1 {
-		per = 1
-	}
+	c := &tcCache{ttl: ttl, size: int64(max(size, 1))}
 	for i := range c.shards {
 		sh := &c.shards[i]
 		sh.m = make(map[tcKey]*tcEntry)
-		sh.cap = per
 		sh.root.next = &sh.root
 		sh.root.prev = &sh.root
 	}
@@ -87,6 +93,7 @@ func (c *tcCache) get(k tcKey, now time.Time) (*TokenInfo, *jwtKey, bool) {
 	if n >= e.until {
 		sh.unlink(e)
 		delete(sh.m, k)
+		c.count.Add(-1)
 		sh.mu.Unlock()
 		return nil, nil, false
 	}
@@ -119,13 +126,14 @@ func (c *tcCache) put(k tcKey, info *TokenInfo, signer *jwtKey, now time.Time) {
 		return
 	}
 	var e *tcEntry
-	if len(sh.m) >= sh.cap {
-		// Reuse the least recently used entry.
+	if sh.root.prev != &sh.root && c.count.Load() >= c.size {
+		// Full: reuse this shard's least recently used entry.
 		e = sh.root.prev
 		sh.unlink(e)
 		delete(sh.m, e.key)
 	} else {
 		e = new(tcEntry)
+		c.count.Add(1)
 	}
 	*e = tcEntry{key: k, info: info, signer: signer, until: until.UnixNano()}
 	sh.m[k] = e
@@ -141,6 +149,7 @@ func (c *tcCache) dropSigners(current func(*jwtKey) bool) {
 			if e.signer != nil && !current(e.signer) {
 				sh.unlink(e)
 				delete(sh.m, k)
+				c.count.Add(-1)
 			}
 		}
 		sh.mu.Unlock()

@@ -81,7 +81,7 @@ func tcTestKey(shard byte, n int) tcKey {
 
 func TestTokenCacheLRU(t *testing.T) {
 	now := jwtTestEpoch
-	c := tcNew(2*tcShards, time.Hour) // two entries per shard
+	c := tcNew(2, time.Hour) // full at two entries
 	info := func(n int) *TokenInfo { return &TokenInfo{Subject: fmt.Sprint(n)} }
 	c.put(tcTestKey(0, 1), info(1), nil, now)
 	c.put(tcTestKey(0, 2), info(2), nil, now)
@@ -94,10 +94,14 @@ func TestTokenCacheLRU(t *testing.T) {
 			t.Errorf("entry %d present = %v, want %v", n, ok, want)
 		}
 	}
-	// Another shard is unaffected.
+	// Another, empty shard is unaffected: it inserts beyond the bound
+	// rather than evicting elsewhere.
 	c.put(tcTestKey(1, 9), info(9), nil, now)
 	if _, _, ok := c.get(tcTestKey(1, 9), now); !ok {
 		t.Error("miss in another shard")
+	}
+	if _, _, ok := c.get(tcTestKey(0, 1), now); !ok {
+		t.Error("insertion into another shard evicted from shard 0")
 	}
 	// Re-putting updates in place.
 	c.put(tcTestKey(0, 3), info(33), nil, now)
@@ -111,8 +115,68 @@ func TestTokenCacheBounded(t *testing.T) {
 	for i := range 10_000 {
 		c.put(sha256.Sum256(fmt.Append(nil, i)), &TokenInfo{}, nil, jwtTestEpoch)
 	}
-	if n := c.len(); n > 100+tcShards {
-		t.Errorf("entries = %d, want at most about 100", n)
+	if n := c.len(); n > 100+tcShards-1 {
+		t.Errorf("entries = %d, want at most 100 (+%d)", n, tcShards-1)
+	}
+	if n := c.count.Load(); n != int64(c.len()) {
+		t.Errorf("count = %d, entries = %d", n, c.len())
+	}
+}
+
+// TestTokenCacheHoldsItsBound: a working set of exactly the configured size
+// stays cached in full, however unevenly it spreads over the shards. With a
+// fixed share per shard (the old design) about half the shards overflowed
+// and, under a rotation, missed on every request.
+func TestTokenCacheHoldsItsBound(t *testing.T) {
+	for _, size := range []int{16, 1_000, 10_000} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			c := tcNew(size, time.Hour)
+			keys := make([]tcKey, size)
+			for i := range keys {
+				keys[i] = sha256.Sum256(fmt.Append(nil, "token", i))
+				c.put(keys[i], &TokenInfo{}, nil, jwtTestEpoch)
+			}
+			for round := range 2 {
+				misses := 0
+				for _, k := range keys {
+					if _, _, ok := c.get(k, jwtTestEpoch); !ok {
+						misses++
+						c.put(k, &TokenInfo{}, nil, jwtTestEpoch)
+					}
+				}
+				if misses != 0 {
+					t.Errorf("round %d: %d of %d misses", round, misses, size)
+				}
+			}
+			// One more distinct token evicts exactly one entry.
+			c.put(sha256.Sum256([]byte("one more")), &TokenInfo{}, nil, jwtTestEpoch)
+			if n := c.len(); n != size {
+				t.Errorf("entries after one insert beyond the bound = %d, want %d", n, size)
+			}
+		})
+	}
+}
+
+// TestTokenCacheCountTracksRemovals: expiry on get and dropSigners keep the
+// global count right, so freed room is reused instead of evicting.
+func TestTokenCacheCountTracksRemovals(t *testing.T) {
+	c := tcNew(4, time.Hour)
+	old, cur := &jwtKey{kid: "old"}, &jwtKey{kid: "cur"}
+	c.put(tcTestKey(0, 1), &TokenInfo{Expiry: jwtTestEpoch.Add(time.Minute)}, cur, jwtTestEpoch)
+	c.put(tcTestKey(1, 2), &TokenInfo{}, old, jwtTestEpoch)
+	c.put(tcTestKey(2, 3), &TokenInfo{}, cur, jwtTestEpoch)
+	if _, _, ok := c.get(tcTestKey(0, 1), jwtTestEpoch.Add(time.Minute)); ok {
+		t.Fatal("expired entry served")
+	}
+	c.dropSigners(func(k *jwtKey) bool { return k == cur })
+	if n := c.count.Load(); n != 1 {
+		t.Fatalf("count = %d, want 1", n)
+	}
+	for i := range 3 {
+		c.put(tcTestKey(2, 10+i), &TokenInfo{}, cur, jwtTestEpoch)
+	}
+	if _, _, ok := c.get(tcTestKey(2, 3), jwtTestEpoch); !ok {
+		t.Error("entry evicted although the freed room sufficed")
 	}
 }
 
