@@ -2,6 +2,7 @@ package hardening
 
 import (
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 // attack is one hostile request against the protected MCP endpoint.
@@ -18,10 +20,14 @@ type attack struct {
 	// The request: Authorization header values (none when nil), a raw
 	// query, a body (POST; form-encoded when form is set), or raw request
 	// bytes for what net/http's client refuses to send.
-	auth  []string
-	query string
-	form  string
-	raw   string
+	method string // default POST
+	auth   []string
+	query  string
+	form   string
+	body   string // default a JSON-RPC ping
+	ctype  string // default application/json
+	hideCL bool   // send the body chunked, without Content-Length
+	raw    string
 	// Expected outcome: the status and the RFC 6750 error code of the
 	// challenge ("" for none). status 200 means accepted: the MCP handler
 	// must have been reached exactly once; any other status means it must
@@ -205,6 +211,9 @@ func adversarialAttacks(t *testing.T, r *rig, keyURL *keyURLServer, attacker *au
 		{name: "scheme only", auth: []string{"Bearer"}, status: 400, code: invalidRequest},
 		{name: "empty Authorization header", auth: []string{""}, status: 401},
 		{name: "no credentials", status: 401},
+		{name: "no credentials, GET (SSE stream)", method: http.MethodGet, status: 401},
+		{name: "no credentials, DELETE (session end)", method: http.MethodDelete, status: 401},
+		{name: "expired token, GET (SSE stream)", method: http.MethodGet, auth: bearer(mint(authkittest.TokenOptions{ExpiresIn: -time.Hour})), status: 401, code: invalidToken},
 
 		// Tokens elsewhere than the header.
 		{name: "token in ?access_token=", query: "access_token=" + url.QueryEscape(good), status: 400, code: invalidRequest},
@@ -226,25 +235,31 @@ func TestAdversarialTokens(t *testing.T) {
 	attacker := authkittest.MustNewKey("kid_attacker")
 	keyURL := newKeyURLServer(t, []byte(mustJSON(t, authkittest.JWKS{Keys: []authkittest.JWK{attacker.JWK()}})))
 	attacks := adversarialAttacks(t, r, keyURL, attacker)
+	rejected, accepted := runAttacks(t, r, attacks)
+	if n := keyURL.hits.Load(); n != 0 {
+		t.Errorf("the server named in jku/x5u received %d requests, want 0", n)
+	}
+	t.Logf("adversarial token table: %d cases (%d must be rejected, %d controls accepted)", len(attacks), rejected, accepted)
+}
+
+// runAttacks sends every attack as a subtest and checks its outcome. It
+// returns how many cases expect a rejection and how many an acceptance.
+func runAttacks(t *testing.T, r *rig, attacks []attack) (rejected, accepted int) {
+	t.Helper()
 	names := map[string]bool{}
-	var accepted, rejected int
 	for _, a := range attacks {
 		if names[a.name] {
 			t.Fatalf("duplicate case name %q", a.name)
 		}
 		names[a.name] = true
+		if a.status == http.StatusOK {
+			accepted++
+		} else {
+			rejected++
+		}
 		t.Run(a.name, func(t *testing.T) {
 			before := r.reached.Load()
-			var resp response
-			switch {
-			case a.raw != "":
-				resp = r.sendRaw(t, a.raw)
-			case a.form != "":
-				resp = r.send(t, http.MethodPost, a.query, a.auth, strings.NewReader(a.form),
-					http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
-			default:
-				resp = r.send(t, http.MethodPost, a.query, a.auth, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`), nil)
-			}
+			resp := r.do(t, a)
 			reached := r.reached.Load() - before
 			if resp.status != a.status {
 				t.Errorf("status = %d, want %d; body %s", resp.status, a.status, resp.body)
@@ -261,27 +276,56 @@ func TestAdversarialTokens(t *testing.T) {
 			if a.byHTTP {
 				return
 			}
-			if resp.errCode != a.code {
-				t.Errorf("challenge error = %q, want %q (WWW-Authenticate: %s)", resp.errCode, a.code, resp.header.Get("WWW-Authenticate"))
-			}
 			if a.code != "" && bodyError(resp.body) != a.code {
 				t.Errorf("body error = %q, want %q", bodyError(resp.body), a.code)
 			}
-			if want := `resource_metadata="` + r.p.MetadataURL() + `"`; !strings.Contains(resp.header.Get("WWW-Authenticate"), want) {
-				t.Errorf("challenge lacks %s: %q", want, resp.header.Get("WWW-Authenticate"))
+			// 400, 401 and 403 carry a challenge (RFC 6750 §3); 413 and
+			// 503 do not.
+			if a.status == 400 || a.status == 401 || a.status == 403 {
+				if resp.errCode != a.code {
+					t.Errorf("challenge error = %q, want %q (WWW-Authenticate: %s)", resp.errCode, a.code, resp.header.Get("WWW-Authenticate"))
+				}
+				if want := `resource_metadata="` + r.p.MetadataURL() + `"`; !strings.Contains(resp.header.Get("WWW-Authenticate"), want) {
+					t.Errorf("challenge lacks %s: %q", want, resp.header.Get("WWW-Authenticate"))
+				}
 			}
 			assertNoInternalText(t, resp.body)
 		})
-		if a.status == http.StatusOK {
-			accepted++
-		} else {
-			rejected++
+	}
+	return rejected, accepted
+}
+
+// do sends a as a request to the rig's MCP endpoint.
+func (r *rig) do(t *testing.T, a attack) response {
+	t.Helper()
+	if a.raw != "" {
+		return r.sendRaw(t, a.raw)
+	}
+	method := a.method
+	if method == "" {
+		method = http.MethodPost
+	}
+	hdr := http.Header{}
+	var body io.Reader
+	switch {
+	case a.form != "":
+		body = strings.NewReader(a.form)
+		hdr.Set("Content-Type", "application/x-www-form-urlencoded")
+	case method == http.MethodPost:
+		b := a.body
+		if b == "" {
+			b = `{"jsonrpc":"2.0","id":1,"method":"ping"}`
+		}
+		body = strings.NewReader(b)
+		if a.hideCL {
+			body = io.MultiReader(body) // unknown length: sent chunked
+		}
+		hdr.Set("Content-Type", "application/json")
+		if a.ctype != "" {
+			hdr.Set("Content-Type", a.ctype)
 		}
 	}
-	if n := keyURL.hits.Load(); n != 0 {
-		t.Errorf("the server named in jku/x5u received %d requests, want 0", n)
-	}
-	t.Logf("adversarial table: %d cases (%d must be rejected, %d controls accepted)", len(attacks), rejected, accepted)
+	return r.send(t, method, a.query, a.auth, body, hdr)
 }
 
 // assertNoInternalText fails when a client-facing body carries text that
@@ -299,4 +343,50 @@ func assertNoInternalText(tb testing.TB, body []byte) {
 			tb.Errorf("client-facing body leaks internal text %q: %s", leak, s)
 		}
 	}
+}
+
+// TestAdversarialToolCalls attacks the per-tool scope check: tools/call
+// bodies built so that a JSON-RPC decoder downstream could see another
+// method or tool name than the one the scopes were checked for, or so that
+// the body escapes the check. The token carries the required scope but not
+// the tool's.
+func TestAdversarialToolCalls(t *testing.T) {
+	const maxBody = 4 << 10
+	r := newRig(t, rigOptions{provider: func(c *remote.Config) {
+		c.ToolScopes = map[string][]string{"delete_file": {"files:write"}}
+		c.MaxToolCallBodyBytes = maxBody
+	}})
+	tok := bearer(r.mint(t, authkittest.TokenOptions{}))
+	writer := bearer(r.mint(t, authkittest.TokenOptions{Scopes: []string{requiredScope, "files:write"}}))
+	call := func(name string) string {
+		return `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + name + `","arguments":{}}}`
+	}
+	attacks := []attack{
+		{name: "control: unscoped tool", auth: tok, body: call("read_file"), status: 200},
+		{name: "control: scoped tool with its scope", auth: writer, body: call("delete_file"), status: 200},
+		{name: "control: not a tools/call", auth: tok, body: `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, status: 200},
+		{name: "scoped tool without its scope", auth: tok, body: call("delete_file"), status: 403, code: insufficient},
+		{name: "scoped tool hidden in a batch", auth: tok, body: `[` + call("read_file") + `,` + call("delete_file") + `]`, status: 403, code: insufficient},
+		{name: "tool name with a unicode escape", auth: tok, body: call(`delete\u005ffile`), status: 403, code: insufficient},
+		{name: "method with an escaped slash", auth: tok, body: `{"jsonrpc":"2.0","id":1,"method":"tools\/call","params":{"name":"delete_file"}}`, status: 403, code: insufficient},
+		{name: "params before method", auth: tok, body: `{"params":{"name":"delete_file"},"id":1,"jsonrpc":"2.0","method":"tools/call"}`, status: 403, code: insufficient},
+		{name: "name shadowed inside arguments", auth: tok, body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"name":"read_file"},"name":"delete_file"}}`, status: 403, code: insufficient},
+		{name: "Content-Type text/plain", auth: tok, body: call("delete_file"), ctype: "text/plain", status: 403, code: insufficient},
+		{name: "chunked body without Content-Length", auth: tok, body: call("delete_file"), hideCL: true, status: 403, code: insufficient},
+		{name: "duplicate name, scoped last", auth: tok, body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file","name":"delete_file"}}`, status: 400, code: invalidRequest},
+		{name: "duplicate name, scoped first", auth: tok, body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_file","name":"read_file"}}`, status: 400, code: invalidRequest},
+		{name: "name in another letter case", auth: tok, body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file","Name":"delete_file"}}`, status: 400, code: invalidRequest},
+		{name: "duplicate method", auth: tok, body: `{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/call","params":{"name":"delete_file"}}`, status: 400, code: invalidRequest},
+		{name: "method in another letter case", auth: tok, body: `{"jsonrpc":"2.0","id":1,"Method":"tools/call","params":{"name":"delete_file"}}`, status: 400, code: invalidRequest},
+		{name: "duplicate params", auth: tok, body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file"},"params":{"name":"delete_file"}}`, status: 400, code: invalidRequest},
+		{name: "lone surrogate in the name", auth: tok, body: call(`delete_file\ud800`), status: 400, code: invalidRequest},
+		{name: "name not a string", auth: tok, body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":["delete_file"]}}`, status: 400, code: invalidRequest},
+		{name: "trailing message after the first", auth: tok, body: call("read_file") + call("delete_file"), status: 400, code: invalidRequest},
+		{name: "invalid UTF-8", auth: tok, body: call("delete_file\xff"), status: 400, code: invalidRequest},
+		{name: "byte order mark", auth: tok, body: "\ufeff" + call("delete_file"), status: 400, code: invalidRequest},
+		{name: "body over the limit", auth: tok, body: call("delete_file") + strings.Repeat(" ", maxBody), status: 413, code: invalidRequest},
+		{name: "body over the limit, chunked", auth: tok, body: strings.Repeat(" ", maxBody) + call("delete_file"), hideCL: true, status: 413, code: invalidRequest},
+	}
+	rejected, accepted := runAttacks(t, r, attacks)
+	t.Logf("adversarial tool-call table: %d cases (%d must be rejected, %d controls accepted)", len(attacks), rejected, accepted)
 }
