@@ -345,23 +345,25 @@ func assertNoInternalText(tb testing.TB, body []byte) {
 	}
 }
 
-// TestAdversarialToolCalls attacks the per-tool scope check: tools/call
-// bodies built so that a JSON-RPC decoder downstream could see another
-// method or tool name than the one the scopes were checked for, or so that
-// the body escapes the check. The token carries the required scope but not
-// the tool's.
-func TestAdversarialToolCalls(t *testing.T) {
-	const maxBody = 4 << 10
-	r := newRig(t, rigOptions{provider: func(c *remote.Config) {
-		c.ToolScopes = map[string][]string{"delete_file": {"files:write"}}
-		c.MaxToolCallBodyBytes = maxBody
-	}})
+// toolScopes is the per-tool scope configuration of the tool-call table.
+func toolScopes(c *remote.Config) {
+	c.ToolScopes = map[string][]string{"delete_file": {"files:write"}}
+	c.MaxToolCallBodyBytes = toolMaxBody
+}
+
+const toolMaxBody = 4 << 10
+
+// toolCallAttacks builds the tool-call table against a rig configured with
+// toolScopes.
+func toolCallAttacks(t *testing.T, r *rig) []attack {
+	t.Helper()
+	const maxBody = toolMaxBody
 	tok := bearer(r.mint(t, authkittest.TokenOptions{}))
 	writer := bearer(r.mint(t, authkittest.TokenOptions{Scopes: []string{requiredScope, "files:write"}}))
 	call := func(name string) string {
 		return `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + name + `","arguments":{}}}`
 	}
-	attacks := []attack{
+	return []attack{
 		{name: "control: unscoped tool", auth: tok, body: call("read_file"), status: 200},
 		{name: "control: scoped tool with its scope", auth: writer, body: call("delete_file"), status: 200},
 		{name: "control: not a tools/call", auth: tok, body: `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, status: 200},
@@ -387,6 +389,16 @@ func TestAdversarialToolCalls(t *testing.T) {
 		{name: "body over the limit", auth: tok, body: call("delete_file") + strings.Repeat(" ", maxBody), status: 413, code: invalidRequest},
 		{name: "body over the limit, chunked", auth: tok, body: strings.Repeat(" ", maxBody) + call("delete_file"), hideCL: true, status: 413, code: invalidRequest},
 	}
+}
+
+// TestAdversarialToolCalls attacks the per-tool scope check: tools/call
+// bodies built so that a JSON-RPC decoder downstream could see another
+// method or tool name than the one the scopes were checked for, or so that
+// the body escapes the check. The token carries the required scope but not
+// the tool's.
+func TestAdversarialToolCalls(t *testing.T) {
+	r := newRig(t, rigOptions{provider: toolScopes})
+	attacks := toolCallAttacks(t, r)
 	rejected, accepted := runAttacks(t, r, attacks)
 	t.Logf("adversarial tool-call table: %d cases (%d must be rejected, %d controls accepted)", len(attacks), rejected, accepted)
 }

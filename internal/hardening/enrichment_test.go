@@ -28,6 +28,7 @@ type authkitRig struct {
 	logs  *logSink
 	p     *authkit.Provider
 	srv   *httptest.Server
+	rec   *collector
 }
 
 func newAuthkitRig(tb testing.TB, logs *logSink, mut func(*authkit.Config)) *authkitRig {
@@ -110,12 +111,14 @@ func (r *authkitRig) call(tb testing.TB, token string) (int, enrichedReply) {
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
+	r.rec.sent("Bearer " + token)
 	resp, err := r.srv.Client().Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	r.rec.saw(body)
 	var reply enrichedReply
 	if resp.StatusCode == http.StatusOK {
 		if err := json.Unmarshal(body, &reply); err != nil {

@@ -90,11 +90,70 @@ type rig struct {
 	p       *remote.Provider
 	srv     *httptest.Server
 	reached atomic.Int64 // requests that got through to the MCP handler
+	rec     *collector
 }
 
 type rigOptions struct {
 	verifier func(*remote.JWTConfig)
 	provider func(*remote.Config)
+	logs     *logSink   // shared sink; default a new one
+	rec      *collector // records what was sent and seen, for the secrets test
+}
+
+// collector records every credential a suite sent and every body a client
+// saw, so the secrets test can search logs and bodies for them.
+type collector struct {
+	mu      sync.Mutex
+	secrets map[string]bool
+	bodies  [][]byte
+}
+
+func newCollector() *collector { return &collector{secrets: map[string]bool{}} }
+
+// sent records Authorization values: the whole value, the credentials
+// after the scheme, and for JWT-shaped credentials the signature part.
+func (c *collector) sent(values ...string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range values {
+		c.secret(v)
+		if _, cred, ok := strings.Cut(v, " "); ok {
+			cred = strings.TrimLeft(cred, " ")
+			c.secret(cred)
+			if i := strings.LastIndexByte(cred, '.'); i >= 0 {
+				c.secret(cred[i+1:])
+			}
+		}
+	}
+}
+
+// secretValue records one secret (a client secret, a code).
+func (c *collector) secretValue(s string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.secret(s)
+}
+
+// secret keeps s when it is long enough to be a meaningful needle.
+func (c *collector) secret(s string) {
+	if len(s) >= 16 {
+		c.secrets[s] = true
+	}
+}
+
+func (c *collector) saw(body []byte) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.bodies = append(c.bodies, body)
 }
 
 func newRig(tb testing.TB, opts rigOptions) *rig {
@@ -102,7 +161,10 @@ func newRig(tb testing.TB, opts rigOptions) *rig {
 	as := authkittest.Start(tb)
 	clk := newClock()
 	as.SetClock(clk.Now)
-	r := &rig{as: as, clock: clk, logs: &logSink{}}
+	r := &rig{as: as, clock: clk, logs: opts.logs, rec: opts.rec}
+	if r.logs == nil {
+		r.logs = &logSink{}
+	}
 	vcfg := remote.JWTConfig{
 		JWKSURL:    as.JWKSURL(),
 		Issuer:     as.Issuer(),
@@ -251,11 +313,14 @@ func (r *rig) send(tb testing.TB, method, query string, auth []string, body io.R
 	if req.Header.Get("Content-Type") == "" && body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	r.rec.sent(auth...)
 	resp, err := r.srv.Client().Do(req)
 	if err != nil {
 		tb.Fatalf("%s %s: %v", method, u, err)
 	}
-	return readResponse(tb, resp)
+	out := readResponse(tb, resp)
+	r.rec.saw(out.body)
+	return out
 }
 
 // sendRaw writes raw request bytes on a new connection: for requests that
@@ -270,11 +335,18 @@ func (r *rig) sendRaw(tb testing.TB, raw string) response {
 	if _, err := io.WriteString(conn, raw); err != nil {
 		tb.Fatal(err)
 	}
+	for _, line := range strings.Split(raw, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "Authorization: "); ok {
+			r.rec.sent(v)
+		}
+	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		tb.Fatalf("raw request: %v", err)
 	}
-	return readResponse(tb, resp)
+	out := readResponse(tb, resp)
+	r.rec.saw(out.body)
+	return out
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -367,4 +439,22 @@ func newKeyURLServer(tb testing.TB, jwks []byte) *keyURLServer {
 	}))
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// withKid re-encodes token's header with another kid, keeping payload and
+// signature: the key lookup, which comes before the signature check, sees
+// the new kid. It costs no signing, so floods stay cheap.
+func withKid(tb testing.TB, token, kid string) string {
+	tb.Helper()
+	parts := strings.SplitN(token, ".", 3)
+	raw, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hdr := map[string]any{}
+	if err := json.Unmarshal(raw, &hdr); err != nil {
+		tb.Fatal(err)
+	}
+	hdr["kid"] = kid
+	return b64([]byte(mustJSON(tb, hdr))) + "." + parts[1] + "." + parts[2]
 }
