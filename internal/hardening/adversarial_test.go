@@ -211,6 +211,7 @@ func adversarialAttacks(t *testing.T, r *rig, keyURL *keyURLServer, attacker *au
 		{name: "scheme only", auth: []string{"Bearer"}, status: 400, code: invalidRequest},
 		{name: "empty Authorization header", auth: []string{""}, status: 401},
 		{name: "no credentials", status: 401},
+		{name: "CORS preflight is answered without reaching the handler", method: http.MethodOptions, auth: []string{"Bearer " + good}, status: 204},
 		{name: "no credentials, GET (SSE stream)", method: http.MethodGet, status: 401},
 		{name: "no credentials, DELETE (session end)", method: http.MethodDelete, status: 401},
 		{name: "expired token, GET (SSE stream)", method: http.MethodGet, auth: bearer(mint(authkittest.TokenOptions{ExpiresIn: -time.Hour})), status: 401, code: invalidToken},
@@ -239,7 +240,7 @@ func TestAdversarialTokens(t *testing.T) {
 	if n := keyURL.hits.Load(); n != 0 {
 		t.Errorf("the server named in jku/x5u received %d requests, want 0", n)
 	}
-	t.Logf("adversarial token table: %d cases (%d must be rejected, %d controls accepted)", len(attacks), rejected, accepted)
+	t.Logf("adversarial token table: %d cases (%d must not reach the MCP handler, %d controls accepted)", len(attacks), rejected, accepted)
 }
 
 // runAttacks sends every attack as a subtest and checks its outcome. It
@@ -400,5 +401,5 @@ func TestAdversarialToolCalls(t *testing.T) {
 	r := newRig(t, rigOptions{provider: toolScopes})
 	attacks := toolCallAttacks(t, r)
 	rejected, accepted := runAttacks(t, r, attacks)
-	t.Logf("adversarial tool-call table: %d cases (%d must be rejected, %d controls accepted)", len(attacks), rejected, accepted)
+	t.Logf("adversarial tool-call table: %d cases (%d must not reach the MCP handler, %d controls accepted)", len(attacks), rejected, accepted)
 }
