@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/mcpauth/mcpauth/remote/idp"
 	"github.com/mcpauth/mcpauth/remote"
+	"github.com/mcpauth/mcpauth/remote/idp"
 )
 
 // Provider is an MCP server's protection by WorkOS AuthKit. It is an

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // Middleware returns the bearer-token middleware for the MCP endpoint.
@@ -292,18 +293,35 @@ func (p *Provider) reject(w http.ResponseWriter, r *http.Request, start time.Tim
 			attrs = append(attrs, slog.String("verifier", d.Verifier))
 		}
 		if d.Tool != "" {
-			attrs = append(attrs, slog.String("tool", d.Tool))
+			attrs = append(attrs, slog.String("tool", logClip(d.Tool)))
 		}
 		if d.Subject != "" {
 			attrs = append(attrs, slog.String("sub", d.Subject), slog.String("iss", d.Issuer), slog.String("kid", d.KeyID))
 		} else if tok != "" {
 			if iss, err := multiPeekIssuer(tok); err == nil {
-				attrs = append(attrs, slog.String("unverified_iss", iss))
+				attrs = append(attrs, slog.String("unverified_iss", logClip(iss)))
 			}
 		}
 		p.logger.LogAttrs(r.Context(), level, "remote: request rejected", attrs...)
 	}
 	p.write(w, &cr)
+}
+
+// logMaxAttr bounds client-chosen text (an unverified issuer, a tool name)
+// in a log line, so a hostile client cannot inflate logs with 16 KiB values.
+const logMaxAttr = 128
+
+// logClip returns s cut to at most logMaxAttr bytes on a UTF-8 boundary,
+// marked with "…" when cut.
+func logClip(s string) string {
+	if len(s) <= logMaxAttr {
+		return s
+	}
+	cut := logMaxAttr
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func decisionFill(d *Decision, info *TokenInfo) {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 const (
@@ -539,5 +540,16 @@ func TestWriteError(t *testing.T) {
 				t.Error("leaks error text")
 			}
 		})
+	}
+}
+
+func TestLogClipsClientChosenText(t *testing.T) {
+	long := strings.Repeat("é", 200) // 400 bytes, 2-byte runes
+	got := logClip(long)
+	if len(got) > logMaxAttr+len("…") || !strings.HasSuffix(got, "…") || !utf8.ValidString(got) {
+		t.Fatalf("logClip(400 bytes) = %d bytes %q, want ≤ %d bytes of valid UTF-8 ending in …", len(got), got, logMaxAttr)
+	}
+	if logClip("https://x.authkit.app") != "https://x.authkit.app" {
+		t.Error("short values must be kept whole")
 	}
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/forward"
-	"github.com/mcpauth/mcpauth/remote/idp"
 	"github.com/mcpauth/mcpauth/remote"
+	"github.com/mcpauth/mcpauth/remote/idp"
 )
 
 const resourceURL = "http://127.0.0.1:8932/mcp"
