@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // This file is a strict JSON decoder for JOSE headers, JWT claim sets and
@@ -40,6 +41,12 @@ type jwtJSONDecoder struct {
 }
 
 // jwtDecodeJSONObject decodes data, which must hold exactly one JSON object.
+//
+// Strings without escapes alias data instead of being copied (one
+// allocation less per claim name and value: a third of the allocations of a
+// fresh token verification). The caller hands data over: it must be a
+// buffer of its own that nothing modifies afterwards. All callers pass the
+// fresh result of a base64 decode or of io.ReadAll.
 func jwtDecodeJSONObject(data []byte) (map[string]any, error) {
 	d := jwtJSONDecoder{data: data}
 	d.skipSpace()
@@ -198,7 +205,10 @@ func (d *jwtJSONDecoder) string() (string, error) {
 		c := d.data[i]
 		if c == '"' {
 			d.pos = i + 1
-			return string(d.data[start:i]), nil
+			if i == start {
+				return "", nil
+			}
+			return unsafe.String(&d.data[start], i-start), nil
 		}
 		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
 			break

@@ -128,3 +128,19 @@ func mustVerify(tb testing.TB, v remote.TokenVerifier, tok string) {
 		tb.Fatalf("VerifyToken: %v", err)
 	}
 }
+
+// ourProvider is the module's provider (remote.New) over ourVerifier.
+func ourProvider(tb testing.TB, v remote.TokenVerifier, toolScopes map[string][]string) *remote.Provider {
+	tb.Helper()
+	fx := fixture(tb)
+	p, err := remote.New(remote.Config{
+		ResourceURL:          fx.Audience,
+		AuthorizationServers: []string{fx.Issuer},
+		Verifier:             v,
+		ToolScopes:           toolScopes,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,152 @@
+package perf
+
+// End to end over loopback TCP (issue 8, items 3–5): a real http.Server on
+// 127.0.0.1 serving the demo's MCP handler (stateless, JSON responses),
+// driven by internal/loadgen with 32 keep-alive clients; one op is one
+// tools/call request, so -benchtime Nx fixes the request count and ns/op
+// is the inverse of throughput. Variants:
+//
+//	noauth          (i)   no verification: a fixed identity is put in the context
+//	ours            (ii)  remote.Provider (JWTVerifier, ToolScopes as in the demo), one repeated token
+//	ours-512-users  (ii') the same with 512 distinct tokens in rotation (all cached)
+//	jwx-gosdk       (iii) baseline A: go-sdk auth.RequireBearerToken + NewJWXVerifier
+//	ts-noauth, ts-jose    (c) the TypeScript SDK peer (Node, tspeer/): without auth, and
+//	                      requireBearerAuth with a jose verifier; skipped unless
+//	                      `npm ci` has been run in internal/perf/tspeer
+//
+// Metrics: req/s, p50-µs, p99-µs, peak-heap-MiB (this process: server and
+// load generator together; Node's heap is not measured).
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+
+	"github.com/mcpauth/mcpauth/remote"
+)
+
+const e2eConcurrency = 32
+
+func BenchmarkE2E(b *testing.B) {
+	fx := fixture(b)
+	one := tokens(b, "RS256", 1, Small)
+	many := tokens(b, "RS256", 512, Small)
+	mcp := mcpHandler()
+
+	fixed := &remote.TokenInfo{Subject: "user_01HJT8Y2P3F4Q5R6S7T8V9W0XY", Audiences: []string{fx.Audience}, Expiry: time.Now().Add(time.Hour)}
+	noauth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mcp.ServeHTTP(w, r.WithContext(remote.ContextWithTokenInfo(r.Context(), fixed)))
+	})
+	ours := ourProvider(b, ourVerifier(b, 1, 0), demoToolScopes).Middleware(mcp)
+	baseline := auth.RequireBearerToken(NewJWXVerifier(jwxSet(b, 1), fx.Issuer, fx.Audience), nil)(mcp)
+
+	run := func(b *testing.B, url string, toks []string) {
+		ctx := context.Background()
+		// Warm up: connections, caches, the handler's first-use paths.
+		if _, err := RunE2E(ctx, E2EConfig{URL: url, Tokens: toks, Requests: 4 * e2eConcurrency, Concurrency: e2eConcurrency}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		res, err := RunE2E(ctx, E2EConfig{URL: url, Tokens: toks, Requests: b.N, Concurrency: e2eConcurrency, HeapSample: HeapBytes})
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(res.RPS(), "req/s")
+		b.ReportMetric(float64(res.P50.Nanoseconds())/1e3, "p50-µs")
+		b.ReportMetric(float64(res.P99.Nanoseconds())/1e3, "p99-µs")
+		b.ReportMetric(float64(res.PeakHeap)/(1<<20), "peak-heap-MiB")
+	}
+	serve := func(b *testing.B, h http.Handler) string {
+		base, stop, err := Serve(h)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(stop)
+		return base + "/mcp"
+	}
+	b.Run("noauth", func(b *testing.B) { run(b, serve(b, noauth), one) })
+	b.Run("ours", func(b *testing.B) { run(b, serve(b, ours), one) })
+	b.Run("ours-512-users", func(b *testing.B) { run(b, serve(b, ours), many) })
+	b.Run("jwx-gosdk", func(b *testing.B) { run(b, serve(b, baseline), one) })
+
+	node := startTSPeer(b, fx)
+	b.Run("ts-noauth", func(b *testing.B) {
+		if node == "" {
+			b.Skip("TypeScript peer not installed: run `npm ci` in internal/perf/tspeer")
+		}
+		run(b, node+"/mcp-noauth", one)
+	})
+	b.Run("ts-jose", func(b *testing.B) {
+		if node == "" {
+			b.Skip("TypeScript peer not installed: run `npm ci` in internal/perf/tspeer")
+		}
+		run(b, node+"/mcp", one)
+	})
+}
+
+// startTSPeer starts tspeer/server.mjs on a loopback port and returns its
+// base URL, or "" when Node or the peer's node_modules are missing. The
+// process is killed when the benchmark ends.
+func startTSPeer(b *testing.B, fx *Fixture) string {
+	b.Helper()
+	dir, err := filepath.Abs("tspeer")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
+		return ""
+	}
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		return ""
+	}
+	jwks, err := fx.JWKS(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(nodeBin, "server.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "JWKS="+string(jwks), "ISSUER="+fx.Issuer, "AUDIENCE="+fx.Audience, "HOST=127.0.0.1", "PORT=0")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	lines := make(chan string, 1)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if addr, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
+				lines <- addr
+			}
+		}
+	}()
+	select {
+	case addr, ok := <-lines:
+		if !ok {
+			b.Fatal("TypeScript peer exited before listening")
+		}
+		return "http://" + addr
+	case <-time.After(30 * time.Second):
+		b.Fatal("TypeScript peer did not start within 30 s")
+		return ""
+	}
+}
