@@ -1,0 +1,103 @@
+package authkittest_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/workos/workos-go/v4/pkg/usermanagement"
+
+	"github.com/mcpauth/mcpauth/authkit/authkittest"
+)
+
+func Example() {
+	as := authkittest.NewServer()
+	defer as.Close()
+	as.SetUser(authkittest.User{
+		ID:             "user_01ALICE",
+		OrganizationID: "org_01ACME",
+		Permissions:    []string{"widgets:read"},
+	})
+
+	// The metadata's issuer is the server's URL, byte for byte.
+	resp, err := as.Client().Get(as.MetadataURL())
+	if err != nil {
+		panic(err)
+	}
+	var meta map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&meta)
+	resp.Body.Close()
+	fmt.Println("issuer matches:", meta["issuer"] == as.Issuer())
+
+	// A token for the MCP server under test.
+	tok, err := as.Mint(authkittest.TokenOptions{Audience: []string{"https://mcp.example.com/mcp"}})
+	if err != nil {
+		panic(err)
+	}
+	claims, err := as.Verify(tok)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(claims["sub"], claims["org_id"], claims["aud"], claims["permissions"])
+
+	// An expired one.
+	expired, _ := as.Mint(authkittest.TokenOptions{ExpiresIn: -time.Minute})
+	_, err = as.Verify(expired)
+	fmt.Println(err)
+	// Output:
+	// issuer matches: true
+	// user_01ALICE org_01ACME https://mcp.example.com/mcp [widgets:read]
+	// authkittest: token expired
+}
+
+func ExampleServer_SetFault() {
+	as := authkittest.NewServer()
+	defer as.Close()
+	as.SetFault("/oauth2/jwks", authkittest.Fault{Status: http.StatusServiceUnavailable, Times: 1})
+	for range 2 {
+		resp, err := as.Client().Get(as.JWKSURL())
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode)
+	}
+	// Output:
+	// 503
+	// 200
+}
+
+func ExampleServer_RotateKey() {
+	as := authkittest.NewServer()
+	defer as.Close()
+	old := as.SigningKey().ID()
+	kid := as.RotateKey()
+	fmt.Println(len(as.KeyIDs()), as.SigningKey().ID() == kid)
+	as.RemoveKey(old)
+	fmt.Println(len(as.KeyIDs()))
+	// Output:
+	// 2 true
+	// 1
+}
+
+func ExampleServer_APIKey() {
+	as := authkittest.NewServer()
+	defer as.Close()
+	as.SetUser(authkittest.User{ID: "user_01ALICE", Email: "alice@example.com", OrganizationID: "org_01ACME", Role: "admin"})
+
+	um := usermanagement.NewClient(as.APIKey())
+	um.Endpoint = as.URL()
+	u, err := um.GetUser(context.Background(), usermanagement.GetUserOpts{User: "user_01ALICE"})
+	if err != nil {
+		panic(err)
+	}
+	list, err := um.ListOrganizationMemberships(context.Background(), usermanagement.ListOrganizationMembershipsOpts{UserID: u.ID})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(u.Email, list.Data[0].OrganizationID, list.Data[0].Role.Slug)
+	// Output:
+	// alice@example.com org_01ACME admin
+}
