@@ -67,6 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		dev = startDevAuthKit()
 		defer dev.Close()
 		cfg.domain = dev.URL()
+		shimDev = dev
 	}
 
 	if cfg.check {
@@ -121,7 +122,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	mcpURL := baseURL + mcpPath
 	logger.Info("serving", "mcp_url", mcpURL, "addr", ln.Addr().String(), "dev", cfg.dev)
-	if err := printReady(stdout, mcpURL, baseURL, dev, cfg); err != nil {
+	ready := readyInfo{mcpURL: mcpURL, healthURL: baseURL + "/healthz"}
+	if dev != nil {
+		token, err := dev.mintToken(mcpURL, cfg.requiredScopes)
+		if err != nil {
+			return fmt.Errorf("authkit-demo: cannot mint the dev token: %v", err)
+		}
+		ready.authkitURL, ready.userID, ready.token = dev.URL(), dev.user.ID, token
+	}
+	if err := ready.write(stdout); err != nil {
 		logger.Warn("cannot print the start-up summary", "err", err)
 	}
 
