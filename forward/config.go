@@ -1,0 +1,265 @@
+package forward
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mcpauth/mcpauth/internal/httpx"
+)
+
+// Defaults for [Config].
+const (
+	DefaultMinCacheTTL        = 1 * time.Minute
+	DefaultMaxCacheTTL        = 24 * time.Hour
+	DefaultCacheTTL           = 1 * time.Hour
+	DefaultErrorRetryInterval = 10 * time.Second
+	DefaultFetchTimeout       = 10 * time.Second
+	DefaultMaxBodyBytes       = 256 << 10
+	DefaultLegacyMaxBodyBytes = 64 << 10
+	DefaultLegacyTimeout      = 30 * time.Second
+)
+
+// Config configures a [Forwarder]. Only Issuer is required.
+type Config struct {
+	// Issuer is the authorization server's issuer identifier, exactly as it
+	// appears in the upstream metadata's "issuer" and in your protected
+	// resource metadata's authorization_servers (for AuthKit
+	// "https://<subdomain>.authkit.app", no trailing slash). Required. It
+	// must be an https URL (http is accepted for loopback hosts only) without
+	// query or fragment. A fetched document whose issuer differs, even by a
+	// trailing slash, is rejected: strict clients would reject it too.
+	Issuer string
+
+	// MetadataURL overrides the upstream RFC 8414 metadata URL. Default:
+	// derived from Issuer per RFC 8414 §3.1:
+	// https://host/.well-known/oauth-authorization-server, with the issuer's
+	// path appended after it when the issuer has one
+	// (https://host/.well-known/oauth-authorization-server/tenant).
+	MetadataURL string
+
+	// OpenIDConfiguration also serves /.well-known/openid-configuration on
+	// our origin, forwarded verbatim from the upstream OpenID Connect
+	// discovery document. Default false: the RFC 8414 document is always
+	// served, and clients only fall back to the OIDC document when that one
+	// is missing; enable it for clients that look for the OIDC document
+	// first. It costs a second upstream document and cache. The OIDC
+	// document is validated like the RFC 8414 one (same issuer, same
+	// required fields).
+	OpenIDConfiguration bool
+
+	// OpenIDConfigurationURL overrides the upstream OIDC discovery URL.
+	// Default: Issuer (without a trailing slash) +
+	// "/.well-known/openid-configuration" (OpenID Connect Discovery 1.0 §4).
+	// Only used when OpenIDConfiguration is true.
+	OpenIDConfigurationURL string
+
+	// LegacyEndpoints serves shims for clients that build /authorize, /token
+	// and /register on the MCP server's origin instead of reading metadata:
+	// /authorize answers a 302 to the upstream authorization_endpoint with
+	// the same query; /token and /register reverse-proxy POSTs to the
+	// upstream token_endpoint and registration_endpoint. Default false.
+	//
+	// Trade-off: with the shims on, authorization codes, refresh tokens,
+	// client secrets and issued tokens transit this server (never logged),
+	// the upstream sees this server's address (X-Forwarded-For is added),
+	// and an outage of this server also stops token refreshes. Leave it off
+	// unless you must support such clients.
+	LegacyEndpoints bool
+
+	// HTTPClient fetches the upstream documents. It must be safe to retry
+	// GETs with it. Default: a retrying client built from the Retry*,
+	// AttemptTimeout and FetchTimeout fields (hashicorp/go-retryablehttp,
+	// Retry-After clamped, redirects not followed). When set, the Retry*
+	// and AttemptTimeout fields are ignored.
+	HTTPClient *http.Client
+
+	// RetryMax is the number of retries after the first attempt (transport
+	// errors, 429 and 5xx only). Default 0 means 2; negative disables
+	// retries.
+	RetryMax int
+	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
+	// attempts. Defaults 100ms and 1s.
+	RetryWaitMin, RetryWaitMax time.Duration
+	// MaxRetryAfter clamps an upstream Retry-After. Default 2s.
+	MaxRetryAfter time.Duration
+	// AttemptTimeout bounds one attempt. Default 5s.
+	AttemptTimeout time.Duration
+	// FetchTimeout bounds one whole fetch, retries included. It applies to
+	// a custom HTTPClient too. Default 10s.
+	FetchTimeout time.Duration
+
+	// MinCacheTTL and MaxCacheTTL bound the freshness lifetime taken from
+	// the upstream Cache-Control (s-maxage, max-age) or Expires headers.
+	// Defaults 1m and 24h. An upstream "no-store" or "no-cache" gets
+	// MinCacheTTL: the last good copy is always kept for outages.
+	MinCacheTTL, MaxCacheTTL time.Duration
+	// DefaultCacheTTL is the freshness lifetime when the upstream sends no
+	// caching headers. Default 1h. Must lie within [MinCacheTTL, MaxCacheTTL].
+	DefaultCacheTTL time.Duration
+	// ErrorRetryInterval is the least time between a failed fetch and the
+	// next attempt; meanwhile the last good copy is served (or 503 with a
+	// matching Retry-After when there is none). Default 10s.
+	ErrorRetryInterval time.Duration
+	// MaxBodyBytes limits an upstream document's size. Default 256 KiB.
+	MaxBodyBytes int64
+
+	// LegacyHTTPClient sends the proxied /token and /register POSTs. It must
+	// not retry: those requests are not idempotent. Default: a plain client
+	// with a 30s timeout that does not follow redirects.
+	LegacyHTTPClient *http.Client
+	// LegacyMaxBodyBytes limits a proxied request body; larger requests get
+	// 413. Default 64 KiB. Proxied responses are limited by MaxBodyBytes.
+	LegacyMaxBodyBytes int64
+
+	// Now returns the current time. Default time.Now. Inject a fake clock in
+	// tests: every freshness decision reads it.
+	Now func() time.Time
+	// Logger receives one record per upstream failure streak (and an
+	// error-level record on issuer mismatch). Default: silent.
+	Logger *slog.Logger
+}
+
+// settings is a validated Config with defaults applied.
+type settings struct {
+	Config
+	oidcURL string
+}
+
+func (cfg Config) validate() (settings, error) {
+	s := settings{Config: cfg}
+	if cfg.Issuer == "" {
+		return s, errors.New("forward: Config.Issuer is empty; set it to the authorization server's issuer, e.g. https://<subdomain>.authkit.app")
+	}
+	iss, err := checkURL("Issuer", cfg.Issuer)
+	if err != nil {
+		return s, err
+	}
+	if s.MetadataURL == "" {
+		s.MetadataURL = wellKnownURL(iss, "oauth-authorization-server")
+	} else if _, err := checkURL("MetadataURL", s.MetadataURL); err != nil {
+		return s, err
+	}
+	if s.OpenIDConfiguration {
+		if s.OpenIDConfigurationURL == "" {
+			s.oidcURL = strings.TrimSuffix(cfg.Issuer, "/") + "/.well-known/openid-configuration"
+		} else if _, err := checkURL("OpenIDConfigurationURL", s.OpenIDConfigurationURL); err != nil {
+			return s, err
+		} else {
+			s.oidcURL = s.OpenIDConfigurationURL
+		}
+	}
+
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"RetryWaitMin", &s.RetryWaitMin, httpx.DefaultWaitMin},
+		{"RetryWaitMax", &s.RetryWaitMax, httpx.DefaultWaitMax},
+		{"MaxRetryAfter", &s.MaxRetryAfter, httpx.DefaultMaxRetryAfter},
+		{"AttemptTimeout", &s.AttemptTimeout, httpx.DefaultAttemptTimeout},
+		{"FetchTimeout", &s.FetchTimeout, DefaultFetchTimeout},
+		{"MinCacheTTL", &s.MinCacheTTL, DefaultMinCacheTTL},
+		{"MaxCacheTTL", &s.MaxCacheTTL, DefaultMaxCacheTTL},
+		{"DefaultCacheTTL", &s.DefaultCacheTTL, DefaultCacheTTL},
+		{"ErrorRetryInterval", &s.ErrorRetryInterval, DefaultErrorRetryInterval},
+	} {
+		switch {
+		case *d.v < 0:
+			return s, fmt.Errorf("forward: Config.%s is negative (%v); leave it zero for the default %v", d.name, *d.v, d.def)
+		case *d.v == 0:
+			*d.v = d.def
+		}
+	}
+	if s.MaxCacheTTL < s.MinCacheTTL {
+		return s, fmt.Errorf("forward: Config.MaxCacheTTL (%v) is below Config.MinCacheTTL (%v)", s.MaxCacheTTL, s.MinCacheTTL)
+	}
+	if cfg.DefaultCacheTTL == 0 {
+		s.DefaultCacheTTL = min(max(s.DefaultCacheTTL, s.MinCacheTTL), s.MaxCacheTTL)
+	} else if s.DefaultCacheTTL < s.MinCacheTTL || s.DefaultCacheTTL > s.MaxCacheTTL {
+		return s, fmt.Errorf("forward: Config.DefaultCacheTTL (%v) is outside [MinCacheTTL %v, MaxCacheTTL %v]", s.DefaultCacheTTL, s.MinCacheTTL, s.MaxCacheTTL)
+	}
+	for _, b := range []struct {
+		name string
+		v    *int64
+		def  int64
+	}{
+		{"MaxBodyBytes", &s.MaxBodyBytes, DefaultMaxBodyBytes},
+		{"LegacyMaxBodyBytes", &s.LegacyMaxBodyBytes, DefaultLegacyMaxBodyBytes},
+	} {
+		switch {
+		case *b.v < 0:
+			return s, fmt.Errorf("forward: Config.%s is negative (%d); leave it zero for the default %d", b.name, *b.v, b.def)
+		case *b.v == 0:
+			*b.v = b.def
+		}
+	}
+
+	if s.HTTPClient == nil {
+		s.HTTPClient = httpx.NewClient(httpx.Options{
+			RetryMax:       s.RetryMax,
+			WaitMin:        s.RetryWaitMin,
+			WaitMax:        s.RetryWaitMax,
+			MaxRetryAfter:  s.MaxRetryAfter,
+			AttemptTimeout: s.AttemptTimeout,
+			Deadline:       s.FetchTimeout,
+		})
+	}
+	if s.LegacyHTTPClient == nil {
+		s.LegacyHTTPClient = &http.Client{
+			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
+			Timeout:       DefaultLegacyTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	return s, nil
+}
+
+// checkURL accepts an absolute https URL (http for loopback hosts) without
+// query, fragment or user info.
+func checkURL(field, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("forward: Config.%s %q is not a URL: %w", field, raw, err)
+	}
+	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("forward: Config.%s %q must be an absolute https URL", field, raw)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("forward: Config.%s %q must use https (http is accepted for loopback hosts only)", field, raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || u.User != nil {
+		return nil, fmt.Errorf("forward: Config.%s %q must not carry a query, fragment or user info", field, raw)
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// wellKnownURL inserts /.well-known/<name> between the issuer's host and
+// path, per RFC 8414 §3.1 (a terminating "/" of the issuer is dropped).
+func wellKnownURL(issuer *url.URL, name string) string {
+	u := *issuer
+	path := strings.TrimSuffix(u.EscapedPath(), "/")
+	u.RawPath = ""
+	u.Path = ""
+	return u.String() + "/.well-known/" + name + path
+}

@@ -1,0 +1,210 @@
+package forward
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/mcpauth/mcpauth/remote"
+)
+
+// Paths served on our origin.
+const (
+	PathAuthorizationServer = "/.well-known/oauth-authorization-server"
+	PathOpenIDConfiguration = "/.well-known/openid-configuration"
+	PathAuthorize           = "/authorize"
+	PathToken               = "/token"
+	PathRegister            = "/register"
+)
+
+// Forwarder serves the upstream authorization server's metadata from our
+// origin. It is safe for concurrent use. It starts goroutines only for
+// upstream fetches; [Forwarder.Close] stops them.
+type Forwarder struct {
+	cfg  settings
+	as   *docCache
+	oidc *docCache // nil unless Config.OpenIDConfiguration
+
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// New validates cfg, applies its defaults and returns a Forwarder. It does
+// not contact the upstream: call [Forwarder.Prime] at start-up to fail fast,
+// or let the first request fetch the document.
+func New(cfg Config) (*Forwarder, error) {
+	s, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	f := &Forwarder{cfg: s}
+	issuer := s.Issuer
+	validate := func(b []byte) (*Metadata, error) { return parseMetadata(b, issuer) }
+	f.as = &docCache{f: f, name: "oauth-authorization-server", url: s.MetadataURL, validate: validate}
+	if s.OpenIDConfiguration {
+		f.oidc = &docCache{f: f, name: "openid-configuration", url: s.oidcURL, validate: validate}
+	}
+	return f, nil
+}
+
+// MetadataURL returns the upstream RFC 8414 metadata URL in use.
+func (f *Forwarder) MetadataURL() string { return f.cfg.MetadataURL }
+
+// Routes returns the routes to mount on the MCP server's mux, never behind
+// a bearer check: /.well-known/oauth-authorization-server, plus
+// /.well-known/openid-configuration when Config.OpenIDConfiguration is set,
+// plus /authorize, /token and /register when Config.LegacyEndpoints is set.
+// Patterns carry no method: the handlers answer OPTIONS preflights and 405
+// themselves, with CORS headers.
+func (f *Forwarder) Routes() []remote.Route {
+	routes := []remote.Route{{Pattern: PathAuthorizationServer, Handler: f.Handler()}}
+	if f.oidc != nil {
+		routes = append(routes, remote.Route{Pattern: PathOpenIDConfiguration, Handler: &docHandler{f.oidc}})
+	}
+	if f.cfg.LegacyEndpoints {
+		routes = append(routes,
+			remote.Route{Pattern: PathAuthorize, Handler: http.HandlerFunc(f.serveAuthorize)},
+			remote.Route{Pattern: PathToken, Handler: &proxyHandler{f: f, name: "token", endpoint: func(m *Metadata) string { return m.TokenEndpoint }}},
+			remote.Route{Pattern: PathRegister, Handler: &proxyHandler{f: f, name: "register", endpoint: func(m *Metadata) string { return m.RegistrationEndpoint }}},
+		)
+	}
+	return routes
+}
+
+// Handler returns the handler of /.well-known/oauth-authorization-server:
+// GET and HEAD get the upstream document's bytes verbatim (from the cache),
+// with our ETag, Cache-Control, Age and CORS headers; OPTIONS gets a CORS
+// preflight answer; other methods 405. Without any good copy it answers 503
+// with Retry-After and a generic JSON error.
+func (f *Forwarder) Handler() http.Handler { return &docHandler{f.as} }
+
+// Prime fetches the upstream documents now unless a fresh copy is cached,
+// and returns the first error (wrapping [ErrUnavailable] or
+// [ErrInvalidMetadata]). Call it at start-up; serving does not need it.
+func (f *Forwarder) Prime(ctx context.Context) error {
+	err := f.as.prime(ctx)
+	if f.oidc != nil {
+		err = errors.Join(err, f.oidc.prime(ctx))
+	}
+	return err
+}
+
+// Metadata returns the parsed view of the cached authorization server
+// metadata, fetching it on a cold cache. A stale copy is returned (and
+// refreshed in the background) like the handler serves it. The result is a
+// copy the caller may keep and modify.
+func (f *Forwarder) Metadata(ctx context.Context) (*Metadata, error) {
+	e, err := f.as.get(ctx, f.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	return e.meta.clone(), nil
+}
+
+// Close stops background refreshes, cancelling a fetch in flight, and waits
+// for their goroutines. Afterwards the handlers keep serving cached copies
+// but fetch nothing. Close is idempotent and always returns nil.
+func (f *Forwarder) Close() error {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+	f.as.cancelInflight()
+	if f.oidc != nil {
+		f.oidc.cancelInflight()
+	}
+	f.wg.Wait()
+	return nil
+}
+
+func (f *Forwarder) isClosed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.closed
+}
+
+// Shared header values (len == cap, never appended to in place).
+var (
+	hdrStar        = []string{"*"}
+	hdrJSON        = []string{"application/json"}
+	hdrNosniff     = []string{"nosniff"}
+	hdrNoStore     = []string{"no-store"}
+	hdrDocMethods  = []string{"GET, HEAD, OPTIONS"}
+	hdrPostMethods = []string{"POST, OPTIONS"}
+	hdrAllowHdrs   = []string{"Authorization, Content-Type, DPoP, MCP-Protocol-Version"}
+	hdrMaxAge      = []string{"86400"}
+)
+
+type docHandler struct{ c *docCache }
+
+func (d *docHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h["Access-Control-Allow-Origin"] = hdrStar
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodOptions:
+		preflight(w, hdrDocMethods)
+		return
+	default:
+		h["Allow"] = hdrDocMethods
+		writeError(w, http.StatusMethodNotAllowed, "invalid_request", "Method not allowed.")
+		return
+	}
+	now := d.c.f.cfg.Now()
+	e, err := d.c.get(r.Context(), now)
+	if err != nil {
+		h.Set("Retry-After", strconv.FormatInt(d.c.retryAfter(now), 10))
+		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable",
+			"The authorization server metadata is temporarily unavailable. Try again later.")
+		return
+	}
+	h["Content-Type"] = hdrJSON
+	h["X-Content-Type-Options"] = hdrNosniff
+	h["Etag"] = e.etagHdr
+	h["Cache-Control"] = e.cacheHdr
+	h["Age"] = []string{strconv.FormatInt(e.age(now), 10)}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, e.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Length"] = e.lenHdr
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(e.body)
+	}
+}
+
+// etagMatches implements If-None-Match's weak comparison (RFC 9110 §13.1.2).
+func etagMatches(header, etag string) bool {
+	for len(header) > 0 {
+		var tag string
+		tag, header, _ = strings.Cut(header, ",")
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func preflight(w http.ResponseWriter, methods []string) {
+	h := w.Header()
+	h["Access-Control-Allow-Methods"] = methods
+	h["Access-Control-Allow-Headers"] = hdrAllowHdrs
+	h["Access-Control-Max-Age"] = hdrMaxAge
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// writeError writes a generic OAuth-style JSON error. code and description
+// are constants of this package, never internal error text.
+func writeError(w http.ResponseWriter, status int, code, description string) {
+	h := w.Header()
+	h["Content-Type"] = hdrJSON
+	h["Cache-Control"] = hdrNoStore
+	h["X-Content-Type-Options"] = hdrNosniff
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`{"error":"` + code + `","error_description":"` + description + `"}`))
+}

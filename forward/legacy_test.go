@@ -1,0 +1,224 @@
+package forward
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// legacyUpstream serves doc as metadata and hands /oauth2/* to endpoint.
+func legacyUpstream(t testing.TB, doc func(u *upstream) []byte, endpoint http.HandlerFunc) *upstream {
+	t.Helper()
+	u := newUpstream(t)
+	body := doc(u)
+	u.set(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/.well-known/") {
+			_, _ = w.Write(body)
+			return
+		}
+		endpoint(w, r)
+	})
+	return u
+}
+
+func legacyMux(t testing.TB, cfg Config) *http.ServeMux {
+	t.Helper()
+	cfg.LegacyEndpoints = true
+	f := mustNew(t, cfg)
+	mux := http.NewServeMux()
+	for _, r := range f.Routes() {
+		mux.Handle(r.Pattern, r.Handler)
+	}
+	return mux
+}
+
+func TestLegacyEndpointsOffByDefault(t *testing.T) {
+	u := newUpstream(t)
+	f := mustNew(t, testConfig(u, newClock(), nil))
+	routes := f.Routes()
+	if len(routes) != 1 || routes[0].Pattern != PathAuthorizationServer {
+		t.Errorf("routes = %v, want only %s", routes, PathAuthorizationServer)
+	}
+}
+
+func TestLegacyAuthorizeRedirect(t *testing.T) {
+	for _, tc := range []struct {
+		name, endpointQuery, query, want string
+	}{
+		{"query carried", "", "response_type=code&client_id=c1&state=s%2Fx&resource=https%3A%2F%2Fmcp.example%2Fmcp", "/oauth2/authorize?response_type=code&client_id=c1&state=s%2Fx&resource=https%3A%2F%2Fmcp.example%2Fmcp"},
+		{"no query", "", "", "/oauth2/authorize"},
+		{"endpoint has a query", "?tenant=t1", "client_id=c1", "/oauth2/authorize?tenant=t1&client_id=c1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := legacyUpstream(t, func(u *upstream) []byte {
+				return docWith(u.issuer(), map[string]any{"authorization_endpoint": u.issuer() + "/oauth2/authorize" + tc.endpointQuery})
+			}, nil)
+			mux := legacyMux(t, testConfig(u, newClock(), nil))
+			target := PathAuthorize
+			if tc.query != "" {
+				target += "?" + tc.query
+			}
+			for _, method := range []string{http.MethodGet, http.MethodHead} {
+				w := do(t, mux, method, target, nil)
+				if w.Code != http.StatusFound {
+					t.Fatalf("%s: status %d, want 302", method, w.Code)
+				}
+				if got, want := w.Header().Get("Location"), u.issuer()+tc.want; got != want {
+					t.Errorf("%s: Location = %q, want %q", method, got, want)
+				}
+				if w.Header().Get("Cache-Control") != "no-store" {
+					t.Errorf("%s: Cache-Control = %q", method, w.Header().Get("Cache-Control"))
+				}
+			}
+			if w := do(t, mux, http.MethodPost, PathAuthorize, nil); w.Code != http.StatusMethodNotAllowed {
+				t.Errorf("POST /authorize: %d, want 405", w.Code)
+			}
+		})
+	}
+}
+
+func TestLegacyAuthorizeUpstreamDown(t *testing.T) {
+	u := newUpstream(t)
+	u.set(status(http.StatusBadGateway, nil))
+	mux := legacyMux(t, testConfig(u, newClock(), nil))
+	assertGeneric503(t, do(t, mux, http.MethodGet, PathAuthorize+"?client_id=c", nil))
+}
+
+// post sends a POST with body and headers through h.
+func post(t testing.TB, h http.Handler, target string, body []byte, hdr map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	r.RemoteAddr = "192.0.2.7:5555"
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+const secretForm = "grant_type=authorization_code&code=SECRET-CODE&code_verifier=SECRET-VERIFIER"
+
+func TestLegacyTokenProxy(t *testing.T) {
+	type seen struct {
+		path, body, auth, cookie, xff, ct string
+	}
+	got := make(chan seen, 1)
+	var hits atomic.Int32
+	u := legacyUpstream(t, func(u *upstream) []byte { return u.doc() }, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		b, _ := io.ReadAll(r.Body)
+		got <- seen{r.URL.Path, string(b), r.Header.Get("Authorization"), r.Header.Get("Cookie"), r.Header.Get("X-Forwarded-For"), r.Header.Get("Content-Type")}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Set-Cookie", "upstream=1")
+		w.Header().Set("Access-Control-Allow-Origin", "https://upstream.example")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error":"invalid_grant"}`)
+	})
+	logs := &logBuffer{}
+	mux := legacyMux(t, testConfig(u, newClock(), logs))
+
+	for _, path := range []string{PathToken, PathRegister} {
+		t.Run(path, func(t *testing.T) {
+			w := post(t, mux, path, []byte(secretForm), map[string]string{
+				"Content-Type":  "application/x-www-form-urlencoded",
+				"Authorization": "Basic U0VDUkVULUJBU0lD",
+				"Cookie":        "session=SECRET-COOKIE",
+			})
+			s := <-got
+			if want := "/oauth2" + path; s.path != want {
+				t.Errorf("upstream path = %q, want %q", s.path, want)
+			}
+			if s.body != secretForm || s.auth != "Basic U0VDUkVULUJBU0lD" || s.ct != "application/x-www-form-urlencoded" {
+				t.Errorf("upstream got body %q auth %q ct %q", s.body, s.auth, s.ct)
+			}
+			if s.cookie != "" {
+				t.Errorf("cookie forwarded: %q", s.cookie)
+			}
+			if s.xff != "192.0.2.7" {
+				t.Errorf("X-Forwarded-For = %q", s.xff)
+			}
+			if w.Code != http.StatusBadRequest || w.Body.String() != `{"error":"invalid_grant"}` {
+				t.Errorf("client got %d %q, want the upstream answer", w.Code, w.Body)
+			}
+			if w.Header().Get("Set-Cookie") != "" || w.Header().Get("Access-Control-Allow-Origin") != "*" || w.Header().Get("Cache-Control") != "no-store" {
+				t.Errorf("response headers %v", w.Header())
+			}
+		})
+	}
+	if hits.Load() != 2 {
+		t.Errorf("upstream endpoint hits = %d, want 2", hits.Load())
+	}
+	for _, secret := range []string{"SECRET", "U0VDUkVU"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("logs contain %q:\n%s", secret, logs)
+		}
+	}
+}
+
+func TestLegacyProxyLimitsAndErrors(t *testing.T) {
+	var hits atomic.Int32
+	u := legacyUpstream(t, func(u *upstream) []byte {
+		return docWith(u.issuer(), map[string]any{"registration_endpoint": nil})
+	}, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable) // retryable for a GET; must not be retried here
+	})
+	cfg := testConfig(u, newClock(), nil)
+	cfg.LegacyMaxBodyBytes = 1024
+	mux := legacyMux(t, cfg)
+
+	for _, tc := range []struct {
+		name     string
+		method   string
+		path     string
+		body     []byte
+		want     int
+		wantHits int32
+	}{
+		{"oversize body", http.MethodPost, PathToken, bytes.Repeat([]byte("a"), 1025), http.StatusRequestEntityTooLarge, 0},
+		{"at the limit, not retried", http.MethodPost, PathToken, bytes.Repeat([]byte("a"), 1024), http.StatusServiceUnavailable, 1},
+		{"GET", http.MethodGet, PathToken, nil, http.StatusMethodNotAllowed, 0},
+		{"preflight", http.MethodOptions, PathToken, nil, http.StatusNoContent, 0},
+		{"no registration endpoint", http.MethodPost, PathRegister, []byte("{}"), http.StatusNotFound, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hits.Store(0)
+			r := httptest.NewRequest(tc.method, tc.path, bytes.NewReader(tc.body))
+			w := httptest.NewRecorder()
+			mux.ServeHTTP(w, r)
+			if w.Code != tc.want {
+				t.Errorf("status = %d, want %d (%q)", w.Code, tc.want, w.Body)
+			}
+			if hits.Load() != tc.wantHits {
+				t.Errorf("upstream hits = %d, want %d", hits.Load(), tc.wantHits)
+			}
+			if w.Header().Get("Access-Control-Allow-Origin") != "*" {
+				t.Error("no CORS header")
+			}
+		})
+	}
+}
+
+func TestLegacyProxyUpstreamUnreachable(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	u := legacyUpstream(t, func(u *upstream) []byte {
+		return docWith(u.issuer(), map[string]any{"token_endpoint": deadURL + "/token"})
+	}, nil)
+	logs := &logBuffer{}
+	mux := legacyMux(t, testConfig(u, newClock(), logs))
+	w := post(t, mux, PathToken, []byte(secretForm), map[string]string{"Authorization": "Basic U0VDUkVULUJBU0lD"})
+	if w.Code != http.StatusBadGateway || strings.Contains(w.Body.String(), "127.0.0.1") || strings.Contains(w.Body.String(), "refused") {
+		t.Errorf("status %d body %q, want a generic 502", w.Code, w.Body)
+	}
+	if !strings.Contains(logs.String(), "legacy proxy") || strings.Contains(logs.String(), "SECRET") || strings.Contains(logs.String(), "U0VDUkVU") {
+		t.Errorf("logs:\n%s", logs)
+	}
+}
