@@ -33,6 +33,9 @@ func (f TokenVerifierFunc) VerifyToken(ctx context.Context, token string) (*Toke
 
 // TokenInfo is what a verifier learned from a valid token. It never holds the
 // token itself.
+//
+// A TokenInfo may be shared between requests by a verified-token cache:
+// treat it, and every slice and map in it, as read-only.
 type TokenInfo struct {
 	// Subject is the "sub" claim: the user (or, for machine-to-machine
 	// tokens, the client) the token was issued for. Always set.
@@ -57,8 +60,7 @@ type TokenInfo struct {
 	// It is metadata, not a secret, and is safe to log.
 	KeyID string
 	// Claims holds every claim of the token (for JWTs) or every member of the
-	// introspection response, decoded from JSON. Callers must not modify it:
-	// a TokenInfo may be shared between requests by a verified-token cache.
+	// introspection response, decoded from JSON. Read-only.
 	Claims map[string]any
 }
 

@@ -1,0 +1,430 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestJWKSFetchedLazilyOnceInSteadyState(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", use: "sig", key: &k.rsaA.PublicKey}))
+	clock := newJWTClock()
+	cfg := jwtTestConfig(srv, clock)
+	cfg.DisableTokenCache = true
+	v := newTestJWTVerifier(t, cfg)
+	if n := srv.requests.Load(); n != 0 {
+		t.Fatalf("NewJWTVerifier fetched %d times, want lazily 0", n)
+	}
+	for i := range 50 {
+		clock.Add(time.Second)
+		mustVerify(t, v, jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"jti": fmt.Sprint(i)})))
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Errorf("requests = %d, want 1", n)
+	}
+	if h := srv.header(); h.Get("Cache-Control") != "" || h.Get("Authorization") != "" {
+		t.Errorf("first fetch headers = %v, want no Cache-Control and no Authorization", h)
+	}
+}
+
+func TestJWKSPrime(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
+	clock := newJWTClock()
+	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
+	if err := v.Prime(context.Background()); err != nil {
+		t.Fatalf("Prime: %v", err)
+	}
+	mustVerify(t, v, jwtToken(t, k.rsaA, "a", jwtClaims(nil)))
+	if n := srv.requests.Load(); n != 1 {
+		t.Errorf("requests = %d, want 1 (Prime's)", n)
+	}
+	srv.set(http.StatusInternalServerError, nil)
+	if err := v.Prime(context.Background()); !errors.Is(err, ErrKeysUnavailable) {
+		t.Errorf("Prime against a failing server = %v, want ErrKeysUnavailable", err)
+	}
+	mustVerify(t, v, jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"jti": "2"})))
+
+	static := staticVerifier(t, nil)
+	if err := static.Prime(context.Background()); err != nil {
+		t.Errorf("Prime with static keys = %v", err)
+	}
+}
+
+func TestJWKSRefreshInterval(t *testing.T) {
+	for _, tc := range []struct {
+		name, cacheControl string
+		want               time.Duration
+	}{
+		{"no header: fallback 1h", "", time.Hour},
+		{"max-age within bounds", "public, max-age=600", 10 * time.Minute},
+		{"max-age below min", "max-age=60", 5 * time.Minute},
+		{"max-age above max", "max-age=31536000", 24 * time.Hour},
+		{"no-cache", "no-cache", 5 * time.Minute},
+		{"garbage max-age", "max-age=soon", time.Hour},
+		{"huge max-age", "max-age=99999999999999999999", time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := jwtKeys(t)
+			srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
+			srv.with(func(s *jwksServer) { s.cacheControl = tc.cacheControl })
+			clock := newJWTClock()
+			cfg := jwtTestConfig(srv, clock)
+			cfg.DisableTokenCache = true
+			v := newTestJWTVerifier(t, cfg)
+			tok := jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(48 * time.Hour).Unix()}))
+			mustVerify(t, v, tok)
+			clock.Add(tc.want - time.Second)
+			mustVerify(t, v, tok)
+			waitRefresh(v)
+			if n := srv.requests.Load(); n != 1 {
+				t.Fatalf("requests before %v = %d, want 1", tc.want, n)
+			}
+			clock.Add(time.Second)
+			mustVerify(t, v, tok)
+			waitRefresh(v)
+			if n := srv.requests.Load(); n != 2 {
+				t.Fatalf("requests at %v = %d, want 2", tc.want, n)
+			}
+		})
+	}
+}
+
+func TestJWKSRotation(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
+	clock := newJWTClock()
+	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
+	mustVerify(t, v, jwtToken(t, k.rsaA, "a", jwtClaims(nil)))
+
+	// The issuer rotates: b appears. Within the cooldown after the last
+	// fetch, an unknown kid is refused without a fetch.
+	srv.set(http.StatusOK, jwtJWKS(t,
+		jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey},
+		jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}))
+	tokB := jwtToken(t, k.rsaB, "b", jwtClaims(nil))
+	clock.Add(10 * time.Second)
+	if _, err := v.VerifyToken(context.Background(), tokB); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("within cooldown err = %v, want ErrUnknownKey", err)
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Fatalf("requests within cooldown = %d, want 1", n)
+	}
+	clock.Add(DefaultUnknownKeyCooldown)
+	mustVerify(t, v, tokB)
+	if n := srv.requests.Load(); n != 2 {
+		t.Errorf("requests = %d, want 2 (one forced fetch)", n)
+	}
+	if got := srv.header().Get("Cache-Control"); got != "no-cache" {
+		t.Errorf("forced fetch Cache-Control = %q, want no-cache", got)
+	}
+	// A kid still unknown after the cooldown triggers one more fetch, then
+	// is refused.
+	clock.Add(DefaultUnknownKeyCooldown)
+	if _, err := v.VerifyToken(context.Background(), jwtToken(t, k.rsaC, "c", jwtClaims(nil))); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("unknown kid err = %v, want ErrUnknownKey", err)
+	}
+	if n := srv.requests.Load(); n != 3 {
+		t.Errorf("requests = %d, want 3", n)
+	}
+}
+
+func TestJWKSRemovalDropsCachedVerifications(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, jwtJWKS(t,
+		jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey},
+		jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}))
+	clock := newJWTClock()
+	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
+	tokA := jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(48 * time.Hour).Unix()}))
+	tokB := jwtToken(t, k.rsaB, "b", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(48 * time.Hour).Unix()}))
+	mustVerify(t, v, tokA)
+	mustVerify(t, v, tokB)
+	if n := v.cache.len(); n != 2 {
+		t.Fatalf("cache entries = %d, want 2", n)
+	}
+
+	// a is withdrawn. The next request after the refresh interval is
+	// served from the snapshot, and the background refresh drops a.
+	srv.set(http.StatusOK, jwtJWKS(t, jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}))
+	clock.Add(DefaultRefreshInterval)
+	mustVerify(t, v, tokB)
+	waitRefresh(v)
+	if n := srv.requests.Load(); n != 2 {
+		t.Fatalf("requests = %d, want 2", n)
+	}
+	if n := v.cache.len(); n != 1 {
+		t.Errorf("cache entries after removal = %d, want 1 (b's only)", n)
+	}
+	if _, err := v.VerifyToken(context.Background(), tokA); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("token of the removed key err = %v, want ErrUnknownKey", err)
+	}
+	mustVerify(t, v, tokB)
+}
+
+// TestJWKSKeyReplacedUnderSameKid: a kid whose key material changes must
+// not keep validating cached tokens of the old key.
+func TestJWKSKeyReplacedUnderSameKid(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
+	clock := newJWTClock()
+	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
+	tokOld := jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(48 * time.Hour).Unix()}))
+	mustVerify(t, v, tokOld)
+	srv.set(http.StatusOK, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaB.PublicKey}))
+	clock.Add(DefaultRefreshInterval)
+	mustVerify(t, v, tokOld) // served from cache while the refresh runs
+	waitRefresh(v)
+	if _, err := v.VerifyToken(context.Background(), tokOld); !errors.Is(err, ErrInvalidSignature) {
+		t.Errorf("old token after key replacement err = %v, want ErrInvalidSignature", err)
+	}
+	mustVerify(t, v, jwtToken(t, k.rsaB, "a", jwtClaims(nil)))
+}
+
+func TestJWKSConcurrentUnknownKidOneFetch(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
+	clock := newJWTClock()
+	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
+	if err := v.Prime(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.set(http.StatusOK, jwtJWKS(t,
+		jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey},
+		jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}))
+	hold := make(chan struct{})
+	srv.with(func(s *jwksServer) { s.hold = hold })
+	clock.Add(time.Minute)
+	tokB := jwtToken(t, k.rsaB, "b", jwtClaims(nil))
+
+	const n = 1000
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			_, err := v.VerifyToken(context.Background(), tokB)
+			errs <- err
+		})
+	}
+	close(hold)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("VerifyToken: %v", err)
+		}
+	}
+	if got := srv.requests.Load(); got != 2 {
+		t.Errorf("requests = %d, want 2 (Prime + exactly one for %d concurrent unknown-kid requests)", got, n)
+	}
+}
+
+func TestJWKSOutageAfterPriming(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
+	var logs logBuffer
+	clock := newJWTClock()
+	cfg := jwtTestConfig(srv, clock)
+	cfg.Logger = logs.logger()
+	cfg.DisableTokenCache = true
+	v := newTestJWTVerifier(t, cfg)
+	if err := v.Prime(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.set(http.StatusServiceUnavailable, []byte("down"))
+	tok := jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(72 * time.Hour).Unix()}))
+	// Walk past the max refresh interval (24 h) in 10-minute steps: the
+	// known key keeps verifying; failed refreshes are retried only after
+	// the cooldown.
+	steps := int((DefaultMaxRefreshInterval + time.Hour) / (10 * time.Minute))
+	for range steps {
+		clock.Add(10 * time.Minute)
+		mustVerify(t, v, tok)
+		mustVerify(t, v, tok)
+		waitRefresh(v)
+	}
+	if got := srv.requests.Load(); got < 2 || int(got) > steps+1 {
+		t.Errorf("requests = %d, want between 2 and %d (one per step at most)", got, steps+1)
+	}
+	if n := logs.count("JWKS fetch failed"); n != 1 {
+		t.Errorf("failure logged %d times, want once per streak\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), tok[:30]) {
+		t.Error("log contains the token")
+	}
+	// Recovery is logged once.
+	srv.set(http.StatusOK, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
+	clock.Add(time.Hour)
+	mustVerify(t, v, tok)
+	waitRefresh(v)
+	if n := logs.count("JWKS fetch recovered"); n != 1 {
+		t.Errorf("recovery logged %d times, want 1", n)
+	}
+}
+
+func TestJWKSOutageAtStartThenRecovery(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, []byte("down"))
+	srv.set(http.StatusServiceUnavailable, []byte("down"))
+	clock := newJWTClock()
+	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
+	tok := jwtToken(t, k.rsaA, "a", jwtClaims(nil))
+	_, err := v.VerifyToken(context.Background(), tok)
+	if !errors.Is(err, ErrKeysUnavailable) || !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("first verify err = %v, want ErrKeysUnavailable (503 class)", err)
+	}
+	// Within the cooldown: no new fetch, still unavailable.
+	clock.Add(10 * time.Second)
+	if _, err := v.VerifyToken(context.Background(), tok); !errors.Is(err, ErrKeysUnavailable) {
+		t.Fatalf("second verify err = %v, want ErrKeysUnavailable", err)
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Fatalf("requests = %d, want 1", n)
+	}
+	// The server recovers; after the cooldown the next request fetches.
+	srv.set(http.StatusOK, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
+	clock.Add(DefaultUnknownKeyCooldown)
+	mustVerify(t, v, tok)
+	if n := srv.requests.Load(); n != 2 {
+		t.Errorf("requests = %d, want 2", n)
+	}
+}
+
+func TestJWKSBadResponses(t *testing.T) {
+	k := jwtKeys(t)
+	good := jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey})
+	tok := jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(48 * time.Hour).Unix()}))
+	for _, tc := range []struct {
+		name        string
+		status      int
+		contentType string
+		body        []byte
+	}{
+		{"garbage", 200, "application/json", []byte("\x00\x01garbage")},
+		{"HTML login page", 200, "text/html; charset=utf-8", []byte("<html><body>Sign in</body></html>")},
+		{"HTML labelled JSON", 200, "application/json", []byte("<html></html>")},
+		{"JSON but not a key set", 200, "application/json", []byte(`{"issuer":"x"}`)},
+		{"empty key set", 200, "application/json", []byte(`{"keys":[]}`)},
+		{"keys not an array", 200, "application/json", []byte(`{"keys":{}}`)},
+		{"oversize", 200, "application/json", append(append([]byte(`{"keys":[],"pad":"`), bytes.Repeat([]byte("x"), DefaultMaxJWKSBytes)...), `"}`...)},
+		{"too many keys", 200, "application/json", []byte(`{"keys":[` + strings.Repeat(`{},`, keysMaxKeys) + `{}]}`)},
+		{"not found", 404, "application/json", good},
+		{"redirect", 302, "", nil},
+		{"server error", 500, "application/json", good},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newJWKSServer(t, tc.body)
+			srv.set(tc.status, tc.body)
+			srv.with(func(s *jwksServer) { s.contentType = tc.contentType })
+			clock := newJWTClock()
+			cfg := jwtTestConfig(srv, clock)
+			cfg.DisableTokenCache = true
+			v := newTestJWTVerifier(t, cfg)
+			if _, err := v.VerifyToken(context.Background(), tok); !errors.Is(err, ErrKeysUnavailable) {
+				t.Fatalf("at start err = %v, want ErrKeysUnavailable", err)
+			}
+			// After a good set, the same bad answer keeps the last good set.
+			srv.set(http.StatusOK, good)
+			srv.with(func(s *jwksServer) { s.contentType = "application/json" })
+			clock.Add(time.Minute)
+			mustVerify(t, v, tok)
+			srv.set(tc.status, tc.body)
+			srv.with(func(s *jwksServer) { s.contentType = tc.contentType })
+			clock.Add(DefaultRefreshInterval)
+			mustVerify(t, v, tok)
+			waitRefresh(v)
+			mustVerify(t, v, tok)
+			if n := srv.requests.Load(); n != 3 {
+				t.Errorf("requests = %d, want 3", n)
+			}
+		})
+	}
+}
+
+func TestJWKSSlowServer(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
+	hold := make(chan struct{})
+	srv.with(func(s *jwksServer) { s.hold = hold })
+	clock := newJWTClock()
+	cfg := jwtTestConfig(srv, clock)
+	cfg.FetchTimeout = 50 * time.Millisecond
+	v := newTestJWTVerifier(t, cfg)
+	tok := jwtToken(t, k.rsaA, "a", jwtClaims(nil))
+	t.Run("fetch timeout", func(t *testing.T) {
+		if _, err := v.VerifyToken(context.Background(), tok); !errors.Is(err, ErrKeysUnavailable) {
+			t.Fatalf("err = %v, want ErrKeysUnavailable", err)
+		}
+	})
+	t.Run("caller gives up, shared fetch continues", func(t *testing.T) {
+		cfg := jwtTestConfig(srv, clock)
+		v := newTestJWTVerifier(t, cfg)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := v.VerifyToken(ctx, tok); !errors.Is(err, ErrKeysUnavailable) || !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want ErrKeysUnavailable wrapping context.Canceled", err)
+		}
+		close(hold) // the detached fetch completes and installs the set
+		waitRefresh(v)
+		mustVerify(t, v, tok)
+	})
+}
+
+func TestJWKSSkipsBadKeysOneByOne(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, jwtJWKS(t,
+		jwkEntry{kid: "enc", alg: "RS256", use: "enc", key: &k.rsaB.PublicKey},
+		jwkEntry{kid: "ops", alg: "RS256", key: &k.rsaB.PublicKey, extra: map[string]any{"key_ops": []string{"encrypt"}}},
+		jwkEntry{kid: "hs", extra: map[string]any{"kty": "oct", "k": "c2VjcmV0", "alg": "HS256"}},
+		jwkEntry{kid: "rs384", alg: "RS384", key: &k.rsaB.PublicKey},
+		jwkEntry{kid: "small", alg: "RS256", key: &k.rsaSmall.PublicKey},
+		jwkEntry{kid: "broken", extra: map[string]any{"kty": "RSA", "n": "!!", "e": "AQAB"}},
+		jwkEntry{kid: "unknown-kty", extra: map[string]any{"kty": "XYZ"}},
+		jwkEntry{kid: "ec-noalg", key: &k.ec256.PublicKey},
+		jwkEntry{alg: "RS256", key: &k.rsaB.PublicKey}, // no kid
+		jwkEntry{kid: "dup", alg: "RS256", key: &k.rsaB.PublicKey},
+		jwkEntry{kid: "dup", alg: "RS256", key: &k.rsaC.PublicKey},
+		jwkEntry{kid: "good", alg: "RS256", use: "sig", key: &k.rsaA.PublicKey, extra: map[string]any{"x5c": []string{"bm90IGEgY2VydA"}}},
+	))
+	clock := newJWTClock()
+	var logs logBuffer
+	cfg := jwtTestConfig(srv, clock)
+	cfg.Logger = logs.logger()
+	v := newTestJWTVerifier(t, cfg)
+	defer func() {
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	}()
+	mustVerify(t, v, jwtToken(t, k.rsaA, "good", jwtClaims(nil)))
+	for _, kid := range []string{"enc", "ops", "hs", "rs384", "small", "broken", "unknown-kty", "ec-noalg", "dup"} {
+		if _, err := v.VerifyToken(context.Background(), jwtToken(t, k.rsaB, kid, jwtClaims(nil))); !errors.Is(err, ErrUnknownKey) {
+			t.Errorf("kid %q: err = %v, want ErrUnknownKey (key skipped)", kid, err)
+		}
+	}
+}
+
+func TestKeysRefreshIntervalParsing(t *testing.T) {
+	lo, def, hi := 5*time.Minute, time.Hour, 24*time.Hour
+	for cc, want := range map[string]time.Duration{
+		"":                        def,
+		"max-age=3600":            time.Hour,
+		`max-age="7200"`:          2 * time.Hour,
+		"MAX-AGE=600, public":     10 * time.Minute,
+		"max-age=-5":              def,
+		"max-age=0":               lo,
+		"no-store":                lo,
+		"private, max-age=172800": hi,
+	} {
+		if got := keysRefreshInterval(cc, def, lo, hi); got != want {
+			t.Errorf("keysRefreshInterval(%q) = %v, want %v", cc, got, want)
+		}
+	}
+}

@@ -1,0 +1,372 @@
+package remote
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/mcpauth/mcpauth/internal/httpx"
+)
+
+// Defaults for [JWTConfig].
+const (
+	DefaultJWTLeeway          = 30 * time.Second
+	DefaultMinRefreshInterval = 5 * time.Minute
+	DefaultMaxRefreshInterval = 24 * time.Hour
+	DefaultRefreshInterval    = 1 * time.Hour
+	DefaultUnknownKeyCooldown = 30 * time.Second
+	DefaultJWKSFetchTimeout   = 10 * time.Second
+	DefaultMaxJWKSBytes       = 256 << 10
+	DefaultMaxTokenBytes      = 16 << 10
+	DefaultTokenCacheSize     = 10_000
+	DefaultJWTTokenCacheTTL   = 5 * time.Minute
+)
+
+// JWTKey is a static public verification key.
+type JWTKey struct {
+	// KeyID is the "kid" tokens name. Required.
+	KeyID string
+	// Algorithm is the key's JWS algorithm ("RS256", ...). Empty means any
+	// allowed algorithm that fits the key type.
+	Algorithm string
+	// Key is an *rsa.PublicKey (2048 to 8192 bits), an *ecdsa.PublicKey
+	// (P-256, P-384, P-521) or an ed25519.PublicKey.
+	Key crypto.PublicKey
+}
+
+// JWTConfig configures [NewJWTVerifier]. Exactly one key source is required:
+// JWKSURL, or StaticKeys and/or StaticJWKS.
+type JWTConfig struct {
+	// JWKSURL is the authorization server's JWKS endpoint (its metadata's
+	// jwks_uri). It must be https, except on a loopback host.
+	JWKSURL string
+	// StaticKeys are fixed verification keys, for tests and air-gapped
+	// deployments. Never refreshed.
+	StaticKeys []JWTKey
+	// StaticJWKS is a fixed JWKS document (RFC 7517 JSON), parsed under the
+	// same rules as a fetched one. Never refreshed.
+	StaticJWKS []byte
+
+	// Issuer is the exact "iss" tokens must carry, e.g.
+	// "https://example.authkit.app" (no normalisation). Required.
+	Issuer string
+	// Audiences lists the acceptable "aud" values, normally the canonical
+	// URL of the MCP endpoint. A token is accepted when its "aud" (a string
+	// or an array) contains one of them; a single trailing slash difference
+	// is tolerated. Required unless InsecureSkipAudienceCheck.
+	Audiences []string
+	// InsecureSkipAudienceCheck turns the audience check off. A server
+	// setting it accepts tokens issued for any other resource of the same
+	// issuer (token replay across services); it MUST NOT be set in
+	// production unless something else binds tokens to this server.
+	InsecureSkipAudienceCheck bool
+
+	// Algorithms is the allow-list of JWS algorithms. Default ["RS256"].
+	// Only asymmetric algorithms (RS*, PS*, ES*, EdDSA) are accepted;
+	// "none" and HS* are refused.
+	Algorithms []string
+	// Leeway is the clock skew tolerated on exp, nbf and iat. Default 30 s;
+	// a negative value means none.
+	Leeway time.Duration
+	// ScopeClaims names the claims that carry scopes, each either a
+	// space-separated string or an array of strings; their union is used.
+	// Default ["scope", "scp"].
+	ScopeClaims []string
+	// MaxTokenBytes caps the token length. Default 16 KiB.
+	MaxTokenBytes int
+
+	// HTTPClient fetches the JWKS. Default: a retrying client from
+	// internal/httpx (2 retries, 5 s per attempt, 10 s overall, redirects
+	// not followed).
+	HTTPClient *http.Client
+	// FetchTimeout bounds one JWKS fetch, retries included. Default 10 s.
+	FetchTimeout time.Duration
+	// MinRefreshInterval and MaxRefreshInterval clamp the JWKS response's
+	// Cache-Control max-age. Defaults 5 min and 24 h.
+	MinRefreshInterval, MaxRefreshInterval time.Duration
+	// RefreshInterval is used when the response has no max-age. Default 1 h.
+	RefreshInterval time.Duration
+	// UnknownKeyCooldown is the least time between two fetches caused by an
+	// unknown kid, and between retries after a failed fetch. Default 30 s.
+	UnknownKeyCooldown time.Duration
+	// MaxJWKSBytes caps the JWKS response body. Default 256 KiB.
+	MaxJWKSBytes int64
+
+	// TokenCacheSize bounds the verified-token cache in entries. Default
+	// 10,000.
+	TokenCacheSize int
+	// TokenCacheTTL is the longest a verification is reused (never past the
+	// token's exp). Default 5 min.
+	TokenCacheTTL time.Duration
+	// DisableTokenCache verifies every token in full.
+	DisableTokenCache bool
+
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger receives key-store events (fetch failures once per streak,
+	// recovery, skipped keys). Nil means silent. Tokens are never logged.
+	Logger *slog.Logger
+}
+
+// JWTVerifier verifies JWT access tokens against a JWKS or static keys. It is
+// safe for concurrent use. Call Close when done with it.
+type JWTVerifier struct {
+	issuer      string
+	audiences   []string
+	skipAud     bool
+	allowed     jwtAlgSet
+	leeway      time.Duration
+	scopeClaims []string
+	maxToken    int
+	now         func() time.Time
+	keys        *keysStore
+	cache       *tcCache // nil when disabled
+}
+
+var _ TokenVerifier = (*JWTVerifier)(nil)
+
+// NewJWTVerifier validates cfg and returns a verifier. It makes no network
+// call; keys are fetched on first use or by [JWTVerifier.Prime].
+func NewJWTVerifier(cfg JWTConfig) (*JWTVerifier, error) {
+	static := len(cfg.StaticKeys) > 0 || len(cfg.StaticJWKS) > 0
+	switch {
+	case cfg.JWKSURL == "" && !static:
+		return nil, errors.New("remote: JWTConfig needs a key source: set JWKSURL (or StaticKeys/StaticJWKS)")
+	case cfg.JWKSURL != "" && static:
+		return nil, errors.New("remote: JWTConfig: set either JWKSURL or static keys, not both")
+	}
+	if cfg.JWKSURL != "" {
+		if err := jwtCheckURL("JWKSURL", cfg.JWKSURL); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Issuer == "" {
+		return nil, errors.New("remote: JWTConfig.Issuer is required (the exact iss of your tokens)")
+	}
+	if len(cfg.Audiences) == 0 && !cfg.InsecureSkipAudienceCheck {
+		return nil, errors.New("remote: JWTConfig.Audiences is required (the canonical URL of your MCP endpoint)")
+	}
+	if slices.Contains(cfg.Audiences, "") {
+		return nil, errors.New("remote: JWTConfig.Audiences contains an empty string")
+	}
+	allowed, err := jwtAllowList(cfg.Algorithms)
+	if err != nil {
+		return nil, err
+	}
+	v := &JWTVerifier{
+		issuer:      cfg.Issuer,
+		audiences:   slices.Clone(cfg.Audiences),
+		skipAud:     cfg.InsecureSkipAudienceCheck,
+		allowed:     allowed,
+		leeway:      jwtDuration(cfg.Leeway, DefaultJWTLeeway),
+		scopeClaims: slices.Clone(cfg.ScopeClaims),
+		maxToken:    cfg.MaxTokenBytes,
+		now:         cfg.Now,
+	}
+	if v.leeway < 0 {
+		v.leeway = 0
+	}
+	if len(v.scopeClaims) == 0 {
+		v.scopeClaims = []string{"scope", "scp"}
+	}
+	if v.maxToken <= 0 {
+		v.maxToken = DefaultMaxTokenBytes
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if !cfg.DisableTokenCache {
+		size := cfg.TokenCacheSize
+		if size <= 0 {
+			size = DefaultTokenCacheSize
+		}
+		v.cache = tcNew(size, jwtDuration(cfg.TokenCacheTTL, DefaultJWTTokenCacheTTL))
+	}
+
+	ks := &keysStore{
+		url:          cfg.JWKSURL,
+		client:       cfg.HTTPClient,
+		now:          v.now,
+		log:          cfg.Logger,
+		allowed:      allowed,
+		minRefresh:   jwtDuration(cfg.MinRefreshInterval, DefaultMinRefreshInterval),
+		maxRefresh:   jwtDuration(cfg.MaxRefreshInterval, DefaultMaxRefreshInterval),
+		defRefresh:   jwtDuration(cfg.RefreshInterval, DefaultRefreshInterval),
+		cooldown:     jwtDuration(cfg.UnknownKeyCooldown, DefaultUnknownKeyCooldown),
+		fetchTimeout: jwtDuration(cfg.FetchTimeout, DefaultJWKSFetchTimeout),
+		maxBytes:     cfg.MaxJWKSBytes,
+		closedCh:     make(chan struct{}),
+	}
+	if ks.maxRefresh < ks.minRefresh {
+		return nil, errors.New("remote: JWTConfig.MaxRefreshInterval is below MinRefreshInterval")
+	}
+	if ks.maxBytes <= 0 {
+		ks.maxBytes = DefaultMaxJWKSBytes
+	}
+	if ks.client == nil && cfg.JWKSURL != "" {
+		ks.client = httpx.NewClient(httpx.Options{})
+	}
+	if v.cache != nil {
+		cache := v.cache
+		ks.onSwap = func(snap *keysSnapshot) {
+			cache.dropSigners(func(k *jwtKey) bool { return snap.keys[k.kid] == k })
+		}
+	}
+	if static {
+		keys := map[string]*jwtKey{}
+		if len(cfg.StaticJWKS) > 0 {
+			parsed, err := keysParseSet(cfg.StaticJWKS, allowed, cfg.Logger)
+			if err != nil {
+				return nil, fmt.Errorf("remote: JWTConfig.StaticJWKS: %w", err)
+			}
+			keys = parsed
+		}
+		for i, sk := range cfg.StaticKeys {
+			if sk.KeyID == "" {
+				return nil, fmt.Errorf("remote: JWTConfig.StaticKeys[%d].KeyID is required", i)
+			}
+			if _, dup := keys[sk.KeyID]; dup {
+				return nil, fmt.Errorf("remote: JWTConfig.StaticKeys[%d]: kid %q defined twice", i, sk.KeyID)
+			}
+			k, err := jwtNewKey(sk.KeyID, sk.Algorithm, sk.Key, allowed)
+			if err != nil {
+				return nil, fmt.Errorf("remote: JWTConfig.StaticKeys[%d]: %w", i, err)
+			}
+			keys[sk.KeyID] = k
+		}
+		ks.snap.Store(&keysSnapshot{keys: keys})
+	}
+	v.keys = ks
+	return v, nil
+}
+
+// jwtCheckURL requires an absolute https URL, or http on a loopback host.
+func jwtCheckURL(field, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("remote: %s %q is not an absolute URL", field, raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		switch u.Hostname() {
+		case "localhost", "127.0.0.1", "::1":
+			return nil
+		}
+	}
+	return fmt.Errorf("remote: %s must use https (http only on a loopback host)", field)
+}
+
+func jwtAllowList(names []string) (jwtAlgSet, error) {
+	var set jwtAlgSet
+	if len(names) == 0 {
+		set.add(jwtRS256)
+		return set, nil
+	}
+	for _, n := range names {
+		a := jwtAlgByName(n)
+		if a == jwtAlgInvalid {
+			if n == "none" || (len(n) > 2 && n[:2] == "HS") {
+				return 0, fmt.Errorf("remote: JWTConfig.Algorithms: %q is not an asymmetric algorithm and is never accepted", n)
+			}
+			return 0, fmt.Errorf("remote: JWTConfig.Algorithms: unsupported algorithm %q", n)
+		}
+		set.add(a)
+	}
+	return set, nil
+}
+
+func jwtDuration(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// Prime fetches the JWKS now (ignoring cooldown) so that a start-up check
+// can fail fast. The error wraps ErrKeysUnavailable. With static keys it
+// does nothing.
+func (v *JWTVerifier) Prime(ctx context.Context) error {
+	return v.keys.prime(ctx)
+}
+
+// Close stops background refreshes and waits for any fetch in flight. It is
+// safe to call more than once; afterwards tokens whose key would need a fetch
+// fail with ErrKeysUnavailable.
+func (v *JWTVerifier) Close() error {
+	v.keys.close()
+	return nil
+}
+
+// VerifyToken implements [TokenVerifier]. Errors wrap one of
+// ErrMalformedToken, ErrTokenExpired, ErrTokenNotYetValid, ErrInvalidIssuer,
+// ErrInvalidAudience, ErrInvalidSignature, ErrUnknownKey, ErrMissingClaim
+// (all ErrInvalidToken) or ErrKeysUnavailable (ErrUnavailable). Their text
+// never contains the token.
+func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*TokenInfo, error) {
+	if len(token) == 0 || len(token) > v.maxToken {
+		return nil, jwtErr(ErrMalformedToken, "bad token length")
+	}
+	var h tcKey
+	if v.cache != nil {
+		h = tcHash(token)
+		now := v.now()
+		if info, signer, ok := v.cache.get(h, now); ok {
+			// The hit stands only while its key is still the published
+			// one; a stale set is refreshed in the background as on the
+			// full path.
+			if snap := v.keys.snap.Load(); snap != nil && snap.keys[signer.kid] == signer {
+				if v.keys.url != "" && !now.Before(snap.refreshAt) {
+					v.keys.refreshAsync(ctx, now)
+				}
+				return info, nil
+			}
+		}
+	}
+	parsed, err := jwtParseCompact(token)
+	if err != nil {
+		return nil, err
+	}
+	if !v.allowed.has(parsed.alg) {
+		return nil, jwtErr(ErrInvalidSignature, "algorithm not allowed")
+	}
+	key, err := v.keys.lookup(ctx, parsed.kid)
+	if err != nil {
+		return nil, err
+	}
+	if key.alg != jwtAlgInvalid && key.alg != parsed.alg {
+		return nil, jwtErr(ErrInvalidSignature, "algorithm differs from the key's")
+	}
+	if !jwtKeyFits(parsed.alg, key.pub) {
+		return nil, jwtErr(ErrInvalidSignature, "algorithm does not fit the key")
+	}
+	if err := jwtVerifySignature(parsed.alg, key.pub, jwtStringBytes(parsed.signingInput), parsed.sig); err != nil {
+		return nil, jwtErr(ErrInvalidSignature, "signature mismatch")
+	}
+	claims, err := parsed.claims()
+	if err != nil {
+		return nil, err
+	}
+	now := v.now()
+	info, err := v.validate(claims, now)
+	if err != nil {
+		return nil, err
+	}
+	info.KeyID = key.kid
+	if v.cache != nil {
+		v.cache.put(h, info, key, now)
+	}
+	return info, nil
+}
+
+// jwtErr wraps a class sentinel with a fixed detail (never token text).
+func jwtErr(class error, detail string) error {
+	return fmt.Errorf("%w (%s)", class, detail)
+}

@@ -1,0 +1,173 @@
+package remote
+
+import (
+	"crypto/sha256"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// Verified-token cache.
+//
+// MCP clients send the same access token with every request; re-verifying
+// its signature each time costs tens of microseconds. The cache maps
+// SHA-256(token) — never the token itself — to the TokenInfo it produced.
+// It is split into tcShards independently locked shards, each an LRU list
+// with O(1) lookup, insertion, promotion and eviction. An entry lives until
+// min(token exp, insertion + TTL); a hit re-checks that deadline against the
+// clock. Failures are never cached: a bad token costs a full verification
+// every time (key fetches it provokes are rate-limited by the key store).
+
+const tcShards = 16
+
+type tcKey [sha256.Size]byte
+
+// tcHash hashes a token without copying it.
+func tcHash(token string) tcKey {
+	return sha256.Sum256(jwtStringBytes(token))
+}
+
+// jwtStringBytes views s as a byte slice without copying. The slice must
+// only be read.
+func jwtStringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+type tcEntry struct {
+	key        tcKey
+	info       *TokenInfo
+	signer     *jwtKey // the key that verified the token; nil for introspection
+	until      int64   // unix nanoseconds; the entry is dead from then on
+	prev, next *tcEntry
+}
+
+type tcShard struct {
+	mu   sync.Mutex
+	m    map[tcKey]*tcEntry
+	root tcEntry // sentinel: root.next is the most recently used entry
+	cap  int
+	_    [40]byte // keep shards on separate cache lines
+}
+
+type tcCache struct {
+	shards [tcShards]tcShard
+	ttl    time.Duration
+}
+
+// tcNew returns a cache bounded to about size entries (rounded up to a
+// multiple of tcShards) whose entries live at most ttl.
+func tcNew(size int, ttl time.Duration) *tcCache {
+	c := &tcCache{ttl: ttl}
+	per := (size + tcShards - 1) / tcShards
+	if per < 1 {
+		per = 1
+	}
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.m = make(map[tcKey]*tcEntry)
+		sh.cap = per
+		sh.root.next = &sh.root
+		sh.root.prev = &sh.root
+	}
+	return c
+}
+
+func (c *tcCache) shard(k *tcKey) *tcShard { return &c.shards[k[0]%tcShards] }
+
+// get returns the live entry's TokenInfo and signer, promoting it.
+func (c *tcCache) get(k tcKey, now time.Time) (*TokenInfo, *jwtKey, bool) {
+	sh := c.shard(&k)
+	n := now.UnixNano()
+	sh.mu.Lock()
+	e := sh.m[k]
+	if e == nil {
+		sh.mu.Unlock()
+		return nil, nil, false
+	}
+	if n >= e.until {
+		sh.unlink(e)
+		delete(sh.m, k)
+		sh.mu.Unlock()
+		return nil, nil, false
+	}
+	if sh.root.next != e {
+		sh.unlink(e)
+		sh.pushFront(e)
+	}
+	info, signer := e.info, e.signer
+	sh.mu.Unlock()
+	return info, signer, true
+}
+
+// put stores info until min(expiry, now+ttl). An already expired token or a
+// non-positive lifetime is not stored.
+func (c *tcCache) put(k tcKey, info *TokenInfo, signer *jwtKey, now time.Time) {
+	until := now.Add(c.ttl)
+	if !info.Expiry.IsZero() && info.Expiry.Before(until) {
+		until = info.Expiry
+	}
+	if !until.After(now) {
+		return
+	}
+	sh := c.shard(&k)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if e := sh.m[k]; e != nil {
+		e.info, e.signer, e.until = info, signer, until.UnixNano()
+		sh.unlink(e)
+		sh.pushFront(e)
+		return
+	}
+	var e *tcEntry
+	if len(sh.m) >= sh.cap {
+		// Reuse the least recently used entry.
+		e = sh.root.prev
+		sh.unlink(e)
+		delete(sh.m, e.key)
+	} else {
+		e = new(tcEntry)
+	}
+	*e = tcEntry{key: k, info: info, signer: signer, until: until.UnixNano()}
+	sh.m[k] = e
+	sh.pushFront(e)
+}
+
+// dropSigners removes every entry whose signer is not current.
+func (c *tcCache) dropSigners(current func(*jwtKey) bool) {
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		for k, e := range sh.m {
+			if e.signer != nil && !current(e.signer) {
+				sh.unlink(e)
+				delete(sh.m, k)
+			}
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// len returns the number of entries (dead ones included until touched).
+func (c *tcCache) len() int {
+	n := 0
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		n += len(sh.m)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+func (sh *tcShard) unlink(e *tcEntry) {
+	e.prev.next = e.next
+	e.next.prev = e.prev
+	e.prev, e.next = nil, nil
+}
+
+func (sh *tcShard) pushFront(e *tcEntry) {
+	e.prev = &sh.root
+	e.next = sh.root.next
+	sh.root.next.prev = e
+	sh.root.next = e
+}
