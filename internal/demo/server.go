@@ -154,14 +154,17 @@ func NewServer(opts Options) *mcp.Server {
 
 // NewHandler returns the streamable HTTP handler serving [NewServer]'s
 // server. It contains no authentication: put a provider in front of it.
+// The *remote.TokenInfo the provider stores in the request context reaches
+// the tools as req.Extra.TokenInfo (UserID = sub, so the go-sdk binds each
+// session to its user).
 // The go-sdk's DNS-rebinding guard for loopback addresses stays on.
 func NewHandler(opts Options) http.Handler {
 	s := NewServer(opts)
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, &mcp.StreamableHTTPOptions{
+	return bridge(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, &mcp.StreamableHTTPOptions{
 		Stateless:    opts.Stateless,
 		JSONResponse: opts.JSONResponse,
 		Logger:       opts.Logger,
-	})
+	}))
 }
 
 // callerFrom builds the caller description from the go-sdk TokenInfo of the

@@ -10,21 +10,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/mcpauth/mcpauth/remote"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // serveWithIdentity serves the demo handler behind go-sdk's bearer
 // middleware fed by a verifier that answers info for any token, and returns
 // a connected client session.
-func serveWithIdentity(t testing.TB, opts Options, info *auth.TokenInfo) *mcp.ClientSession {
+func serveWithIdentity(t testing.TB, opts Options, info *remote.TokenInfo) *mcp.ClientSession {
 	t.Helper()
 	h := NewHandler(opts)
-	if info != nil {
-		verify := func(context.Context, string, *http.Request) (*auth.TokenInfo, error) { return info, nil }
-		h = auth.RequireBearerToken(verify, nil)(h)
-	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info != nil { // what the provider's middleware does
+			r = r.WithContext(remote.ContextWithTokenInfo(r.Context(), info))
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 
 	client := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
@@ -71,19 +72,19 @@ func callTool(t testing.TB, cs *mcp.ClientSession, name string, args any, out an
 
 func TestTools(t *testing.T) {
 	exp := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	user := &auth.TokenInfo{
-		UserID:     "user_01ABC",
-		Scopes:     []string{"openid", "email"},
-		Expiration: exp,
-		Extra: map[string]any{"claims": map[string]any{
+	user := &remote.TokenInfo{
+		Subject: "user_01ABC",
+		Scopes:  []string{"openid", "email"},
+		Expiry:  exp,
+		Claims: map[string]any{
 			"sub":         "user_01ABC",
 			"org_id":      "org_01XYZ",
 			"client_id":   "client_01DCR",
 			"permissions": []any{"widgets:read", "widgets:write"},
 			"role":        "admin",
-		}},
+		},
 	}
-	admin := &auth.TokenInfo{UserID: "user_01ADM", Scopes: []string{AdminScope}, Expiration: exp}
+	admin := &remote.TokenInfo{Subject: "user_01ADM", Scopes: []string{AdminScope}, Expiry: exp}
 
 	modes := []struct {
 		name string
