@@ -62,7 +62,7 @@ func (ri readyInfo) write(w io.Writer) error {
 		line("token_expires_in", devTokenLifetime.String())
 		line("curl", fmt.Sprintf(`curl -sS %s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '%s'`,
 			ri.mcpURL, ri.token, initializeRequest))
-		line("inspector", "npx @modelcontextprotocol/inspector  (Transport Type: Streamable HTTP; URL: "+ri.mcpURL+"; either Open Auth Settings -> Quick OAuth Flow, or Authentication -> Bearer Token: the access_token above)")
+		line("inspector", "npx @modelcontextprotocol/inspector  then Transport Type: Streamable HTTP, URL: "+ri.mcpURL+", Authentication -> Bearer Token: the access_token above (or leave it empty and use Open Auth Settings -> Quick OAuth Flow)")
 	}
 	line("status", "ready")
 	_, err := io.WriteString(w, b.String())
