@@ -9,9 +9,36 @@
 // WWW-Authenticate challenges, and exposes its routes so callers can add their
 // own next to the standard ones.
 //
+//	p, err := remote.New(remote.Config{
+//		ResourceURL:          "https://mcp.example.com/mcp", // the public URL clients use
+//		AuthorizationServers: []string{"https://example.authkit.app"},
+//		Verifier:             verifier, // checks signature, expiry, issuer
+//		RequiredScopes:       []string{"mcp:tools"},
+//		ToolScopes:           map[string][]string{"delete_file": {"files:write"}},
+//		Logger:               slog.Default(),
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	// Metadata at /.well-known/oauth-protected-resource/mcp and at the root,
+//	// the MCP handler behind the bearer middleware at /mcp.
+//	srv := &http.Server{Addr: ":8080", Handler: p.Handler(mcpHandler), ReadHeaderTimeout: 10 * time.Second}
+//	log.Fatal(srv.ListenAndServe())
+//
 // The verified identity reaches handlers through the request context:
 //
 //	info, ok := remote.TokenInfoFromContext(r.Context())
+//
+// The go-sdk adapter in the gosdk sub-package also hands it to go-sdk tool
+// handlers as req.Extra.TokenInfo.
+//
+// Responses: no token → 401 with a challenge naming the metadata URL and the
+// required scopes; malformed Authorization header or a token in the URL →
+// 400 invalid_request; bad, expired or wrong-audience token → 401
+// invalid_token; missing scope → 403 insufficient_scope naming every needed
+// scope; verifier unavailable → 503 with Retry-After (never a 401, which
+// would make clients discard a good token). Each has a JSON body
+// {"error", "error_description"} and CORS headers.
 //
 // Errors follow one pattern: sentinels for errors.Is ([ErrMissingToken],
 // [ErrInvalidToken], [ErrInsufficientScope], [ErrUnavailable], ...) plus one

@@ -14,7 +14,8 @@ import (
 	"github.com/mcpauth/mcpauth/internal/httpx"
 )
 
-// Defaults for [JWTConfig].
+// Defaults for [JWTConfig]. DefaultMaxTokenBytes (16 KiB, several times a JWT
+// with a large set of claims) is also the default of [Config.MaxTokenBytes].
 const (
 	DefaultJWTLeeway          = 30 * time.Second
 	DefaultMinRefreshInterval = 5 * time.Minute

@@ -1,0 +1,157 @@
+package remote_test
+
+import (
+	"context"
+	"expvar"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/mcpauth/mcpauth/remote"
+)
+
+// stubVerifier stands in for a JWT or introspection verifier.
+var stubVerifier = remote.TokenVerifierFunc(func(_ context.Context, token string) (*remote.TokenInfo, error) {
+	if token != "valid-token" {
+		return nil, remote.ErrInvalidToken
+	}
+	return &remote.TokenInfo{Subject: "user_123", Scopes: []string{"mcp:tools"}, Audiences: []string{"https://mcp.example.com/mcp"}}, nil
+})
+
+func Example() {
+	mcpHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info, _ := remote.TokenInfoFromContext(r.Context())
+		fmt.Fprintln(w, "hello", info.Subject)
+	})
+	p := remote.MustNew(remote.Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://example.authkit.app"},
+		Verifier:             stubVerifier,
+		RequiredScopes:       []string{"mcp:tools"},
+	})
+	handler := p.Handler(mcpHandler) // serve it with http.ListenAndServe(addr, handler)
+
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest("POST", "/mcp", nil))
+	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
+
+	req := httptest.NewRequest("POST", "/mcp", nil)
+	req.Header.Set("Authorization", "Bearer valid-token")
+	rec = httptest.NewRecorder()
+	handler.ServeHTTP(rec, req)
+	fmt.Print(rec.Code, " ", rec.Body.String())
+	// Output:
+	// 401 Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="mcp:tools"
+	// 200 hello user_123
+}
+
+// Routes can be mounted on any router next to your own.
+func ExampleProvider_Routes() {
+	p := remote.MustNew(remote.Config{
+		ResourceURL:          "https://mcp.example.com/api/v1/mcp",
+		AuthorizationServers: []string{"https://example.authkit.app"},
+		Verifier:             stubVerifier,
+	})
+	mux := http.NewServeMux()
+	for _, r := range p.Routes() {
+		mux.Handle(r.Pattern, r.Handler)
+		fmt.Println(r.Pattern)
+	}
+	mux.Handle("/api/v1/mcp", p.Middleware(http.NotFoundHandler()))
+	mux.Handle("/api/v1/admin", p.RequireScopes("mcp:admin")(http.NotFoundHandler()))
+	// Output:
+	// /.well-known/oauth-protected-resource/api/v1/mcp
+	// /.well-known/oauth-protected-resource
+}
+
+// Per-tool scopes: a tools/call for "delete_file" needs "files:write"; the
+// 403 challenge names every scope the client must ask for.
+func ExampleConfig_toolScopes() {
+	p := remote.MustNew(remote.Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://example.authkit.app"},
+		Verifier:             stubVerifier,
+		RequiredScopes:       []string{"mcp:tools"},
+		ToolScopes:           map[string][]string{"delete_file": {"files:write"}},
+	})
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_file","arguments":{}}}`
+	req := httptest.NewRequest("POST", "/mcp", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer valid-token")
+	rec := httptest.NewRecorder()
+	p.Middleware(http.NotFoundHandler()).ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
+	// Output:
+	// 403 Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="mcp:tools files:write", error="insufficient_scope", error_description="The access token lacks a required scope"
+}
+
+// OnDecision feeds any metrics system; here expvar counters by outcome and
+// reason. With slog, log d's fields instead:
+//
+//	OnDecision: func(d remote.Decision) {
+//		logger.Info("auth", "outcome", d.Outcome, "reason", d.Reason, "latency", d.Latency, "verifier", d.Verifier)
+//	},
+func ExampleConfig_onDecision() {
+	decisions := new(expvar.Map).Init() // expvar.NewMap("mcpauth_decisions") publishes it on /debug/vars
+	p := remote.MustNew(remote.Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://example.authkit.app"},
+		Verifier:             stubVerifier,
+		OnDecision: func(d remote.Decision) {
+			key := string(d.Outcome)
+			if d.Reason != "" {
+				key += "/" + d.Reason
+			}
+			decisions.Add(key, 1)
+		},
+	})
+	h := p.Middleware(http.NotFoundHandler())
+	for _, auth := range []string{"", "Bearer valid-token", "Bearer expired", "Bearer valid-token"} {
+		req := httptest.NewRequest("POST", "/mcp", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	fmt.Println(decisions.String())
+	// Output:
+	// {"allowed": 2, "invalid_token/invalid_token": 1, "missing_token/missing_token": 1}
+}
+
+// Tokens from several identity providers: each token goes to the verifier
+// of its "iss", so no signature is checked twice.
+func ExampleNewMultiIssuer() {
+	verifier, err := remote.NewMultiIssuer(remote.MultiIssuerConfig{
+		Verifiers: map[string]remote.TokenVerifier{
+			"https://prod.authkit.app":    stubVerifier, // e.g. a JWT verifier per issuer
+			"https://staging.authkit.app": stubVerifier,
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	p := remote.MustNew(remote.Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://prod.authkit.app", "https://staging.authkit.app"},
+		Verifier:             verifier,
+	})
+	fmt.Println(p.MetadataURL())
+	// Output:
+	// https://mcp.example.com/.well-known/oauth-protected-resource/mcp
+}
+
+// mark3labs/mcp-go has no bearer middleware of its own: wrap its streamable
+// server with the provider's handler. Values the middleware puts in the
+// request context reach tool handlers' ctx:
+//
+//	mcpServer := server.NewMCPServer("demo", "1.0.0")
+//	mcpServer.AddTool(mcp.NewTool("whoami"), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+//		info, _ := remote.TokenInfoFromContext(ctx)
+//		return mcp.NewToolResultText(info.Subject), nil
+//	})
+//	streamable := server.NewStreamableHTTPServer(mcpServer)
+//	http.ListenAndServe(":8080", p.Handler(streamable))
+//
+// Serve the metadata from p.Routes() (as Handler does), not from mcp-go's
+// own metadata handler, which would sit behind the bearer check.
+func Example_mcpGo() {}

@@ -1,0 +1,315 @@
+package gosdk_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mcpauth/mcpauth/remote"
+	"github.com/mcpauth/mcpauth/remote/gosdk"
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// fixture is a real go-sdk MCP server behind the provider on loopback.
+type fixture struct {
+	srv      *httptest.Server
+	resource string
+	calls    *int // verifier calls
+	mu       *sync.Mutex
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	resource := "http://" + srv.Listener.Addr().String() + "/mcp"
+
+	var mu sync.Mutex
+	calls := 0
+	verifier := remote.TokenVerifierFunc(func(_ context.Context, token string) (*remote.TokenInfo, error) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		info := &remote.TokenInfo{
+			Subject:   "user_" + token,
+			Audiences: []string{resource},
+			Expiry:    time.Now().Add(time.Hour),
+			Claims:    map[string]any{"org_id": "org_1"},
+		}
+		switch token {
+		case "reader":
+			info.Scopes = []string{"mcp:tools"}
+		case "admin":
+			info.Scopes = []string{"mcp:tools", "files:delete"}
+		case "down":
+			return nil, remote.ErrKeysUnavailable
+		default:
+			return nil, remote.ErrInvalidSignature
+		}
+		return info, nil
+	})
+	p, err := remote.New(remote.Config{
+		ResourceURL:          resource,
+		AuthorizationServers: []string{"https://auth.example.com"},
+		Verifier:             verifier,
+		RequiredScopes:       []string{"mcp:tools"},
+		ToolScopes:           map[string][]string{"delete_file": {"files:delete"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	server := mcp.NewServer(&mcp.Implementation{Name: "test", Version: "1.0.0"}, nil)
+	type out struct {
+		Subject string   `json:"subject"`
+		Scopes  []string `json:"scopes"`
+		Org     string   `json:"org"`
+		HasExp  bool     `json:"has_exp"`
+	}
+	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, func(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, out, error) {
+		ti := req.Extra.TokenInfo
+		if ti == nil {
+			return nil, out{}, errors.New("no token info")
+		}
+		org, _ := ti.Extra["org_id"].(string)
+		return nil, out{Subject: ti.UserID, Scopes: ti.Scopes, Org: org, HasExp: !ti.Expiration.IsZero()}, nil
+	})
+	mcp.AddTool(server, &mcp.Tool{Name: "delete_file"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, struct{}, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "deleted"}}}, struct{}{}, nil
+	})
+	streamable := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	srv.Config.Handler = p.Handler(gosdk.Carrier(streamable))
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &fixture{srv: srv, resource: resource, calls: &calls, mu: &mu}
+}
+
+// recorder adds a bearer token and remembers the last response's status and
+// challenge.
+type recorder struct {
+	token      string
+	mu         sync.Mutex
+	lastStatus int
+	lastWWW    string
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err == nil && req.Method == http.MethodPost {
+		r.mu.Lock()
+		r.lastStatus, r.lastWWW = res.StatusCode, res.Header.Get("WWW-Authenticate")
+		r.mu.Unlock()
+	}
+	return res, err
+}
+
+func connect(t *testing.T, f *fixture, rt *recorder) (*mcp.ClientSession, error) {
+	t.Helper()
+	client := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "1.0.0"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return client.Connect(ctx, &mcp.StreamableClientTransport{
+		Endpoint:             f.resource,
+		HTTPClient:           &http.Client{Transport: rt},
+		MaxRetries:           -1,
+		DisableStandaloneSSE: true,
+	}, nil)
+}
+
+func TestEndToEnd(t *testing.T) {
+	f := newFixture(t)
+
+	t.Run("valid token, tool sees sub", func(t *testing.T) {
+		rt := &recorder{token: "reader"}
+		cs, err := connect(t, f, rt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.Close()
+		f.mu.Lock()
+		before := *f.calls
+		f.mu.Unlock()
+		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "whoami"})
+		if err != nil || res.IsError {
+			t.Fatalf("CallTool: %v %+v", err, res)
+		}
+		got, _ := res.StructuredContent.(map[string]any)
+		if got["subject"] != "user_reader" || got["org"] != "org_1" || got["has_exp"] != true {
+			t.Errorf("tool saw %v", got)
+		}
+		if rt.lastStatus != http.StatusOK {
+			t.Errorf("status %d", rt.lastStatus)
+		}
+		f.mu.Lock()
+		after := *f.calls
+		f.mu.Unlock()
+		if after-before != 1 {
+			t.Errorf("%d verifications for one request, want 1", after-before)
+		}
+	})
+
+	t.Run("no token, 401 challenge", func(t *testing.T) {
+		rt := &recorder{}
+		if _, err := connect(t, f, rt); err == nil {
+			t.Fatal("connected without a token")
+		}
+		want := `Bearer resource_metadata="` + strings.Replace(f.resource, "/mcp", "/.well-known/oauth-protected-resource/mcp", 1) + `", scope="mcp:tools"`
+		if rt.lastStatus != http.StatusUnauthorized || rt.lastWWW != want {
+			t.Errorf("got %d %q, want 401 %q", rt.lastStatus, rt.lastWWW, want)
+		}
+	})
+
+	t.Run("token lacking a tool's scope, 403 naming it", func(t *testing.T) {
+		rt := &recorder{token: "reader"}
+		cs, err := connect(t, f, rt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.Close()
+		if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "delete_file"}); err == nil {
+			t.Fatal("tool call succeeded without its scope")
+		}
+		if rt.lastStatus != http.StatusForbidden ||
+			!strings.Contains(rt.lastWWW, `scope="mcp:tools files:delete"`) ||
+			!strings.Contains(rt.lastWWW, `error="insufficient_scope"`) {
+			t.Errorf("got %d %q", rt.lastStatus, rt.lastWWW)
+		}
+	})
+
+	t.Run("token with the tool's scope", func(t *testing.T) {
+		cs, err := connect(t, f, &recorder{token: "admin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.Close()
+		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "delete_file"})
+		if err != nil || res.IsError {
+			t.Fatalf("CallTool: %v %+v", err, res)
+		}
+	})
+
+	t.Run("session bound to its user", func(t *testing.T) {
+		rt := &recorder{token: "reader"}
+		cs, err := connect(t, f, rt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.Close()
+		rt.token = "admin" // another user's token on the same session
+		if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "whoami"}); err == nil {
+			t.Fatal("session accepted another user's token")
+		}
+		if rt.lastStatus != http.StatusForbidden {
+			t.Errorf("status %d, want 403 from the session binding", rt.lastStatus)
+		}
+	})
+
+	t.Run("metadata public", func(t *testing.T) {
+		res, err := http.Get(strings.Replace(f.resource, "/mcp", "/.well-known/oauth-protected-resource/mcp", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("status %d", res.StatusCode)
+		}
+	})
+}
+
+func TestCarrierRefusesUnverified(t *testing.T) {
+	ran := false
+	h := gosdk.Carrier(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { ran = true }))
+	req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+	req.Header.Set("Authorization", "Bearer forged")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if ran || rec.Code != http.StatusUnauthorized {
+		t.Errorf("status %d ran %v", rec.Code, ran)
+	}
+}
+
+func TestVerifier(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		err       error
+		nilInfo   bool
+		wantClass error
+		wantText  string
+		invalid   bool
+		oauth     bool
+	}{
+		{name: "ok"},
+		{name: "unclassified error", err: errors.New("boom"), wantText: "token verifier unavailable"},
+		{name: "expired", err: remote.ErrTokenExpired, wantClass: remote.ErrTokenExpired, wantText: "invalid token", invalid: true},
+		{name: "malformed request", err: remote.ErrInvalidRequest, wantClass: remote.ErrInvalidRequest, wantText: "invalid request", oauth: true},
+		{name: "unavailable", err: remote.ErrKeysUnavailable, wantClass: remote.ErrKeysUnavailable, wantText: "token verifier unavailable"},
+		{name: "nil info", nilInfo: true, wantClass: remote.ErrUnavailable, wantText: "token verifier unavailable"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := gosdk.Verifier(remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) {
+				if tt.err != nil || tt.nilInfo {
+					return nil, tt.err
+				}
+				return &remote.TokenInfo{Subject: "u", Scopes: []string{"a"}, Claims: map[string]any{"x": 1.0}}, nil
+			}))
+			info, err := v(context.Background(), "tok", nil)
+			if tt.err == nil && !tt.nilInfo {
+				if err != nil || info.UserID != "u" || info.Scopes[0] != "a" || info.Extra["x"] != 1.0 {
+					t.Fatalf("info %+v err %v", info, err)
+				}
+				return
+			}
+			if err == nil || info != nil || err.Error() != tt.wantText {
+				t.Fatalf("err %v info %v", err, info)
+			}
+			if tt.wantClass != nil && !errors.Is(err, tt.wantClass) {
+				t.Errorf("errors.Is(%v, %v) false", err, tt.wantClass)
+			}
+			if errors.Is(err, auth.ErrInvalidToken) != tt.invalid || errors.Is(err, auth.ErrOAuth) != tt.oauth {
+				t.Errorf("go-sdk classes wrong for %v", err)
+			}
+		})
+	}
+}
+
+func TestVerifierWithGoSDKMiddleware(t *testing.T) {
+	// go-sdk's own middleware fed by a provider (audience checked): an
+	// unavailable verifier is a 500, not a 401; errors carry no internals.
+	p, err := remote.New(remote.Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://auth.example.com"},
+		Verifier: remote.TokenVerifierFunc(func(_ context.Context, tok string) (*remote.TokenInfo, error) {
+			switch tok {
+			case "down":
+				return nil, errors.New("dial tcp 10.0.0.1: secret internals")
+			case "other-aud":
+				return &remote.TokenInfo{Subject: "u", Audiences: []string{"https://other"}, Expiry: time.Now().Add(time.Hour)}, nil
+			}
+			return &remote.TokenInfo{Subject: "u", Audiences: []string{"https://mcp.example.com/mcp"}, Expiry: time.Now().Add(time.Hour)}, nil
+		}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := auth.RequireBearerToken(gosdk.Verifier(p), nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(auth.TokenInfoFromContext(r.Context()).UserID))
+	}))
+	for tok, want := range map[string]int{"good": 200, "other-aud": 401, "down": 500} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want || strings.Contains(rec.Body.String(), "secret") {
+			t.Errorf("%s: %d %q, want %d", tok, rec.Code, rec.Body.String(), want)
+		}
+	}
+}

@@ -1,0 +1,325 @@
+package remote
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Middleware returns the bearer-token middleware for the MCP endpoint.
+//
+// For each request it: answers an OPTIONS preflight with CORS headers before
+// any authentication; refuses a token in the URL (400 invalid_request);
+// reads the token from the one Authorization header (missing → 401
+// challenge without error code; malformed → 400 invalid_request); verifies
+// it and checks its audience (rejected → 401 invalid_token; verifier
+// unavailable → 503 with Retry-After); checks RequiredScopes (403
+// insufficient_scope); for a POST with ToolScopes or ToolCheck configured,
+// reads the tools/call tool names from the body and checks their scopes and
+// ToolCheck (403 insufficient_scope naming every needed scope). On success
+// it stores the [TokenInfo] in the request context ([TokenInfoFromContext])
+// and calls next. Every response it touches carries
+// Access-Control-Allow-Origin: * and exposes WWW-Authenticate and
+// Mcp-Session-Id.
+func (p *Provider) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.serve(w, r, next, nil, p.challenges, true)
+	})
+}
+
+// RequireScopes returns a middleware that requires scopes on top of
+// RequiredScopes, for a sub-route. Behind [Provider.Middleware] (the request
+// context already holds a TokenInfo) it only checks the extra scopes; used
+// alone it authenticates the request first, exactly like Middleware but
+// without tool checks. A missing scope is answered 403 insufficient_scope
+// naming RequiredScopes and scopes. Scopes that are not valid RFC 6749 scope
+// tokens can never be satisfied, so such a route always answers 403.
+func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
+	extra := slices.Clone(scopes)
+	set := p.newChallengeSet(bearerUnion(p.required, extra))
+	need := set.need
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if info, ok := TokenInfoFromContext(r.Context()); ok && r.Method != http.MethodOptions {
+				if p.satisfied(info.Scopes, extra) {
+					next.ServeHTTP(w, r)
+					return
+				}
+				var start time.Time
+				if p.onDecision != nil {
+					start = p.now()
+				}
+				d := Decision{Outcome: OutcomeInsufficientScope, Reason: "scope", Err: ErrInsufficientScope, Scopes: need}
+				decisionFill(&d, info)
+				p.reject(w, r, start, d, p.prepare(&Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: need, Err: ErrInsufficientScope}), "")
+				return
+			}
+			p.serve(w, r, next, extra, set, false)
+		})
+	}
+}
+
+// serve authenticates r and calls next or writes the rejection. extra are
+// route scopes and set the challenges naming required and extra scopes.
+func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handler, extra []string, set *challengeSet, tools bool) {
+	if r.Method == http.MethodOptions {
+		p.preflight(w)
+		return
+	}
+	var start time.Time
+	if p.onDecision != nil {
+		start = p.now()
+	}
+	h := w.Header()
+	h["Access-Control-Allow-Origin"] = corsAllowOrigin
+	h["Access-Control-Expose-Headers"] = corsExposeHeaders
+
+	if r.URL.RawQuery != "" && bearerHasQueryToken(r.URL.RawQuery) {
+		p.reject(w, r, start, Decision{Outcome: OutcomeInvalidRequest, Reason: "token_in_query", Err: ErrInvalidRequest}, set.query, "")
+		return
+	}
+	tok, st := bearerParse(r.Header["Authorization"], p.maxToken)
+	switch st {
+	case bearerMissing:
+		p.reject(w, r, start, Decision{Outcome: OutcomeMissingToken, Reason: "missing_token", Err: ErrMissingToken}, set.missing, "")
+		return
+	case bearerMalformed:
+		p.reject(w, r, start, Decision{Outcome: OutcomeInvalidRequest, Reason: "malformed_header", Err: ErrInvalidRequest}, set.badRequest, "")
+		return
+	case bearerTooLarge:
+		p.reject(w, r, start, Decision{Outcome: OutcomeInvalidToken, Reason: "token_too_large", Err: ErrMalformedToken}, set.invalid, "")
+		return
+	}
+
+	info, verName, err := p.verify(r.Context(), tok)
+	if err != nil {
+		d := Decision{Err: err, Verifier: verName, Reason: decisionReason(err)}
+		if errors.Is(err, ErrInvalidToken) {
+			d.Outcome = OutcomeInvalidToken
+			p.reject(w, r, start, d, set.invalid, tok)
+		} else {
+			d.Outcome = OutcomeUnavailable
+			p.reject(w, r, start, d, p.unavailable, tok)
+		}
+		return
+	}
+
+	need := set.need
+	if !p.satisfied(info.Scopes, p.required) || !p.satisfied(info.Scopes, extra) {
+		p.rejectScope(w, r, start, info, verName, "", need, ErrInsufficientScope)
+		return
+	}
+
+	var tool string
+	if tools && p.readBody && r.Method == http.MethodPost && r.Body != nil && r.Body != http.NoBody {
+		names, cr, reason := p.readToolCalls(r)
+		if cr != nil {
+			d := Decision{Outcome: OutcomeInvalidRequest, Reason: reason, Err: ErrInvalidRequest, Verifier: verName}
+			decisionFill(&d, info)
+			p.reject(w, r, start, d, *cr, "")
+			return
+		}
+		if len(names) > 0 {
+			tool = names[0]
+			if !p.toolsAllowed(w, r, start, info, verName, names, need) {
+				return
+			}
+		}
+	}
+
+	if p.onDecision != nil {
+		d := Decision{Outcome: OutcomeAllowed, Verifier: verName, Tool: tool, Latency: p.now().Sub(start)}
+		decisionFill(&d, info)
+		p.onDecision(d)
+	}
+	next.ServeHTTP(w, r.WithContext(ContextWithTokenInfo(r.Context(), info)))
+}
+
+// toolsAllowed checks the scopes and ToolCheck of every called tool and
+// writes the rejection when one fails.
+func (p *Provider) toolsAllowed(w http.ResponseWriter, r *http.Request, start time.Time, info *TokenInfo, verName string, names []string, need []string) bool {
+	all := need
+	ok := true
+	for _, name := range names {
+		ts := p.toolScopes[name]
+		if len(ts) == 0 {
+			continue
+		}
+		all = bearerUnion(all, ts)
+		if !p.satisfied(info.Scopes, ts) {
+			ok = false
+		}
+	}
+	if !ok {
+		p.rejectScope(w, r, start, info, verName, names[0], all, ErrInsufficientScope)
+		return false
+	}
+	if p.toolCheck == nil {
+		return true
+	}
+	for _, name := range names {
+		err := p.toolCheck(r.Context(), name, info)
+		if err == nil {
+			continue
+		}
+		d := Decision{Outcome: OutcomeInsufficientScope, Reason: "tool_denied", Verifier: verName, Tool: name, Err: err}
+		decisionFill(&d, info)
+		var e *Error
+		if errors.As(err, &e) && e != nil {
+			te := p.toError(e)
+			d.Status, d.Scopes = te.Status, te.Scopes
+			d.Outcome = decisionOutcomeFor(te)
+			p.reject(w, r, start, d, p.prepare(te), "")
+			return false
+		}
+		scopes := bearerUnion(need, p.toolScopes[name])
+		d.Scopes = scopes
+		p.reject(w, r, start, d, p.prepare(&Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descDenied, Scopes: scopes, Err: err}), "")
+		return false
+	}
+	return true
+}
+
+func decisionOutcomeFor(e *Error) Outcome {
+	switch {
+	case e.Status == http.StatusServiceUnavailable:
+		return OutcomeUnavailable
+	case e.Status == http.StatusBadRequest:
+		return OutcomeInvalidRequest
+	case e.Status == http.StatusUnauthorized && e.Code == "":
+		return OutcomeMissingToken
+	case e.Status == http.StatusUnauthorized:
+		return OutcomeInvalidToken
+	}
+	return OutcomeInsufficientScope
+}
+
+func (p *Provider) rejectScope(w http.ResponseWriter, r *http.Request, start time.Time, info *TokenInfo, verName, tool string, scopes []string, cause error) {
+	d := Decision{Outcome: OutcomeInsufficientScope, Reason: "scope", Err: cause, Verifier: verName, Tool: tool, Scopes: scopes}
+	decisionFill(&d, info)
+	p.reject(w, r, start, d, p.prepare(&Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: scopes, Err: cause}), "")
+}
+
+// readToolCalls reads the (bounded) body, restores it for the next handler
+// and returns the tools/call tool names in it. On failure it returns the
+// response to write and a reason.
+func (p *Provider) readToolCalls(r *http.Request) ([]string, *challengeResponse, string) {
+	orig := r.Body
+	buf, err := bearerReadBody(orig, p.maxBody+1, r.ContentLength)
+	if int64(len(buf)) > p.maxBody {
+		return nil, &p.chTooLarge, "body_too_large"
+	}
+	if err != nil {
+		cr := p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descBadBody})
+		return nil, &cr, "bad_body"
+	}
+	r.Body = bearerBody{Reader: bytes.NewReader(buf), Closer: orig}
+	names, err := toolCallNames(buf)
+	if err != nil {
+		cr := p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descBadBody})
+		return nil, &cr, "bad_body"
+	}
+	return names, nil, ""
+}
+
+// bearerReadBody reads at most limit bytes of body. The first buffer is
+// sized from the declared Content-Length (bounded, so a client cannot make
+// the server reserve memory it never sends).
+func bearerReadBody(body io.Reader, limit, declared int64) ([]byte, error) {
+	size := int64(512)
+	if declared >= 0 {
+		size = declared + 1 // +1 to see EOF without growing
+	}
+	size = min(size, limit, 64<<10)
+	buf := make([]byte, 0, size)
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit-int64(len(buf)))))
+		}
+		n, err := body.Read(buf[len(buf):int(min(int64(cap(buf)), limit))])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// bearerBody is a request body replayed from memory; Close closes the
+// original body.
+type bearerBody struct {
+	io.Reader
+	io.Closer
+}
+
+// preflight answers a CORS preflight request for the MCP endpoint.
+func (p *Provider) preflight(w http.ResponseWriter) {
+	h := w.Header()
+	h["Access-Control-Allow-Origin"] = corsAllowOrigin
+	h["Access-Control-Allow-Methods"] = corsAllowMethods
+	h["Access-Control-Allow-Headers"] = corsAllowHeaders
+	h["Access-Control-Expose-Headers"] = corsExposeHeaders
+	h["Access-Control-Max-Age"] = corsMaxAge
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// reject reports and logs the decision, then writes cr. tok, when not
+// empty, is only used to log the unverified issuer of a rejected token.
+func (p *Provider) reject(w http.ResponseWriter, r *http.Request, start time.Time, d Decision, cr challengeResponse, tok string) {
+	d.Status = cr.status
+	if p.onDecision != nil {
+		d.Latency = p.now().Sub(start)
+		p.onDecision(d)
+	}
+	if p.logger != nil {
+		level := slog.LevelInfo
+		if d.Outcome == OutcomeUnavailable {
+			level = slog.LevelWarn
+		}
+		attrs := []slog.Attr{
+			slog.String("outcome", string(d.Outcome)),
+			slog.String("reason", d.Reason),
+			slog.Int("status", d.Status),
+		}
+		if d.Verifier != "" {
+			attrs = append(attrs, slog.String("verifier", d.Verifier))
+		}
+		if d.Tool != "" {
+			attrs = append(attrs, slog.String("tool", d.Tool))
+		}
+		if d.Subject != "" {
+			attrs = append(attrs, slog.String("sub", d.Subject), slog.String("iss", d.Issuer), slog.String("kid", d.KeyID))
+		} else if tok != "" {
+			if iss, err := multiPeekIssuer(tok); err == nil {
+				attrs = append(attrs, slog.String("unverified_iss", iss))
+			}
+		}
+		p.logger.LogAttrs(r.Context(), level, "remote: request rejected", attrs...)
+	}
+	p.write(w, &cr)
+}
+
+func decisionFill(d *Decision, info *TokenInfo) {
+	if info == nil {
+		return
+	}
+	d.Subject, d.ClientID, d.Issuer, d.KeyID = info.Subject, info.ClientID, info.Issuer, info.KeyID
+}
+
+// bearerUnion returns a followed by the members of b not in a.
+func bearerUnion(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, s := range b {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,138 @@
+package remote
+
+// This file implements RFC 9728, OAuth 2.0 Protected Resource Metadata.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// prmMetadata is the RFC 9728 §2 document the provider publishes.
+type prmMetadata struct {
+	Resource               string   `json:"resource"`
+	AuthorizationServers   []string `json:"authorization_servers"`
+	ScopesSupported        []string `json:"scopes_supported,omitempty"`
+	BearerMethodsSupported []string `json:"bearer_methods_supported"`
+	ResourceName           string   `json:"resource_name,omitempty"`
+	ResourceDocumentation  string   `json:"resource_documentation,omitempty"`
+}
+
+func prmDocument(resource string, cfg Config, supported []string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	err := enc.Encode(prmMetadata{
+		Resource:               resource,
+		AuthorizationServers:   cfg.AuthorizationServers,
+		ScopesSupported:        supported,
+		BearerMethodsSupported: []string{"header"},
+		ResourceName:           cfg.ResourceName,
+		ResourceDocumentation:  cfg.ResourceDocumentation,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("remote: encoding protected resource metadata: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Metadata headers, shared read-only slices (len == cap, so an append by a
+// later handler copies instead of writing into them).
+var (
+	prmHdrAllowOrigin  = []string{"*"}
+	prmHdrAllowMethods = []string{"GET, HEAD, OPTIONS"}
+	prmHdrAllowHeaders = []string{"Authorization, Content-Type, MCP-Protocol-Version"}
+	prmHdrMaxAge       = []string{"86400"}
+	prmHdrCache        = []string{"public, max-age=3600"}
+	prmHdrJSON         = []string{"application/json"}
+	prmHdrNoSniff      = []string{"nosniff"}
+)
+
+// prmHandler serves one metadata document.
+type prmHandler struct {
+	doc    []byte
+	length []string
+}
+
+func (h prmHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr["Access-Control-Allow-Origin"] = prmHdrAllowOrigin
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		hdr["Content-Type"] = prmHdrJSON
+		hdr["Cache-Control"] = prmHdrCache
+		hdr["X-Content-Type-Options"] = prmHdrNoSniff
+		hdr["Content-Length"] = h.length
+		w.WriteHeader(http.StatusOK)
+		if r.Method == http.MethodGet {
+			_, _ = w.Write(h.doc)
+		}
+	case http.MethodOptions:
+		hdr["Access-Control-Allow-Methods"] = prmHdrAllowMethods
+		hdr["Access-Control-Allow-Headers"] = prmHdrAllowHeaders
+		hdr["Access-Control-Max-Age"] = prmHdrMaxAge
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		hdr["Allow"] = prmHdrAllowMethods
+		hdr["Content-Type"] = prmHdrJSON
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		_, _ = w.Write([]byte(`{"error":"method_not_allowed","error_description":"use GET"}` + "\n"))
+	}
+}
+
+func newPRMHandler(doc []byte) http.Handler {
+	return prmHandler{doc: doc, length: []string{strconv.Itoa(len(doc))}}
+}
+
+// Routes returns the provider's well-known routes: the protected resource
+// metadata at the path-inserted URL (/.well-known/oauth-protected-resource
+// followed by the MCP path) and at the root (/.well-known/oauth-protected-resource).
+// Mount them on any router, never behind the bearer middleware.
+//
+// The path-inserted document names the exact MCP URL as its "resource". The
+// root document names the bare origin (e.g. https://mcp.example.com): that
+// is what the go-sdk client expects at the root, and clients that read the
+// root as a fallback accept an origin that prefixes the MCP URL. When the MCP
+// endpoint is the origin itself both are one document at one route. Every
+// challenge names the path-inserted URL, so clients normally never need the
+// root one.
+func (p *Provider) Routes() []Route {
+	if p.mcpPath == "" {
+		return []Route{{Pattern: wellKnownPRM, Handler: newPRMHandler(p.prmPath)}}
+	}
+	return []Route{
+		{Pattern: p.metaPath, Handler: newPRMHandler(p.prmPath)},
+		{Pattern: wellKnownPRM, Handler: newPRMHandler(p.prmRoot)},
+	}
+}
+
+// Handler returns a handler serving Routes(), then extra, then the MCP
+// handler mcp, protected by [Provider.Middleware], at the MCP path (exactly;
+// "/{$}" when the MCP endpoint is the origin, so no catch-all answers
+// /.well-known/ requests). An extra route with the same pattern as one of
+// Routes() replaces it, like overriding a method; other conflicting patterns
+// panic as in [http.ServeMux.Handle], at setup.
+func (p *Provider) Handler(mcp http.Handler, extra ...Route) http.Handler {
+	mux := http.NewServeMux()
+	overridden := make(map[string]bool, len(extra))
+	for _, r := range extra {
+		overridden[r.Pattern] = true
+	}
+	for _, r := range p.Routes() {
+		if !overridden[r.Pattern] {
+			mux.Handle(r.Pattern, r.Handler)
+		}
+	}
+	for _, r := range extra {
+		mux.Handle(r.Pattern, r.Handler)
+	}
+	pattern := p.mcpPath
+	if pattern == "" {
+		pattern = "/{$}"
+	}
+	mux.Handle(pattern, p.Middleware(mcp))
+	return mux
+}

@@ -1,0 +1,505 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults for the size caps and the retry hint of [Config].
+const (
+	// DefaultMaxToolCallBodyBytes is the default
+	// [Config.MaxToolCallBodyBytes]: 4 MiB, the go-sdk streamable handler's
+	// own default request body limit.
+	DefaultMaxToolCallBodyBytes = 4 << 20
+	// DefaultRetryAfter is the default [Config.RetryAfter].
+	DefaultRetryAfter = 10 * time.Second
+)
+
+// Config configures a [Provider]. ResourceURL, AuthorizationServers and
+// Verifier are required; every other field is optional.
+type Config struct {
+	// ResourceURL is the public URL of the MCP endpoint, as clients use it,
+	// e.g. "https://mcp.example.com/mcp". Required.
+	//
+	// It is the one value that drives the protected resource metadata
+	// "resource", the path-inserted metadata path, the resource_metadata URL
+	// of every challenge and the default expected audience. The request's Host
+	// header is never used, so the provider works behind reverse proxies.
+	//
+	// New canonicalises it: lowercase scheme and host, no default port, no
+	// trailing slash. It must be absolute, must not carry userinfo, a query or
+	// a fragment, and must use https unless the host is a loopback host
+	// ("localhost", 127.0.0.0/8 or ::1), which may use http for development.
+	ResourceURL string
+
+	// AuthorizationServers lists the issuer URLs of the authorization servers
+	// whose tokens the server accepts. Required, at least one. Each must be an
+	// absolute http(s) URL without query or fragment and is published
+	// byte-for-byte as given: it must be identical to the "issuer" of the
+	// server's metadata (a trailing slash counts), or strict clients abort.
+	// Clients use the first one.
+	AuthorizationServers []string
+
+	// Verifier checks bearer tokens. Required.
+	Verifier TokenVerifier
+
+	// VerifierName names the verifier in [Decision.Verifier]. Default: for a
+	// [*MultiIssuer], the issuer the token was routed to; otherwise the Go
+	// type of Verifier (e.g. "remote.TokenVerifierFunc").
+	VerifierName string
+
+	// ScopesSupported is published as the metadata's "scopes_supported": the
+	// minimal set of scopes a client should request for basic use. Default:
+	// RequiredScopes; the field is omitted when both are empty. Published as
+	// given, so "offline_access" appears only if you list it here.
+	ScopesSupported []string
+
+	// RequiredScopes must all be granted to every token (checked with
+	// ScopeSatisfied) and are named in every challenge's "scope". Default:
+	// none. "offline_access" is rejected: it is not a resource scope.
+	RequiredScopes []string
+
+	// ToolScopes maps an MCP tool name to the scopes a tools/call request
+	// for it needs, on top of RequiredScopes. The middleware reads the
+	// JSON-RPC body of POST requests (bounded by MaxToolCallBodyBytes and
+	// restored for the next handler) only when ToolScopes or ToolCheck is
+	// set, and answers 403 insufficient_scope naming every needed scope
+	// before the MCP handler runs, so clients can step up. Default: none.
+	ToolScopes map[string][]string
+
+	// ToolCheck, when set, is called for every tools/call request after the
+	// scope checks, with the tool name and the verified token. A nil error
+	// lets the call through. A returned *Error is written as is (use Status
+	// 403 and Code "insufficient_scope" for a step-up); any other error is
+	// answered with a generic 403 insufficient_scope naming the tool's
+	// scopes. Its text never reaches the client. Default: nil.
+	ToolCheck func(ctx context.Context, tool string, info *TokenInfo) error
+
+	// ScopeSatisfied reports whether the granted scopes satisfy one required
+	// scope. Use it for scope hierarchies, where a broad scope implies
+	// narrower ones (e.g. "files" implies "files:read"). It must be fast and
+	// safe for concurrent use. Default (nil): exact match.
+	ScopeSatisfied func(granted []string, required string) bool
+
+	// Audiences are the audiences a token must carry at least one of
+	// (RFC 8707, MCP authorization: tokens must be issued for this server).
+	// A single trailing slash difference is tolerated. Default: the
+	// canonical ResourceURL.
+	Audiences []string
+
+	// InsecureSkipAudienceCheck disables the provider's audience check on
+	// TokenInfo.Audiences. The provider checks the audience even when the
+	// verifier already did (defense in depth). Set it only when the
+	// verifier enforces the audience itself in a way TokenInfo cannot show;
+	// a server that accepts tokens issued for other resources MUST NOT be
+	// exposed to clients. Default: false.
+	InsecureSkipAudienceCheck bool
+
+	// ResourceName is the optional human-readable "resource_name".
+	ResourceName string
+	// ResourceDocumentation is the optional "resource_documentation" URL
+	// (absolute http(s)).
+	ResourceDocumentation string
+
+	// RetryAfter is sent in the Retry-After header of 503 responses when the
+	// verifier is unavailable, rounded up to whole seconds. Default:
+	// [DefaultRetryAfter] (10 s).
+	RetryAfter time.Duration
+
+	// MaxTokenBytes caps the length of a bearer token in bytes; a longer
+	// token is answered 401 invalid_token without reaching the verifier.
+	// Default: [DefaultMaxTokenBytes] (16 KiB).
+	MaxTokenBytes int
+
+	// MaxToolCallBodyBytes caps the request body the middleware reads to
+	// find tools/call tool names (only when ToolScopes or ToolCheck is set).
+	// A larger body is answered 413, since its tool cannot be checked.
+	// Default: [DefaultMaxToolCallBodyBytes] (4 MiB).
+	MaxToolCallBodyBytes int64
+
+	// OnDecision, when set, is called once for every request the middleware
+	// decides on (not for CORS preflights), after the decision and before
+	// the next handler runs. Use it to feed metrics or traces; it must be
+	// fast and safe for concurrent use. Default: nil.
+	OnDecision func(Decision)
+
+	// Logger receives one line per rejected request, with the failure class
+	// and non-secret token metadata only. Default: nil, silent.
+	Logger *slog.Logger
+
+	// Now is the clock used to measure [Decision.Latency]. Default: time.Now.
+	Now func() time.Time
+}
+
+// Provider is an OAuth 2.0 protected resource in front of an MCP endpoint.
+// Create it with [New]; it is safe for concurrent use.
+type Provider struct {
+	resourceURL string // canonical
+	origin      string // scheme://host[:port] of resourceURL
+	mcpPath     string // escaped path of resourceURL, "" at the root
+	metadataURL string // path-inserted PRM URL
+	metaPath    string // path of metadataURL
+	verifier    TokenVerifier
+	multi       *MultiIssuer
+	verName     string
+
+	required       []string
+	toolScopes     map[string][]string
+	toolCheck      func(context.Context, string, *TokenInfo) error
+	scopeSatisfied func([]string, string) bool
+	audiences      []string
+	skipAudience   bool
+	readBody       bool
+	maxToken       int
+	maxBody        int64
+
+	onDecision func(Decision)
+	logger     *slog.Logger
+	now        func() time.Time
+
+	// Precomputed responses.
+	challenges  *challengeSet // for RequiredScopes
+	chTooLarge  challengeResponse
+	unavailable challengeResponse
+	retryAfter  []string
+
+	prmPath []byte // PRM document served at the path-inserted URL
+	prmRoot []byte // PRM document served at the root
+}
+
+// New validates cfg and returns a Provider.
+func New(cfg Config) (*Provider, error) {
+	if cfg.ResourceURL == "" {
+		return nil, errors.New("remote: Config.ResourceURL is required: set it to the public URL of the MCP endpoint, e.g. https://mcp.example.com/mcp")
+	}
+	canon, origin, path, err := canonicalResourceURL(cfg.ResourceURL)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.AuthorizationServers) == 0 {
+		return nil, errors.New("remote: Config.AuthorizationServers is required: set it to the issuer URL of your authorization server, exactly as its metadata's \"issuer\"")
+	}
+	for i, as := range cfg.AuthorizationServers {
+		if err := prmCheckHTTPURL(as, false); err != nil {
+			return nil, fmt.Errorf("remote: Config.AuthorizationServers[%d] %q: %w", i, as, err)
+		}
+	}
+	if cfg.Verifier == nil {
+		return nil, errors.New("remote: Config.Verifier is required: set it to a token verifier (a JWT or introspection verifier, or a TokenVerifierFunc)")
+	}
+	if cfg.ResourceDocumentation != "" {
+		if err := prmCheckHTTPURL(cfg.ResourceDocumentation, true); err != nil {
+			return nil, fmt.Errorf("remote: Config.ResourceDocumentation %q: %w", cfg.ResourceDocumentation, err)
+		}
+	}
+	if err := prmCheckScopes("RequiredScopes", cfg.RequiredScopes); err != nil {
+		return nil, err
+	}
+	if slices.Contains(cfg.RequiredScopes, "offline_access") {
+		return nil, errors.New("remote: Config.RequiredScopes must not contain offline_access: it asks for a refresh token, not access to this resource")
+	}
+	if err := prmCheckScopes("ScopesSupported", cfg.ScopesSupported); err != nil {
+		return nil, err
+	}
+	toolScopes := make(map[string][]string, len(cfg.ToolScopes))
+	for tool, scopes := range cfg.ToolScopes {
+		if tool == "" {
+			return nil, errors.New("remote: Config.ToolScopes has an empty tool name")
+		}
+		if err := prmCheckScopes("ToolScopes["+strconv.Quote(tool)+"]", scopes); err != nil {
+			return nil, err
+		}
+		if len(scopes) > 0 {
+			toolScopes[tool] = slices.Clone(scopes)
+		}
+	}
+	for i, a := range cfg.Audiences {
+		if a == "" {
+			return nil, fmt.Errorf("remote: Config.Audiences[%d] is empty", i)
+		}
+	}
+	if cfg.MaxTokenBytes < 0 || cfg.MaxToolCallBodyBytes < 0 || cfg.RetryAfter < 0 {
+		return nil, errors.New("remote: Config.MaxTokenBytes, MaxToolCallBodyBytes and RetryAfter must not be negative")
+	}
+
+	p := &Provider{
+		resourceURL:    canon,
+		origin:         origin,
+		mcpPath:        path,
+		metaPath:       wellKnownPRM + path,
+		verifier:       cfg.Verifier,
+		verName:        cfg.VerifierName,
+		required:       slices.Clone(cfg.RequiredScopes),
+		toolScopes:     toolScopes,
+		toolCheck:      cfg.ToolCheck,
+		scopeSatisfied: cfg.ScopeSatisfied,
+		audiences:      slices.Clone(cfg.Audiences),
+		skipAudience:   cfg.InsecureSkipAudienceCheck,
+		maxToken:       cfg.MaxTokenBytes,
+		maxBody:        cfg.MaxToolCallBodyBytes,
+		onDecision:     cfg.OnDecision,
+		logger:         cfg.Logger,
+		now:            cfg.Now,
+	}
+	p.metadataURL = origin + p.metaPath
+	p.readBody = len(toolScopes) > 0 || cfg.ToolCheck != nil
+	if m, ok := cfg.Verifier.(*MultiIssuer); ok {
+		p.multi = m
+	}
+	if p.verName == "" {
+		p.verName = strings.TrimPrefix(fmt.Sprintf("%T", cfg.Verifier), "*")
+	}
+	if len(p.audiences) == 0 {
+		p.audiences = []string{canon}
+	}
+	if p.maxToken == 0 {
+		p.maxToken = DefaultMaxTokenBytes
+	}
+	if p.maxBody == 0 {
+		p.maxBody = DefaultMaxToolCallBodyBytes
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	ra := cfg.RetryAfter
+	if ra == 0 {
+		ra = DefaultRetryAfter
+	}
+	p.retryAfter = []string{strconv.FormatInt(int64((ra+time.Second-1)/time.Second), 10)}
+
+	supported := cfg.ScopesSupported
+	if supported == nil {
+		supported = cfg.RequiredScopes
+	}
+	p.prmPath, err = prmDocument(canon, cfg, supported)
+	if err != nil {
+		return nil, err
+	}
+	p.prmRoot = p.prmPath
+	if path != "" {
+		if p.prmRoot, err = prmDocument(origin, cfg, supported); err != nil {
+			return nil, err
+		}
+	}
+	p.precompute()
+	return p, nil
+}
+
+// MustNew is like [New] but panics on an invalid configuration. Use it only
+// in main functions and examples.
+func MustNew(cfg Config) *Provider {
+	p, err := New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// ResourceURL returns the canonical public URL of the MCP endpoint: the
+// metadata "resource" and the default expected audience.
+func (p *Provider) ResourceURL() string { return p.resourceURL }
+
+// MetadataURL returns the path-inserted protected resource metadata URL
+// (e.g. https://mcp.example.com/.well-known/oauth-protected-resource/mcp)
+// named in every challenge's resource_metadata parameter.
+func (p *Provider) MetadataURL() string { return p.metadataURL }
+
+// MCPPath returns the path of the MCP endpoint ("/mcp"), or "/" when the
+// endpoint is the origin itself.
+func (p *Provider) MCPPath() string {
+	if p.mcpPath == "" {
+		return "/"
+	}
+	return p.mcpPath
+}
+
+// VerifyToken verifies token with the configured verifier and then applies
+// the provider's own audience check, so the result is safe to trust for this
+// resource. The middleware uses the same steps; VerifyToken serves adapters
+// such as the go-sdk one. It does not check scopes.
+func (p *Provider) VerifyToken(ctx context.Context, token string) (*TokenInfo, error) {
+	info, _, err := p.verify(ctx, token)
+	return info, err
+}
+
+// verify runs the verifier (or the issuer-chosen one) and the audience check.
+// It returns the verifier's name for decisions.
+func (p *Provider) verify(ctx context.Context, token string) (*TokenInfo, string, error) {
+	v, name := p.verifier, p.verName
+	if p.multi != nil {
+		var err error
+		if v, name, err = p.multi.route(token); err != nil {
+			return nil, name, err
+		}
+	}
+	info, err := v.VerifyToken(ctx, token)
+	if err != nil {
+		return nil, name, err
+	}
+	if info == nil {
+		return nil, name, errVerifierNoInfo
+	}
+	if info.Subject == "" {
+		return nil, name, errNoSubject
+	}
+	if !p.skipAudience && !p.audienceOK(info.Audiences) {
+		return nil, name, ErrInvalidAudience
+	}
+	return info, name, nil
+}
+
+var (
+	errVerifierNoInfo = fmt.Errorf("%w: verifier returned neither token info nor an error", ErrUnavailable)
+	errNoSubject      = fmt.Errorf("%w: token info without subject", ErrMissingClaim)
+)
+
+// audienceOK reports whether one of got matches one expected audience,
+// tolerating a single trailing slash on either side.
+func (p *Provider) audienceOK(got []string) bool {
+	for _, a := range got {
+		for _, e := range p.audiences {
+			if a == e ||
+				(len(a) == len(e)+1 && a[len(e)] == '/' && a[:len(e)] == e) ||
+				(len(e) == len(a)+1 && e[len(a)] == '/' && e[:len(a)] == a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// satisfied reports whether granted covers every scope in need.
+func (p *Provider) satisfied(granted, need []string) bool {
+	for _, s := range need {
+		if p.scopeSatisfied != nil {
+			if !p.scopeSatisfied(granted, s) {
+				return false
+			}
+		} else if !slices.Contains(granted, s) {
+			return false
+		}
+	}
+	return true
+}
+
+const wellKnownPRM = "/.well-known/oauth-protected-resource"
+
+// canonicalResourceURL validates raw and returns its canonical form, its
+// origin and its escaped path ("" at the root).
+func canonicalResourceURL(raw string) (canon, origin, path string, err error) {
+	bad := func(why string) (string, string, string, error) {
+		return "", "", "", fmt.Errorf("remote: Config.ResourceURL %q %s", raw, why)
+	}
+	u, perr := url.Parse(raw)
+	if perr != nil {
+		return bad("is not a valid URL")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "https" && scheme != "http" {
+		return bad("must be an absolute https URL such as https://mcp.example.com/mcp")
+	}
+	if u.Opaque != "" || u.Host == "" {
+		return bad("must be an absolute URL with a host")
+	}
+	if u.User != nil {
+		return bad("must not contain userinfo")
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		return bad("must not contain a query")
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return bad("must not contain a fragment")
+	}
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if scheme == "http" && !prmIsLoopback(host) {
+		return bad("must use https (http is allowed only for localhost, 127.0.0.0/8 and ::1)")
+	}
+	hostport := host
+	if strings.Contains(host, ":") {
+		hostport = "[" + host + "]"
+	}
+	if port != "" {
+		hostport += ":" + port
+	}
+	p := strings.TrimRight(u.EscapedPath(), "/")
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "." || seg == ".." {
+			return bad("must not contain dot segments")
+		}
+	}
+	if strings.ContainsAny(p, "\"\\ ") {
+		return bad("contains characters not allowed in a URL path")
+	}
+	origin = scheme + "://" + hostport
+	return origin + p, origin, p, nil
+}
+
+// prmIsLoopback reports whether host (lowercase, without brackets) is a
+// loopback host.
+func prmIsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// prmCheckHTTPURL validates an absolute http(s) URL published in metadata.
+func prmCheckHTTPURL(raw string, allowQuery bool) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("is not a valid URL")
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("must be an absolute https URL")
+	}
+	if u.User != nil {
+		return errors.New("must not contain userinfo")
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return errors.New("must not contain a fragment")
+	}
+	if !allowQuery && (u.RawQuery != "" || u.ForceQuery) {
+		return errors.New("must not contain a query")
+	}
+	if u.Scheme == "http" && !prmIsLoopback(strings.ToLower(u.Hostname())) {
+		return errors.New("must use https (http is allowed only for loopback hosts)")
+	}
+	return nil
+}
+
+// prmCheckScopes validates scope tokens (RFC 6749 §3.3 scope-token).
+func prmCheckScopes(field string, scopes []string) error {
+	for i, s := range scopes {
+		if !bearerValidScope(s) {
+			return fmt.Errorf("remote: Config.%s[%d] %q is not a valid scope (RFC 6749 §3.3: printable ASCII without space, '\"' or '\\')", field, i, s)
+		}
+	}
+	return nil
+}
+
+// bearerValidScope reports whether s is an RFC 6749 scope-token.
+func bearerValidScope(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
