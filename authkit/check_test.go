@@ -1,0 +1,139 @@
+package authkit_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mcpauth/mcpauth/authkit"
+	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/forward"
+	"github.com/mcpauth/mcpauth/remote/idp"
+)
+
+func findingIDs(fs []forward.Finding) []string {
+	var ids []string
+	for _, f := range fs {
+		ids = append(ids, f.ID)
+	}
+	return ids
+}
+
+func TestCheck(t *testing.T) {
+	ecKeySet := `{"keys":[{"kty":"EC","kid":"ec1","alg":"ES256","use":"sig","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`
+	for _, tc := range []struct {
+		name     string
+		setup    func(ak *authkittest.Server)
+		cfg      func(c *authkit.Config)
+		id       string // the finding expected besides resource_indicator ("" for none)
+		severity forward.Severity
+		contains []string // substrings of its message
+		also     []string // other findings allowed
+	}{
+		{name: "healthy"},
+		{
+			name:  "issuer mismatch",
+			setup: func(ak *authkittest.Server) { ak.SetMetadataOverrides(map[string]any{"issuer": ak.URL() + "/"}) },
+			id:    forward.FindingIssuerMismatch, severity: forward.SeverityError,
+			contains: []string{"names issuer", "Config.Domain", "strict MCP clients", "package idp"},
+			also:     []string{forward.FindingOIDCUnavailable}, // the OIDC document carries the same issuer
+		},
+		{
+			name: "issuer on another domain",
+			setup: func(ak *authkittest.Server) {
+				ak.SetMetadataOverrides(map[string]any{"issuer": "https://auth.example.com"})
+			},
+			id: forward.FindingIssuerMismatch, severity: forward.SeverityError,
+			contains: []string{`names issuer "https://auth.example.com"`, `set Config.Domain to "https://auth.example.com"`},
+			also:     []string{forward.FindingOIDCUnavailable},
+		},
+		{
+			name:  "DCR and CIMD off",
+			setup: func(ak *authkittest.Server) { ak.SetDCR(false); ak.SetCIMD(false) },
+			id:    forward.FindingNoRegistration, severity: forward.SeverityError,
+			contains: []string{"cannot register", "Connect → Configuration", "Dynamic Client Registration", "Client ID Metadata Document"},
+		},
+		{
+			name:  "CIMD only",
+			setup: func(ak *authkittest.Server) { ak.SetDCR(false); ak.SetCIMD(true) },
+			id:    forward.FindingNoDCR, severity: forward.SeverityWarning,
+			contains: []string{"Connect → Configuration", "Dynamic Client Registration"},
+		},
+		{
+			name: "no RS256 key",
+			setup: func(ak *authkittest.Server) {
+				ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, Body: []byte(ecKeySet)})
+			},
+			id: idp.FindingNoSigningKey, severity: forward.SeverityError,
+			contains: []string{"no RS256 signing key", "/oauth2/jwks"},
+		},
+		{
+			name: "keys unreachable",
+			setup: func(ak *authkittest.Server) {
+				ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: http.StatusBadGateway})
+			},
+			id: idp.FindingJWKSUnavailable, severity: forward.SeverityError,
+			contains: []string{"could not be fetched", "HTTP 502"},
+		},
+		{
+			name: "metadata unreachable",
+			setup: func(ak *authkittest.Server) {
+				ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
+			},
+			id: forward.FindingUnavailable, severity: forward.SeverityError,
+		},
+		{
+			name: "legacy client id audience",
+			cfg:  func(c *authkit.Config) { c.ExtraAudiences = []string{"client_01LEGACY"} },
+			id:   authkit.FindingLegacyAudience, severity: forward.SeverityWarning,
+			contains: []string{"client_01LEGACY", "not bound to this server", `register "` + mcpURL + `"`},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ak := authkittest.Start(t)
+			if tc.setup != nil {
+				tc.setup(ak)
+			}
+			p := newProvider(t, ak, tc.cfg)
+			fs := p.Check(context.Background())
+
+			var found *forward.Finding
+			var indicator *forward.Finding
+			for i, f := range fs {
+				switch f.ID {
+				case tc.id:
+					found = &fs[i]
+				case authkit.FindingResourceIndicator:
+					indicator = &fs[i]
+				default:
+					if slices.Contains(tc.also, f.ID) {
+						continue
+					}
+					t.Errorf("unexpected finding %s: %s", f.ID, f.Message)
+				}
+			}
+			if indicator == nil || indicator.Severity != forward.SeverityInfo || !strings.Contains(indicator.Message, `"`+mcpURL+`"`) || !strings.Contains(indicator.Message, "MCP resource indicators") {
+				t.Errorf("resource indicator finding = %+v", indicator)
+			}
+			if tc.id == "" {
+				return
+			}
+			if found == nil {
+				t.Fatalf("no %s finding in %v", tc.id, findingIDs(fs))
+			}
+			if found.Severity != tc.severity {
+				t.Errorf("severity = %v, want %v", found.Severity, tc.severity)
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(found.Message, s) {
+					t.Errorf("message %q lacks %q", found.Message, s)
+				}
+			}
+			if fs[0].Severity < fs[len(fs)-1].Severity {
+				t.Errorf("findings not ordered most severe first: %v", fs)
+			}
+		})
+	}
+}

@@ -1,0 +1,131 @@
+package authkit
+
+import (
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/workos/workos-go/v4/pkg/usermanagement"
+)
+
+// Environment variables read by [ConfigFromEnv] and [FromEnv].
+const (
+	EnvDomain         = "AUTHKIT_DOMAIN"          // required: the AuthKit domain
+	EnvBaseURL        = "BASE_URL"                // required: the server's public base URL
+	EnvRequiredScopes = "AUTHKIT_REQUIRED_SCOPES" // optional: comma-separated scopes every request needs
+	EnvClientID       = "AUTHKIT_CLIENT_ID"       // optional: accept tokens whose aud is this client id (legacy fallback)
+	EnvWorkOSAPIKey   = "WORKOS_API_KEY"          // optional: enables profile enrichment
+)
+
+// Config configures [New]. Domain and BaseURL are required; every other
+// field has a working default.
+type Config struct {
+	// Domain is the AuthKit domain from the WorkOS dashboard (Domains):
+	// "my-app.authkit.app", "https://my-app.authkit.app" or a custom domain.
+	// See [DomainEndpoints] for the accepted forms. Required.
+	Domain string
+
+	// BaseURL is the public URL clients reach this server at
+	// ("https://mcp.example.com"), as seen from outside any reverse proxy.
+	// Required.
+	BaseURL string
+
+	// MCPPath is the path of the MCP endpoint below BaseURL. Default
+	// DefaultMCPPath ("/mcp"). BaseURL + MCPPath is the resource identifier
+	// (see [MCPURL]) and the audience tokens must carry.
+	MCPPath string
+
+	// RequiredScopes must all be granted to every token. Default none:
+	// AuthKit's MCP tokens carry no scope unless the client asked for one.
+	RequiredScopes []string
+
+	// ScopesSupported is published in the protected resource metadata.
+	// Default RequiredScopes. Do not list offline_access.
+	ScopesSupported []string
+
+	// ExtraAudiences are accepted in addition to the MCP URL. Set it to the
+	// environment's client id ("client_…") only as AuthKit's documented
+	// legacy fallback, for dashboards where the MCP URL is not registered
+	// as a resource indicator: such tokens were not issued for this server
+	// in particular. Default none.
+	ExtraAudiences []string
+
+	// ResourceName and ResourceDocumentation are published in the protected
+	// resource metadata (resource_name, resource_documentation). Optional.
+	ResourceName          string
+	ResourceDocumentation string
+
+	// ToolScopes lists OAuth scopes per MCP tool name, checked on tools/call
+	// before the MCP handler runs. Optional.
+	ToolScopes map[string][]string
+
+	// ToolRules lists permission and role rules per MCP tool name, checked on
+	// tools/call before the MCP handler runs; a denial is a 403
+	// insufficient_scope naming what is missing. Optional.
+	ToolRules map[string]Rule
+
+	// WorkOS enables profile enrichment ([Provider.Profile]) with a
+	// workos-go client built by usermanagement.NewClient(apiKey). Optional.
+	WorkOS *usermanagement.Client
+
+	// Profiles tunes the enrichment cache; its Client and Now fields are
+	// ignored (WorkOS and Now above are used). Optional.
+	Profiles EnricherConfig
+
+	// LegacyEndpoints also serves /authorize, /token and /register on this
+	// server's origin for clients written before protected resource
+	// metadata existed (see package forward). Default off.
+	LegacyEndpoints bool
+
+	// HTTPClient fetches AuthKit's metadata and keys. Default: a retrying
+	// client with short timeouts (internal/httpx). It must not follow
+	// redirects to other hosts.
+	HTTPClient *http.Client
+
+	// Logger receives failures by class with token metadata only (never a
+	// token). Default nil: silent.
+	Logger *slog.Logger
+
+	// Now is the clock for token validation and caches. Default time.Now.
+	Now func() time.Time
+}
+
+// ConfigFromEnv builds a Config from environment variables:
+//
+//	AUTHKIT_DOMAIN           required  my-app.authkit.app
+//	BASE_URL                 required  https://mcp.example.com
+//	AUTHKIT_REQUIRED_SCOPES  optional  comma-separated, e.g. "mcp:read,mcp:write"
+//	AUTHKIT_CLIENT_ID        optional  accepted as an extra audience (legacy fallback)
+//	WORKOS_API_KEY           optional  enables profile enrichment
+//
+// getenv looks a variable up; nil means os.Getenv. Values are trimmed;
+// validation happens in [New].
+func ConfigFromEnv(getenv func(string) string) Config {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	cfg := Config{
+		Domain:         get(EnvDomain),
+		BaseURL:        get(EnvBaseURL),
+		RequiredScopes: splitList(get(EnvRequiredScopes)),
+	}
+	if id := get(EnvClientID); id != "" {
+		cfg.ExtraAudiences = []string{id}
+	}
+	if key := get(EnvWorkOSAPIKey); key != "" {
+		cfg.WorkOS = newWorkOSClient(key, nil)
+	}
+	return cfg
+}
+
+// splitList splits a comma- or space-separated list, dropping empty items.
+func splitList(s string) []string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}

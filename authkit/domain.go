@@ -1,0 +1,211 @@
+package authkit
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Endpoints are the URLs of one AuthKit domain, all derived from the domain
+// the way AuthKit publishes them. Print them to see what a [Provider] talks
+// to; they are plain strings so they can be logged or compared directly.
+type Endpoints struct {
+	// Issuer is the authorization server's issuer: "https://" plus the
+	// domain, with no trailing slash, byte-identical to the "issuer" member
+	// of AuthKit's metadata. It is the only entry of the protected resource
+	// metadata's authorization_servers.
+	Issuer string
+	// Metadata is the RFC 8414 authorization server metadata document,
+	// Issuer + "/.well-known/oauth-authorization-server".
+	Metadata string
+	// OpenIDConfiguration is the OpenID Connect discovery document,
+	// Issuer + "/.well-known/openid-configuration".
+	OpenIDConfiguration string
+	// JWKS is the key set AuthKit signs access tokens with,
+	// Issuer + "/oauth2/jwks".
+	JWKS string
+	// Authorization is the authorization endpoint, Issuer + "/oauth2/authorize".
+	Authorization string
+	// Token is the token endpoint, Issuer + "/oauth2/token".
+	Token string
+	// Registration is the dynamic client registration endpoint,
+	// Issuer + "/oauth2/register". AuthKit serves it only when dynamic
+	// client registration is enabled in the WorkOS dashboard.
+	Registration string
+	// Introspection is the RFC 7662 endpoint, Issuer + "/oauth2/introspection".
+	Introspection string
+	// UserInfo is the OpenID Connect userinfo endpoint, Issuer + "/oauth2/userinfo".
+	UserInfo string
+}
+
+// String lists the endpoints one per line, for start-up logs.
+func (e Endpoints) String() string {
+	var b strings.Builder
+	for _, kv := range [][2]string{
+		{"issuer", e.Issuer},
+		{"metadata", e.Metadata},
+		{"openid-configuration", e.OpenIDConfiguration},
+		{"jwks", e.JWKS},
+		{"authorize", e.Authorization},
+		{"token", e.Token},
+		{"register", e.Registration},
+		{"introspection", e.Introspection},
+		{"userinfo", e.UserInfo},
+	} {
+		fmt.Fprintf(&b, "%-21s %s\n", kv[0]+":", kv[1])
+	}
+	return b.String()
+}
+
+// DomainEndpoints derives the endpoints of an AuthKit domain.
+//
+// domain is what the WorkOS dashboard shows under Domains: "my-app.authkit.app",
+// or a custom domain such as "auth.example.com". A scheme ("https://") and
+// one trailing slash are accepted and dropped, letter case in the host is
+// folded, and ":443" is dropped, so every accepted spelling of one domain
+// yields byte-identical endpoints. A path, query, fragment, user
+// information or a scheme other than https is rejected with an error that
+// says what to write instead. "http://" is accepted only for loopback hosts
+// (localhost, 127.0.0.0/8, ::1), for development and tests.
+func DomainEndpoints(domain string) (Endpoints, error) {
+	issuer, err := normalizeDomain(domain)
+	if err != nil {
+		return Endpoints{}, err
+	}
+	return endpointsFor(issuer), nil
+}
+
+func endpointsFor(issuer string) Endpoints {
+	return Endpoints{
+		Issuer:              issuer,
+		Metadata:            issuer + "/.well-known/oauth-authorization-server",
+		OpenIDConfiguration: issuer + "/.well-known/openid-configuration",
+		JWKS:                issuer + "/oauth2/jwks",
+		Authorization:       issuer + "/oauth2/authorize",
+		Token:               issuer + "/oauth2/token",
+		Registration:        issuer + "/oauth2/register",
+		Introspection:       issuer + "/oauth2/introspection",
+		UserInfo:            issuer + "/oauth2/userinfo",
+	}
+}
+
+// normalizeDomain turns an AuthKit domain as a user may write it into the
+// issuer string AuthKit publishes.
+func normalizeDomain(domain string) (string, error) {
+	raw := strings.TrimSpace(domain)
+	if raw == "" {
+		return "", fmt.Errorf("authkit: the AuthKit domain is empty: set it to the domain the WorkOS dashboard shows under Domains, e.g. %q", "my-app.authkit.app")
+	}
+	withScheme := raw
+	if !strings.Contains(raw, "://") {
+		withScheme = "https://" + raw
+	}
+	u, err := url.Parse(withScheme)
+	if err != nil || u.Opaque != "" {
+		return "", fmt.Errorf("authkit: AuthKit domain %q is not a host name: write just the domain, e.g. %q", raw, "my-app.authkit.app")
+	}
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	// suggestion is what the user most likely meant, for error messages.
+	suggestion := hostPort(host, port)
+	if suggestion == "" {
+		suggestion = "my-app.authkit.app"
+	}
+	if host == "api.workos.com" {
+		return "", fmt.Errorf("authkit: %q is the WorkOS API, not an AuthKit domain: use the domain the WorkOS dashboard shows under Domains, e.g. %q", raw, "my-app.authkit.app")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch scheme {
+	case "https":
+	case "http":
+		if !isLoopback(host) {
+			return "", fmt.Errorf("authkit: AuthKit domain %q uses http: AuthKit is served over https; write %q (http is accepted only for localhost and loopback addresses)", raw, suggestion)
+		}
+	default:
+		return "", fmt.Errorf("authkit: AuthKit domain %q has scheme %q: write the bare domain %q or %q", raw, u.Scheme, suggestion, "https://"+suggestion)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("authkit: AuthKit domain %q contains user information: remove everything up to %q and write %q", raw, "@", suggestion)
+	}
+	if host == "" {
+		return "", fmt.Errorf("authkit: AuthKit domain %q has no host: write the domain, e.g. %q", raw, "my-app.authkit.app")
+	}
+	if !validHost(host) {
+		return "", fmt.Errorf("authkit: AuthKit domain %q is not a valid host name: write the domain, e.g. %q", raw, "my-app.authkit.app")
+	}
+	if u.RawQuery != "" || u.ForceQuery || strings.Contains(raw, "?") {
+		return "", fmt.Errorf("authkit: AuthKit domain %q has a query: the issuer is the bare domain; write %q", raw, suggestion)
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return "", fmt.Errorf("authkit: AuthKit domain %q has a fragment: the issuer is the bare domain; write %q", raw, suggestion)
+	}
+	if u.Path != "" && u.Path != "/" {
+		return "", fmt.Errorf("authkit: AuthKit domain %q has a path (%s): AuthKit's issuer is the bare domain, every endpoint is derived from it; write %q", raw, u.EscapedPath(), suggestion)
+	}
+	if port != "" {
+		if !validPort(port) {
+			return "", fmt.Errorf("authkit: AuthKit domain %q has an invalid port: write %q", raw, host)
+		}
+		if scheme == "https" && port == "443" {
+			port = ""
+		}
+		if scheme == "http" && port == "80" {
+			port = ""
+		}
+	}
+	return scheme + "://" + hostPort(host, port), nil
+}
+
+func hostPort(host, port string) string {
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port == "" {
+		return host
+	}
+	return host + ":" + port
+}
+
+func validPort(p string) bool {
+	if len(p) == 0 || len(p) > 5 {
+		return false
+	}
+	n := 0
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n > 0 && n <= 65535
+}
+
+// validHost accepts DNS names made of letters, digits, hyphens and dots,
+// and IP literals.
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if len(h) > 253 || strings.HasPrefix(h, ".") || strings.HasSuffix(h, ".") || strings.Contains(h, "..") {
+		return false
+	}
+	for _, c := range h {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isLoopback reports whether host names this machine: localhost,
+// 127.0.0.0/8 or ::1.
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

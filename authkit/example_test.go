@@ -1,0 +1,136 @@
+package authkit_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/mcpauth/mcpauth/authkit"
+	"github.com/mcpauth/mcpauth/remote"
+)
+
+// The one-line integration: AuthKit in front of any MCP handler.
+func Example() {
+	var mcpHandler http.Handler // e.g. mcp.NewStreamableHTTPHandler(...)
+	log.Fatal(http.ListenAndServe(":8080", authkit.MustNew(authkit.Config{
+		Domain:  "my-app.authkit.app",
+		BaseURL: "https://mcp.example.com",
+	}).Handler(mcpHandler)))
+}
+
+func ExampleDomainEndpoints() {
+	for _, d := range []string{"my-app.authkit.app", "https://my-app.authkit.app/"} {
+		e, err := authkit.DomainEndpoints(d)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(e.Issuer)
+	}
+	e, _ := authkit.DomainEndpoints("my-app.authkit.app")
+	fmt.Print(e)
+	_, err := authkit.DomainEndpoints("https://my-app.authkit.app/oauth2/jwks")
+	fmt.Println(err)
+	// Output:
+	// https://my-app.authkit.app
+	// https://my-app.authkit.app
+	// issuer:               https://my-app.authkit.app
+	// metadata:             https://my-app.authkit.app/.well-known/oauth-authorization-server
+	// openid-configuration: https://my-app.authkit.app/.well-known/openid-configuration
+	// jwks:                 https://my-app.authkit.app/oauth2/jwks
+	// authorize:            https://my-app.authkit.app/oauth2/authorize
+	// token:                https://my-app.authkit.app/oauth2/token
+	// register:             https://my-app.authkit.app/oauth2/register
+	// introspection:        https://my-app.authkit.app/oauth2/introspection
+	// userinfo:             https://my-app.authkit.app/oauth2/userinfo
+	// authkit: AuthKit domain "https://my-app.authkit.app/oauth2/jwks" has a path (/oauth2/jwks): AuthKit's issuer is the bare domain, every endpoint is derived from it; write "my-app.authkit.app"
+}
+
+func ExampleNew() {
+	p, err := authkit.New(authkit.Config{
+		Domain:  "my-app.authkit.app",
+		BaseURL: "https://mcp.example.com",
+		ToolRules: map[string]authkit.Rule{
+			"delete_repo": authkit.Permissions("repos:delete"),
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	fmt.Println("issuer:  ", p.Issuer())
+	fmt.Println("resource:", p.MCPURL())
+	fmt.Println("metadata:", p.MetadataURL())
+	for _, r := range p.Routes() {
+		fmt.Println("route:   ", r.Pattern)
+	}
+	// Output:
+	// issuer:   https://my-app.authkit.app
+	// resource: https://mcp.example.com/mcp
+	// metadata: https://mcp.example.com/.well-known/oauth-protected-resource/mcp
+	// route:    /.well-known/oauth-protected-resource/mcp
+	// route:    /.well-known/oauth-protected-resource
+	// route:    /.well-known/oauth-authorization-server
+	// route:    /.well-known/openid-configuration
+}
+
+func ExampleFromEnv() {
+	env := map[string]string{
+		"AUTHKIT_DOMAIN": "my-app.authkit.app",
+		"BASE_URL":       "https://mcp.example.com",
+	}
+	p, err := authkit.FromEnv(func(k string) string { return env[k] }) // os.Getenv in production
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	fmt.Println(p.MCPURL())
+
+	_, err = authkit.FromEnv(func(string) string { return "" })
+	fmt.Println(err)
+	// Output:
+	// https://mcp.example.com/mcp
+	// authkit: Config.Domain is empty: set it to the AuthKit domain the WorkOS dashboard shows under Domains, e.g. "my-app.authkit.app" (or set AUTHKIT_DOMAIN with FromEnv)
+}
+
+func ExampleClaimsFromContext() {
+	// What the provider's middleware puts in the context; in tests of your
+	// own handlers, put it there yourself.
+	ctx := remote.ContextWithTokenInfo(context.Background(), &remote.TokenInfo{
+		Subject: "user_01HXYZ",
+		Claims: map[string]any{
+			"sub": "user_01HXYZ", "sid": "grant_01ABC", "org_id": "org_01ACME",
+			"role": "admin", "permissions": []any{"repos:read", "repos:write"},
+		},
+	})
+	c, ok := authkit.ClaimsFromContext(ctx)
+	fmt.Println(ok, c.UserID, c.OrganizationID, c.Role)
+	fmt.Println(c.HasPermission("repos:write"), c.HasPermission("repos:delete"))
+	// Output:
+	// true user_01HXYZ org_01ACME admin
+	// true false
+}
+
+func ExampleProvider_RequirePermissions() {
+	p := authkit.MustNew(authkit.Config{Domain: "my-app.authkit.app", BaseURL: "https://mcp.example.com"})
+	defer p.Close()
+	admin := p.RequirePermissions("repos:delete")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "deleted")
+	}))
+
+	// A caller whose token (verified by the provider's middleware) lacks
+	// the permission.
+	r := httptest.NewRequest(http.MethodPost, "https://mcp.example.com/admin", nil)
+	r = r.WithContext(remote.ContextWithTokenInfo(r.Context(), &remote.TokenInfo{
+		Subject: "user_01HXYZ",
+		Claims:  map[string]any{"permissions": []any{"repos:read"}},
+	}))
+	w := httptest.NewRecorder()
+	admin.ServeHTTP(w, r)
+	fmt.Println(w.Code)
+	fmt.Println(w.Header().Get("WWW-Authenticate"))
+	// Output:
+	// 403
+	// Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", error="insufficient_scope", error_description="missing permission: repos:delete"
+}

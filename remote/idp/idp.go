@@ -1,0 +1,354 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcpauth/mcpauth/forward"
+	"github.com/mcpauth/mcpauth/remote"
+)
+
+// Config configures [New]. Issuer and ResourceURL are required; every other
+// field has a working default.
+type Config struct {
+	// Issuer is the authorization server's issuer identifier, exactly as its
+	// metadata's "issuer" spells it (a trailing slash counts: Auth0's ends
+	// with one, AuthKit's and Okta's do not). It is published as the only
+	// entry of authorization_servers and tokens' "iss" must equal it.
+	// Required.
+	Issuer string
+
+	// ResourceURL is the public URL of the MCP endpoint, e.g.
+	// "https://mcp.example.com/mcp": the protected resource's identifier and,
+	// canonicalised (see remote.Config.ResourceURL), the audience tokens must
+	// carry by default. Required.
+	ResourceURL string
+
+	// MetadataURL is where the authorization server's metadata is fetched:
+	// it is served verbatim on this server's
+	// /.well-known/oauth-authorization-server and its jwks_uri is where
+	// signing keys come from. Default: the RFC 8414 URL derived from Issuer
+	// (https://host/.well-known/oauth-authorization-server[/issuer-path]).
+	// Providers that publish only an OpenID Connect document, or publish
+	// RFC 8414 metadata under the issuer's path (Okta custom authorization
+	// servers, Keycloak realms), need it set, e.g.
+	// Issuer + "/.well-known/openid-configuration".
+	MetadataURL string
+
+	// JWKSURL skips discovery: keys are fetched from this URL instead of the
+	// metadata's jwks_uri. Default: discovered, on the first token (or at
+	// [Provider.Prime]), so New never blocks on the network.
+	JWKSURL string
+
+	// OpenIDConfiguration also serves /.well-known/openid-configuration on
+	// this server's origin, forwarded from Issuer +
+	// "/.well-known/openid-configuration". Default false.
+	OpenIDConfiguration bool
+
+	// LegacyEndpoints also serves /authorize, /token and /register shims on
+	// this server's origin for clients that predate protected resource
+	// metadata. See forward.Config.LegacyEndpoints for the trade-off.
+	// Default false.
+	LegacyEndpoints bool
+
+	// Audiences are the "aud" values accepted (at least one must be in the
+	// token). Default: the canonical ResourceURL alone. Accepting anything
+	// else accepts tokens not issued for this server.
+	Audiences []string
+
+	// RequiredScopes must all be granted to every token. Default none.
+	RequiredScopes []string
+	// ScopesSupported is published in the protected resource metadata.
+	// Default RequiredScopes.
+	ScopesSupported []string
+	// ToolScopes lists scopes per MCP tool name. Default none.
+	ToolScopes map[string][]string
+	// ToolCheck is called for every tools/call with the tool name and the
+	// verified token; see remote.Config.ToolCheck. Default nil.
+	ToolCheck func(ctx context.Context, tool string, info *remote.TokenInfo) error
+	// ScopeSatisfied implements scope hierarchies; default exact match.
+	ScopeSatisfied func(granted []string, required string) bool
+
+	// ResourceName and ResourceDocumentation are published in the protected
+	// resource metadata. Optional.
+	ResourceName          string
+	ResourceDocumentation string
+
+	// Algorithms is the JWS allow-list. Default ["RS256"].
+	Algorithms []string
+	// ScopeClaims names the token claims that carry scopes. Default
+	// ["scope", "scp"].
+	ScopeClaims []string
+	// Leeway is the clock skew tolerated on exp, nbf and iat. Default 30 s.
+	Leeway time.Duration
+
+	// HTTPClient fetches metadata and keys. Default: a retrying client with
+	// short timeouts that does not follow redirects.
+	HTTPClient *http.Client
+	// OnDecision is called once per request the middleware decides on.
+	// Default nil.
+	OnDecision func(remote.Decision)
+	// Logger receives failures by class with token metadata only. Default
+	// nil: silent.
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Provider is a protected MCP resource whose tokens come from one OAuth 2.0
+// / OpenID Connect authorization server. It is safe for concurrent use;
+// Close it when done.
+type Provider struct {
+	issuer string
+	rp     *remote.Provider
+	fwd    *forward.Forwarder
+	keys   *keySource
+	algs   []string
+	hc     *http.Client
+}
+
+// New validates cfg and composes the provider. It does not contact the
+// authorization server: keys and metadata are fetched on first use, or at
+// [Provider.Prime].
+func New(cfg Config) (*Provider, error) {
+	if strings.TrimSpace(cfg.Issuer) == "" {
+		return nil, errors.New("idp: Config.Issuer is empty: set it to the authorization server's issuer exactly as its metadata spells it, e.g. \"https://dev-abc.us.auth0.com/\"")
+	}
+	if strings.TrimSpace(cfg.ResourceURL) == "" {
+		return nil, errors.New("idp: Config.ResourceURL is empty: set it to the public URL of the MCP endpoint, e.g. \"https://mcp.example.com/mcp\"")
+	}
+	algs := cfg.Algorithms
+	if len(algs) == 0 {
+		algs = []string{"RS256"}
+	}
+	fwd, err := forward.New(forward.Config{
+		Issuer:              cfg.Issuer,
+		MetadataURL:         cfg.MetadataURL,
+		OpenIDConfiguration: cfg.OpenIDConfiguration,
+		LegacyEndpoints:     cfg.LegacyEndpoints,
+		HTTPClient:          cfg.HTTPClient,
+		Now:                 cfg.Now,
+		Logger:              cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("idp: %w", err)
+	}
+	keys := &keySource{fwd: fwd, jwksURL: cfg.JWKSURL, log: cfg.Logger}
+	rp, err := remote.New(remote.Config{
+		ResourceURL:           cfg.ResourceURL,
+		AuthorizationServers:  []string{cfg.Issuer},
+		Verifier:              keys,
+		VerifierName:          cfg.Issuer,
+		ScopesSupported:       cfg.ScopesSupported,
+		RequiredScopes:        cfg.RequiredScopes,
+		ToolScopes:            cfg.ToolScopes,
+		ToolCheck:             cfg.ToolCheck,
+		ScopeSatisfied:        cfg.ScopeSatisfied,
+		Audiences:             cfg.Audiences,
+		ResourceName:          cfg.ResourceName,
+		ResourceDocumentation: cfg.ResourceDocumentation,
+		OnDecision:            cfg.OnDecision,
+		Logger:                cfg.Logger,
+		Now:                   cfg.Now,
+	})
+	if err != nil {
+		_ = fwd.Close()
+		return nil, fmt.Errorf("idp: %w", err)
+	}
+	audiences := cfg.Audiences
+	if len(audiences) == 0 {
+		audiences = []string{rp.ResourceURL()}
+	}
+	keys.newVerifier = func(jwksURL string) (*remote.JWTVerifier, error) {
+		return remote.NewJWTVerifier(remote.JWTConfig{
+			JWKSURL:     jwksURL,
+			Issuer:      cfg.Issuer,
+			Audiences:   audiences,
+			Algorithms:  algs,
+			ScopeClaims: cfg.ScopeClaims,
+			Leeway:      cfg.Leeway,
+			HTTPClient:  cfg.HTTPClient,
+			Now:         cfg.Now,
+			Logger:      cfg.Logger,
+		})
+	}
+	if cfg.JWKSURL != "" {
+		// Build it now so that a bad JWKSURL is a configuration error.
+		v, err := keys.newVerifier(cfg.JWKSURL)
+		if err != nil {
+			_ = fwd.Close()
+			return nil, fmt.Errorf("idp: Config.JWKSURL: %w", err)
+		}
+		keys.v = v
+	}
+	return &Provider{issuer: cfg.Issuer, rp: rp, fwd: fwd, keys: keys, algs: algs, hc: cfg.HTTPClient}, nil
+}
+
+// Issuer returns the authorization server's issuer, as configured.
+func (p *Provider) Issuer() string { return p.issuer }
+
+// ResourceURL returns the canonical URL of the MCP endpoint: the resource
+// identifier and default audience.
+func (p *Provider) ResourceURL() string { return p.rp.ResourceURL() }
+
+// MetadataURL returns the URL of the protected resource metadata named in
+// every challenge.
+func (p *Provider) MetadataURL() string { return p.rp.MetadataURL() }
+
+// Remote returns the underlying protected-resource provider.
+func (p *Provider) Remote() *remote.Provider { return p.rp }
+
+// Forwarder returns the underlying metadata forwarder.
+func (p *Provider) Forwarder() *forward.Forwarder { return p.fwd }
+
+// Metadata returns the authorization server's parsed metadata (cached).
+func (p *Provider) Metadata(ctx context.Context) (*forward.Metadata, error) {
+	return p.fwd.Metadata(ctx)
+}
+
+// VerifyToken verifies a bearer token exactly as the middleware does
+// (signature, issuer, audience, expiry, required scopes aside).
+func (p *Provider) VerifyToken(ctx context.Context, token string) (*remote.TokenInfo, error) {
+	return p.rp.VerifyToken(ctx, token)
+}
+
+// Middleware protects next with the bearer check; see remote.Provider.Middleware.
+func (p *Provider) Middleware(next http.Handler) http.Handler { return p.rp.Middleware(next) }
+
+// RequireScopes protects a sub-route with extra scopes; see
+// remote.Provider.RequireScopes.
+func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
+	return p.rp.RequireScopes(scopes...)
+}
+
+// WriteError writes the RFC 6750 response for err; see remote.Provider.WriteError.
+func (p *Provider) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	p.rp.WriteError(w, r, err)
+}
+
+// Routes returns every route to mount outside the bearer check: the
+// protected resource metadata (path-inserted and root) and the forwarded
+// authorization server metadata (plus the OpenID Connect document and the
+// legacy shims when configured).
+func (p *Provider) Routes() []remote.Route {
+	return append(p.rp.Routes(), p.fwd.Routes()...)
+}
+
+// Handler returns a handler serving Routes(), then extra, then mcp behind
+// the bearer middleware at the MCP path. An extra route with the pattern of
+// a standard one replaces it.
+func (p *Provider) Handler(mcp http.Handler, extra ...remote.Route) http.Handler {
+	routes := append(p.fwd.Routes(), extra...)
+	return p.rp.Handler(mcp, routes...)
+}
+
+// Prime fetches the authorization server's metadata and signing keys now,
+// so a start-up can fail fast or log what is wrong. Serving does not need
+// it: without Prime, the first request fetches both.
+func (p *Provider) Prime(ctx context.Context) error {
+	if err := p.fwd.Prime(ctx); err != nil {
+		return fmt.Errorf("idp: authorization server metadata: %w", err)
+	}
+	v, err := p.keys.verifier(ctx)
+	if err != nil {
+		return fmt.Errorf("idp: %w", err)
+	}
+	if err := v.Prime(ctx); err != nil {
+		return fmt.Errorf("idp: signing keys: %w", err)
+	}
+	return nil
+}
+
+// Close stops background refreshes of metadata and keys and waits for them.
+// Afterwards tokens needing a key fetch are answered 503. It is idempotent.
+func (p *Provider) Close() error {
+	return errors.Join(p.keys.close(), p.fwd.Close())
+}
+
+// keySource is the provider's token verifier: a JWT verifier against the
+// configured JWKS URL or, when there is none, against the jwks_uri of the
+// authorization server's metadata, built on first use.
+type keySource struct {
+	fwd         *forward.Forwarder
+	jwksURL     string
+	log         *slog.Logger
+	newVerifier func(jwksURL string) (*remote.JWTVerifier, error)
+
+	mu       sync.Mutex
+	v        *remote.JWTVerifier
+	closed   bool
+	badURL   string // a discovered jwks_uri the verifier refused
+	badError error
+}
+
+func (k *keySource) VerifyToken(ctx context.Context, token string) (*remote.TokenInfo, error) {
+	v, err := k.verifier(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return v.VerifyToken(ctx, token)
+}
+
+// verifier returns the JWT verifier, discovering the JWKS URL first if
+// needed. Errors wrap remote.ErrKeysUnavailable.
+func (k *keySource) verifier(ctx context.Context) (*remote.JWTVerifier, error) {
+	k.mu.Lock()
+	v, closed, jwksURL := k.v, k.closed, k.jwksURL
+	k.mu.Unlock()
+	switch {
+	case closed:
+		return nil, fmt.Errorf("%w: provider closed", remote.ErrKeysUnavailable)
+	case v != nil:
+		return v, nil
+	}
+	if jwksURL == "" {
+		// The forwarder caches the document and collapses concurrent
+		// fetches; a failure is retried after its error interval.
+		m, err := k.fwd.Metadata(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%w: discovering jwks_uri: %w", remote.ErrKeysUnavailable, err)
+		}
+		if m.JWKSURI == "" {
+			return nil, fmt.Errorf("%w: the authorization server metadata has no jwks_uri", remote.ErrKeysUnavailable)
+		}
+		jwksURL = m.JWKSURI
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed {
+		return nil, fmt.Errorf("%w: provider closed", remote.ErrKeysUnavailable)
+	}
+	if k.v != nil {
+		return k.v, nil
+	}
+	if jwksURL == k.badURL {
+		return nil, k.badError // logged once already
+	}
+	nv, err := k.newVerifier(jwksURL)
+	if err != nil {
+		if k.log != nil {
+			k.log.Error("idp: the metadata's jwks_uri is unusable", "jwks_uri", jwksURL, "err", err)
+		}
+		k.badURL, k.badError = jwksURL, fmt.Errorf("%w: %w", remote.ErrKeysUnavailable, err)
+		return nil, k.badError
+	}
+	k.v = nv
+	return nv, nil
+}
+
+func (k *keySource) close() error {
+	k.mu.Lock()
+	v := k.v
+	k.closed = true
+	k.mu.Unlock()
+	if v != nil {
+		return v.Close()
+	}
+	return nil
+}

@@ -1,0 +1,241 @@
+package idp_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/forward"
+	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/remote"
+)
+
+const resourceURL = "http://127.0.0.1:8932/mcp"
+
+func newIDP(tb testing.TB, ak *authkittest.Server, mutate func(*idp.Config)) *idp.Provider {
+	tb.Helper()
+	cfg := idp.Config{Issuer: ak.Issuer(), ResourceURL: resourceURL, HTTPClient: ak.Client()}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	p, err := idp.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+func post(tb testing.TB, h http.Handler, token string) *httptest.ResponseRecorder {
+	tb.Helper()
+	r := httptest.NewRequest(http.MethodPost, resourceURL, strings.NewReader(`{}`))
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+var subjectEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	info, _ := remote.TokenInfoFromContext(r.Context())
+	_, _ = w.Write([]byte(info.Subject))
+})
+
+func TestNewValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  idp.Config
+		want string
+	}{
+		{"no issuer", idp.Config{ResourceURL: resourceURL}, "Config.Issuer is empty"},
+		{"no resource", idp.Config{Issuer: "https://issuer.example.com"}, "Config.ResourceURL is empty"},
+		{"bad issuer", idp.Config{Issuer: "ftp://issuer.example.com", ResourceURL: resourceURL}, "idp: "},
+		{"bad JWKS URL", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, JWKSURL: "http://keys.example.com/jwks"}, "Config.JWKSURL"},
+		{"HS256 allowed", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, JWKSURL: "https://issuer.example.com/jwks", Algorithms: []string{"HS256"}}, "idp: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := idp.New(tc.cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "idp: ") {
+				t.Fatalf("err = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestDiscovery uses authkittest as a plain issuer: no JWKS URL is
+// configured, so keys come from the metadata's jwks_uri.
+func TestDiscovery(t *testing.T) {
+	ak := authkittest.Start(t)
+	ak.SetUser(authkittest.User{ID: "user_01GENERIC"})
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	p := newIDP(t, ak, func(c *idp.Config) { c.Now = clock })
+	h := p.Handler(subjectEcho)
+
+	ak.ResetRequests()
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	w := post(t, h, tok)
+	if w.Code != 200 || w.Body.String() != "user_01GENERIC" {
+		t.Fatalf("status %d, body %q", w.Code, w.Body)
+	}
+	var paths []string
+	for _, r := range ak.Requests() {
+		paths = append(paths, r.Path)
+	}
+	if len(paths) < 2 || paths[0] != authkittest.PathAuthServerMetadata || paths[1] != authkittest.PathJWKS {
+		t.Errorf("requests = %v, want metadata then JWKS", paths)
+	}
+
+	// Wrong audience, wrong issuer: 401.
+	for name, opts := range map[string]authkittest.TokenOptions{
+		"audience": {Audience: []string{"https://elsewhere.example.com/mcp"}},
+		"issuer":   {Audience: []string{resourceURL}, Issuer: "https://evil.example.com"},
+	} {
+		if w := post(t, h, ak.MustMint(t, opts)); w.Code != 401 {
+			t.Errorf("%s: status %d", name, w.Code)
+		}
+	}
+	// Key rotation is followed (after the unknown-key cooldown).
+	ak.RotateKey()
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	if w := post(t, h, ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})); w.Code != 200 {
+		t.Errorf("after rotation: status %d", w.Code)
+	}
+	// The forwarded metadata and PRM are served outside the bearer check.
+	for _, path := range []string{"/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"} {
+		r := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8932"+path, nil)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 {
+			t.Errorf("%s: %d", path, w.Code)
+		}
+	}
+	if got := len(p.Routes()); got != 3 {
+		t.Errorf("Routes() has %d routes, want 3 (two PRM, AS metadata)", got)
+	}
+}
+
+func TestDiscoveryOutage(t *testing.T) {
+	ak := authkittest.Start(t)
+	p := newIDP(t, ak, nil)
+	h := p.Handler(subjectEcho)
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+
+	// Metadata down before discovery: 503, not 401.
+	ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	if w := post(t, h, tok); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("metadata down: status %d, want 503", w.Code)
+	}
+	if err := p.Prime(context.Background()); err == nil {
+		t.Error("Prime succeeded with the metadata down")
+	}
+	_, err := p.VerifyToken(context.Background(), tok)
+	if !errors.Is(err, remote.ErrUnavailable) {
+		t.Errorf("VerifyToken: %v, want ErrUnavailable", err)
+	}
+
+	// Metadata without jwks_uri: unavailable, and Check says so.
+	ak.ClearFault(authkittest.PathAuthServerMetadata)
+	ak2 := authkittest.Start(t)
+	ak2.SetMetadataOverrides(map[string]any{"jwks_uri": nil})
+	p2 := newIDP(t, ak2, nil)
+	tok2 := ak2.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	if _, err := p2.VerifyToken(context.Background(), tok2); !errors.Is(err, remote.ErrKeysUnavailable) {
+		t.Errorf("no jwks_uri: %v", err)
+	}
+	if !hasFinding(p2.Check(context.Background()), idp.FindingNoJWKSURI) {
+		t.Error("Check does not report the missing jwks_uri")
+	}
+
+	// A jwks_uri the verifier refuses (plain http off loopback): unavailable,
+	// every time, without fetching anything there.
+	ak3 := authkittest.Start(t)
+	ak3.SetMetadataOverrides(map[string]any{"jwks_uri": "http://keys.example.com/jwks"})
+	p3 := newIDP(t, ak3, nil)
+	tok3 := ak3.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	for range 2 {
+		if _, err := p3.VerifyToken(context.Background(), tok3); !errors.Is(err, remote.ErrKeysUnavailable) {
+			t.Errorf("unusable jwks_uri: %v", err)
+		}
+	}
+}
+
+func TestExplicitJWKSURL(t *testing.T) {
+	ak := authkittest.Start(t)
+	p := newIDP(t, ak, func(c *idp.Config) { c.JWKSURL = ak.JWKSURL() })
+	// Metadata down: keys are still found, tokens still verified.
+	ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	if w := post(t, p.Handler(subjectEcho), tok); w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	ak.ClearFault(authkittest.PathAuthServerMetadata)
+
+	// A JWKS URL that differs from the metadata's is reported.
+	p2 := newIDP(t, ak, func(c *idp.Config) { c.JWKSURL = ak.URL() + "/other/jwks" })
+	fs := p2.Check(context.Background())
+	if !hasFinding(fs, idp.FindingJWKSURIMismatch) || !hasFinding(fs, idp.FindingJWKSUnavailable) {
+		t.Errorf("findings = %v", fs)
+	}
+}
+
+func TestCheckHealthy(t *testing.T) {
+	ak := authkittest.Start(t)
+	p := newIDP(t, ak, nil)
+	if fs := p.Check(context.Background()); len(fs) != 0 {
+		t.Errorf("findings on a healthy issuer: %v", fs)
+	}
+	// Forward's findings come through, most severe first.
+	ak.SetDCR(false)
+	ak.SetCIMD(false)
+	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, Body: []byte(`{"keys":[{"kty":"RSA","kid":"k","use":"enc","n":"AQAB","e":"AQAB"}]}`)})
+	p2 := newIDP(t, ak, nil)
+	fs := p2.Check(context.Background())
+	if !hasFinding(fs, forward.FindingNoRegistration) || !hasFinding(fs, idp.FindingNoSigningKey) {
+		t.Errorf("findings = %v", fs)
+	}
+}
+
+func TestClose(t *testing.T) {
+	ak := authkittest.Start(t)
+	p := newIDP(t, ak, nil)
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	if _, err := p.VerifyToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Closed before discovery: nothing is fetched any more.
+	p2 := newIDP(t, ak, nil)
+	_ = p2.Close()
+	ak.ResetRequests()
+	if _, err := p2.VerifyToken(context.Background(), tok); !errors.Is(err, remote.ErrKeysUnavailable) {
+		t.Errorf("after Close: %v", err)
+	}
+	if n := len(ak.Requests()); n != 0 {
+		t.Errorf("%d requests after Close", n)
+	}
+}
+
+func hasFinding(fs []forward.Finding, id string) bool {
+	for _, f := range fs {
+		if f.ID == id {
+			return true
+		}
+	}
+	return false
+}
