@@ -373,3 +373,43 @@ func TestE2EDevMode(t *testing.T) {
 		t.Errorf("the logs contain a token:\n%s", logs)
 	}
 }
+// rawSession is a hand-made MCP session: initialized with a fixed token.
+type rawSession struct {
+	url, token, id string
+}
+
+func sessionWithToken(t testing.TB, mcpURL, token string) *rawSession {
+	t.Helper()
+	s := &rawSession{url: mcpURL, token: token}
+	resp := s.post(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("initialize = %d", resp.StatusCode)
+	}
+	s.id = resp.Header.Get("Mcp-Session-Id")
+	if r := s.post(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); r.StatusCode != http.StatusAccepted {
+		t.Fatalf("initialized notification = %d", r.StatusCode)
+	}
+	return s
+}
+
+func (s *rawSession) post(t testing.TB, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+	if s.id != "" {
+		req.Header.Set("Mcp-Session-Id", s.id)
+	}
+	resp, err := noRedirectClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp
+}

@@ -67,7 +67,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		dev = startDevAuthKit()
 		defer dev.Close()
 		cfg.domain = dev.URL()
-		shimDev = dev
 	}
 
 	if cfg.check {
@@ -75,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if baseURL == "" {
 			baseURL = defaultBaseURL(cfg.addr)
 		}
-		return runCheck(ctx, cfg, baseURL, logger, stdout)
+		return runCheck(ctx, cfg, baseURL, logger, stdout, dev)
 	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -88,19 +87,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		baseURL = defaultBaseURL(ln.Addr().String())
 	}
 
-	mcpHandler := demo.NewHandler(demo.Options{Logger: logger.With("component", "mcp")})
-	protected, closeProvider, err := protect(ctx, cfg, baseURL, logger, mcpHandler)
+	provider, err := newProvider(cfg, baseURL, logger, dev)
 	if err != nil {
 		return err
 	}
-	defer closeProvider()
+	defer provider.Close()
+	if err := prime(ctx, provider, logger); err != nil {
+		return err
+	}
+	logFindings(ctx, provider, logger)
+
+	mcpHandler := demo.NewHandler(demo.Options{Logger: logger.With("component", "mcp"), Profile: profileFunc(provider)})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	mux.Handle("/", protected)
+	// The one line that matters: AuthKit in front of the MCP server (protected
+	// resource metadata, AuthKit's forwarded metadata, bearer checks).
+	mux.Handle("/", provider.Handler(mcpHandler))
 
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mcpauth/mcpauth/authkit/authkittest"
+)
+
+func TestRunCheck(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(*authkittest.Server)
+		wantErr error
+		want    []string // lines (or line prefixes ending in "...") stdout must hold
+	}{
+		{
+			name: "DCR enabled",
+			want: []string{
+				`info: Register "http://127.0.0.1:8080/mcp"...`,
+				"result: ok, clients can connect",
+			},
+		},
+		{
+			name:    "DCR and CIMD disabled",
+			setup:   func(s *authkittest.Server) { s.SetDCR(false); s.SetCIMD(false) },
+			wantErr: errCheckFailed,
+			want: []string{
+				"error: AuthKit offers neither dynamic client registration nor client ID metadata documents...",
+				"result: clients will NOT be able to connect",
+			},
+		},
+		{
+			name:    "issuer mismatch",
+			setup:   func(s *authkittest.Server) { s.SetMetadataOverrides(map[string]any{"issuer": s.URL() + "/"}) },
+			wantErr: errCheckFailed,
+			want:    []string{"error: AuthKit's metadata at ...", "result: clients will NOT be able to connect"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ak := authkittest.Start(t)
+			if tt.setup != nil {
+				tt.setup(ak)
+			}
+			stdout, _, err := runErr(t, []string{"check", "--authkit-domain", ak.URL()}, envMap())
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("check = %v, want %v\n%s", err, tt.wantErr, stdout)
+			}
+			assertLines(t, stdout, tt.want)
+		})
+	}
+}
+
+func TestRunCheckDev(t *testing.T) {
+	stdout, _, err := runErr(t, []string{"check", "--dev"}, envMap())
+	if err != nil {
+		t.Fatalf("check --dev = %v\n%s", err, stdout)
+	}
+	assertLines(t, stdout, []string{"result: ok, clients can connect"})
+}
+
+func assertLines(t testing.TB, out string, want []string) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	for _, w := range want {
+		prefix, isPrefix := strings.CutSuffix(w, "...")
+		found := false
+		for _, l := range lines {
+			if l == w || (isPrefix && strings.HasPrefix(l, prefix)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func TestRunProviderStartupErrors(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := closed.Addr().String()
+	closed.Close()
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{
+			name: "domain with a path",
+			args: []string{"--authkit-domain", "https://my-app.authkit.app/oauth2", "--addr", "127.0.0.1:0"},
+			want: "authkit-demo: authkit: ...",
+		},
+		{
+			name: "http domain that is not loopback",
+			args: []string{"--authkit-domain", "http://my-app.authkit.app", "--addr", "127.0.0.1:0"},
+			want: "authkit-demo: authkit: ...",
+		},
+		{
+			name: "base URL that is not http(s)",
+			args: []string{"--authkit-domain", "my-app.authkit.app", "--base-url", "ftp://mcp.example.com", "--addr", "127.0.0.1:0"},
+			want: "authkit-demo: authkit: ...",
+		},
+		{
+			name: "AuthKit unreachable at start",
+			args: []string{"--authkit-domain", "http://" + deadAddr, "--addr", "127.0.0.1:0"},
+			want: "authkit-demo: cannot fetch AuthKit's metadata and signing keys from http://" + deadAddr + "; check --authkit-domain and the network (details in the log above)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, _, err := runErr(t, tt.args, envMap())
+			assertOneSentence(t, err, tt.want)
+			if strings.Contains(stdout, "status: ready") {
+				t.Errorf("reported ready despite the failure:\n%s", stdout)
+			}
+		})
+	}
+}
+
+// TestRunDevInProcess runs the whole program in-process (under -race),
+// serves a request and shuts down gracefully when the context ends.
+func TestRunDevInProcess(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--dev", "--addr", "127.0.0.1:0"}, envMap(), pw, io.Discard)
+		pw.Close()
+	}()
+	ready := map[string]string{}
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ": "); ok {
+			ready[k] = v
+			if k == "status" {
+				break
+			}
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if ready["status"] != "ready" {
+		cancel()
+		t.Fatalf("not ready: %v (run: %v)", ready, <-done)
+	}
+	if resp := rawPost(t, ready["mcp_url"], "Bearer "+ready["access_token"]); resp.StatusCode != http.StatusOK {
+		t.Errorf("initialize with the dev token = %d", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after cancel = %v, want nil", err)
+	}
+}
