@@ -62,6 +62,25 @@ func TestE2EChallengesAndAuthKitOutage(t *testing.T) {
 		}
 	})
 
+	t.Run("DNS-rebinding guard on the loopback listener", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodPost, mcpURL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "attacker.example.com"
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Authorization", mint(authkittest.TokenOptions{}))
+		resp, err := noRedirectClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("valid token with a foreign Host = %d, want 403 from go-sdk's DNS-rebinding guard", resp.StatusCode)
+		}
+	})
+
 	// Mint while AuthKit is up; the key stays the same afterwards.
 	fresh := mint(authkittest.TokenOptions{})
 	ak.Close()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -231,8 +230,13 @@ func TestE2ETypeScriptClient(t *testing.T) {
 	if !slices.Contains(strings.Fields(res.Authorizations[1].Scope), demo.AdminScope) {
 		t.Errorf("step-up scope = %q, want %s", res.Authorizations[1].Scope, demo.AdminScope)
 	}
-	if got := res.Whoami["user_id"]; got != p.ready["user_id"] {
-		t.Errorf("whoami user_id = %v, want %s", got, p.ready["user_id"])
+	var me demo.Caller
+	if b, err := json.Marshal(res.Whoami); err != nil || json.Unmarshal(b, &me) != nil {
+		t.Fatalf("whoami answer %v is not a demo.Caller", res.Whoami)
+	}
+	assertDevCaller(t, me, p.ready)
+	if sc, _ := res.WhoamiAfterStepUp["scopes"].([]any); !slices.Contains(sc, any(demo.AdminScope)) {
+		t.Errorf("scopes after step-up = %v, want %s", res.WhoamiAfterStepUp["scopes"], demo.AdminScope)
 	}
 	if got := res.Echo["text"]; got != "hello" {
 		t.Errorf("echo = %v", res.Echo)
@@ -297,6 +301,13 @@ func assertDevCaller(t testing.TB, me demo.Caller, ready map[string]string) {
 	if me.ExpiresAt.IsZero() {
 		t.Error("whoami has no expiry")
 	}
+	if me.OrganizationID == "" || !slices.Equal(me.Permissions, []string{"widgets:read", "widgets:write"}) || !slices.Equal(me.Roles, []string{"admin"}) {
+		t.Errorf("whoami = %+v, want the dev user's organization, permissions and role", me)
+	}
+	// --dev enriches through the fake AuthKit's WorkOS API routes.
+	if me.Profile == nil || me.Profile.Email != "ada@example.com" || !slices.Contains(me.Profile.Organizations, me.OrganizationID) {
+		t.Errorf("whoami profile = %+v, want the dev user's WorkOS profile", me.Profile)
+	}
 }
 
 // rawPost sends an MCP initialize request with the Authorization header
@@ -336,7 +347,6 @@ func get(t testing.TB, u string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-var _ = errors.New
 
 func TestE2EDevMode(t *testing.T) {
 	p := startDemo(t, []string{"--dev", "--addr", "127.0.0.1:0"}, "LOG_LEVEL=debug")
@@ -373,6 +383,7 @@ func TestE2EDevMode(t *testing.T) {
 		t.Errorf("the logs contain a token:\n%s", logs)
 	}
 }
+
 // rawSession is a hand-made MCP session: initialized with a fixed token.
 type rawSession struct {
 	url, token, id string
@@ -412,4 +423,16 @@ func (s *rawSession) post(t testing.TB, body string) *http.Response {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	return resp
+}
+
+// TestE2EShutdownWithOpenStream: SIGTERM while a client holds a standalone
+// server-sent event stream still exits 0 promptly (the stream's context is
+// cancelled when shutdown starts; otherwise Shutdown would wait for it until
+// its timeout and the program would exit 1).
+func TestE2EShutdownWithOpenStream(t *testing.T) {
+	p := startDemo(t, []string{"--dev", "--addr", "127.0.0.1:0"})
+	cs, _ := connectGoClient(t, p.ready["mcp_url"])
+	var me demo.Caller
+	callJSON(t, cs, demo.ToolWhoami, map[string]any{}, &me)
+	p.stop(t)
 }

@@ -1,13 +1,3 @@
-// Command authkit-demo is an MCP server protected by WorkOS AuthKit: the
-// go-sdk streamable HTTP server of internal/demo behind the mcpauth authkit
-// provider.
-//
-//	authkit-demo --authkit-domain my-app.authkit.app --base-url https://mcp.example.com
-//	authkit-demo check --authkit-domain my-app.authkit.app --base-url https://mcp.example.com
-//	authkit-demo --dev
-//
-// See the usage text (authkit-demo -h) for every flag and its environment
-// variable.
 package main
 
 import (
