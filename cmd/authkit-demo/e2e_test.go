@@ -347,7 +347,6 @@ func get(t testing.TB, u string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-
 func TestE2EDevMode(t *testing.T) {
 	p := startDemo(t, []string{"--dev", "--addr", "127.0.0.1:0"}, "LOG_LEVEL=debug")
 	for _, k := range []string{"mcp_url", "health_url", "mode", "authkit_url", "user_id", "access_token", "curl", "inspector"} {
