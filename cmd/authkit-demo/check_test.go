@@ -132,12 +132,41 @@ func TestRunProviderStartupErrors(t *testing.T) {
 // TestRunDevInProcess runs the whole program in-process (under -race),
 // serves a request and shuts down gracefully when the context ends.
 func TestRunDevInProcess(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       func(string) string
+		wantLog   []string
+		forbidden []string
+	}{
+		{"default level info", envMap(), []string{"level=INFO msg=serving"}, []string{"level=DEBUG"}},
+		{"LOG_LEVEL=error", envMap("LOG_LEVEL", "error"), nil, []string{"level=INFO", "level=WARN"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs lockedBuffer
+			runDevInProcess(t, tt.env, &logs)
+			for _, w := range tt.wantLog {
+				if !strings.Contains(logs.String(), w) {
+					t.Errorf("logs lack %q:\n%s", w, logs.String())
+				}
+			}
+			for _, f := range tt.forbidden {
+				if strings.Contains(logs.String(), f) {
+					t.Errorf("logs contain %q:\n%s", f, logs.String())
+				}
+			}
+		})
+	}
+}
+
+func runDevInProcess(t *testing.T, env func(string) string, logs io.Writer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--dev", "--addr", "127.0.0.1:0"}, envMap(), pw, io.Discard)
+		done <- run(ctx, []string{"--dev", "--addr", "127.0.0.1:0"}, env, pw, logs)
 		pw.Close()
 	}()
 	ready := map[string]string{}

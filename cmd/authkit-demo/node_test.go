@@ -32,12 +32,19 @@ func requireNode(t testing.TB) string {
 	node, errNode := exec.LookPath("node")
 	_, errNPM := exec.LookPath("npm")
 	if errNode != nil || errNPM != nil {
-		if os.Getenv("CI") != "" {
+		if mustRunNodeTests(os.Getenv) {
 			t.Fatalf("node and npm are required in CI for the TypeScript client test (node: %v, npm: %v)", errNode, errNPM)
 		}
 		t.Skip("node or npm not installed; the TypeScript client test runs in CI")
 	}
 	return node
+}
+
+// mustRunNodeTests reports whether a missing node/npm fails the test
+// instead of skipping it: in CI (CI set to anything but "" or "false").
+func mustRunNodeTests(getenv func(string) string) bool {
+	ci := getenv("CI")
+	return ci != "" && ci != "false" && ci != "0"
 }
 
 // npmInstall runs "npm ci" in tsClientDir once per test binary, unless
@@ -127,4 +134,25 @@ func runTSClient(t testing.TB, mcpURL string) tsResult {
 		t.Fatalf("client.mjs failed: %v: %s\nrequests: %+v\nstderr:\n%s", err, res.Error, res.Requests, stderr.String())
 	}
 	return res
+}
+
+func TestMustRunNodeTests(t *testing.T) {
+	tests := []struct {
+		ci   string
+		want bool
+	}{
+		{"", false},
+		{"false", false},
+		{"0", false},
+		{"true", true},
+		{"1", true},
+		{"yes", true},
+	}
+	for _, tt := range tests {
+		t.Run("CI="+tt.ci, func(t *testing.T) {
+			if got := mustRunNodeTests(envMap("CI", tt.ci)); got != tt.want {
+				t.Errorf("mustRunNodeTests(CI=%q) = %v, want %v", tt.ci, got, tt.want)
+			}
+		})
+	}
 }
