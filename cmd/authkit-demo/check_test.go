@@ -144,7 +144,7 @@ func TestRunDevInProcess(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs lockedBuffer
-			runDevInProcess(t, tt.env, &logs)
+			runDevInProcess(t, []string{"--dev", "--addr", "127.0.0.1:0"}, tt.env, &logs)
 			for _, w := range tt.wantLog {
 				if !strings.Contains(logs.String(), w) {
 					t.Errorf("logs lack %q:\n%s", w, logs.String())
@@ -159,14 +159,17 @@ func TestRunDevInProcess(t *testing.T) {
 	}
 }
 
-func runDevInProcess(t *testing.T, env func(string) string, logs io.Writer) {
+// runDevInProcess runs the program with args, checks that the printed dev
+// token is accepted at the printed MCP URL, stops it and returns what it
+// printed.
+func runDevInProcess(t *testing.T, args []string, env func(string) string, logs io.Writer) map[string]string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--dev", "--addr", "127.0.0.1:0"}, env, pw, logs)
+		done <- run(ctx, args, env, pw, logs)
 		pw.Close()
 	}()
 	ready := map[string]string{}
@@ -190,5 +193,26 @@ func runDevInProcess(t *testing.T, env func(string) string, logs io.Writer) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run after cancel = %v, want nil", err)
+	}
+	return ready
+}
+
+// TestRunCanonicalMCPURL: a base URL with a trailing slash and an upper-case
+// host still gives the canonical MCP URL (no "//mcp"), which the printed
+// token's audience and the challenges use.
+func TestRunCanonicalMCPURL(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	ready := runDevInProcess(t, []string{"--dev", "--addr", addr, "--base-url", "HTTP://LOCALHOST:" + port + "/"}, envMap(), io.Discard)
+	if want := "http://localhost:" + port + "/mcp"; ready["mcp_url"] != want {
+		t.Errorf("mcp_url = %q, want %q", ready["mcp_url"], want)
+	}
+	if want := "http://localhost:" + port + "/healthz"; ready["health_url"] != want {
+		t.Errorf("health_url = %q, want %q", ready["health_url"], want)
 	}
 }

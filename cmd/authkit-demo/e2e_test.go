@@ -205,6 +205,8 @@ func TestE2EGoClient(t *testing.T) {
 }
 
 func TestE2ETypeScriptClient(t *testing.T) {
+	requireNode(t) // before starting anything: fail in CI, skip elsewhere
+	npmInstall(t)
 	p := startDemo(t, []string{"--dev", "--addr", "127.0.0.1:0"})
 	mcpURL := p.ready["mcp_url"]
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -89,6 +90,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	mcpHandler := demo.NewHandler(demo.Options{Logger: logger.With("component", "mcp"), Profile: profileFunc(provider)})
 
+	// The canonical MCP URL (the audience tokens must carry), as the
+	// provider derived it from the base URL.
+	mcpURL := provider.MCPURL()
+	ready := readyInfo{mcpURL: mcpURL, healthURL: strings.TrimSuffix(mcpURL, mcpPath) + "/healthz"}
+	if dev != nil {
+		token, err := dev.mintToken(mcpURL, cfg.requiredScopes)
+		if err != nil {
+			return fmt.Errorf("authkit-demo: cannot mint the dev token: %v", err)
+		}
+		ready.authkitURL, ready.userID, ready.token = dev.URL(), dev.user.ID, token
+	}
+
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -116,16 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	mcpURL := baseURL + mcpPath
 	logger.Info("serving", "mcp_url", mcpURL, "addr", ln.Addr().String(), "dev", cfg.dev)
-	ready := readyInfo{mcpURL: mcpURL, healthURL: baseURL + "/healthz"}
-	if dev != nil {
-		token, err := dev.mintToken(mcpURL, cfg.requiredScopes)
-		if err != nil {
-			return fmt.Errorf("authkit-demo: cannot mint the dev token: %v", err)
-		}
-		ready.authkitURL, ready.userID, ready.token = dev.URL(), dev.user.ID, token
-	}
 	if err := ready.write(stdout); err != nil {
 		logger.Warn("cannot print the start-up summary", "err", err)
 	}
