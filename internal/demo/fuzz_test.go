@@ -7,12 +7,12 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/auth"
 )
 
-// FuzzCallerFromClaims: whoami reads optional claims of any JSON shape
+// FuzzCallerFromClaims: whoami reads (through authkit.ClaimsFromMap) optional claims of any JSON shape
 // (a JWT template can put anything there) without panicking, and only ever
 // reports strings from them.
 func FuzzCallerFromClaims(f *testing.F) {
-	f.Add(`{"org_id":"org_1","permissions":["a","b"],"roles":["admin"],"client_id":"client_1"}`)
-	f.Add(`{"org_id":1,"permissions":"a b","roles":[1,null,{"x":1}],"role":["r"],"azp":"client_2"}`)
+	f.Add(`{"sub":"user_1","org_id":"org_1","permissions":["a","b"],"roles":["admin"],"client_id":"client_1"}`)
+	f.Add(`{"sub":"user_1","org_id":1,"permissions":"a b","roles":[1,null,{"x":1}],"role":["r"],"azp":"client_2"}`)
 	f.Add(`{"permissions":null,"role":"member"}`)
 	f.Add(`{}`)
 	f.Fuzz(func(t *testing.T, claimsJSON string) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -176,6 +177,9 @@ func callerFrom(req *mcp.CallToolRequest) (Caller, bool) {
 	return callerFromTokenInfo(req.Extra.TokenInfo), true
 }
 
+// callerFromTokenInfo types the claims gosdk.Carrier put in Extra with
+// authkit.ClaimsFromMap, the way any go-sdk tool of an AuthKit-protected
+// server reads them.
 func callerFromTokenInfo(ti *auth.TokenInfo) Caller {
 	c := Caller{
 		UserID:    ti.UserID,
@@ -185,42 +189,14 @@ func callerFromTokenInfo(ti *auth.TokenInfo) Caller {
 	if c.Scopes == nil {
 		c.Scopes = []string{}
 	}
-	claims := claimsOf(ti)
-	c.OrganizationID, _ = claims["org_id"].(string)
-	c.ClientID = firstString(claims, "client_id", "azp")
-	c.Permissions = stringList(claims["permissions"])
-	c.Roles = stringList(claims["roles"])
-	if len(c.Roles) == 0 {
-		if r, ok := claims["role"].(string); ok && r != "" {
-			c.Roles = []string{r}
+	if claims := authkit.ClaimsFromMap(claimsOf(ti)); claims != nil {
+		c.OrganizationID = claims.OrganizationID
+		c.ClientID = claims.ClientID
+		c.Permissions = slices.Clone(claims.Permissions)
+		c.Roles = slices.Clone(claims.Roles)
+		if claims.Role != "" && !slices.Contains(c.Roles, claims.Role) {
+			c.Roles = append(c.Roles, claims.Role)
 		}
 	}
 	return c
-}
-
-func firstString(claims map[string]any, names ...string) string {
-	for _, n := range names {
-		if s, ok := claims[n].(string); ok && s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-// stringList reads a JSON array of strings (as decoded into []any, or
-// already a []string), ignoring anything else.
-func stringList(v any) []string {
-	switch v := v.(type) {
-	case []string:
-		return slices.Clone(v)
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
