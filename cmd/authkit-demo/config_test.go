@@ -1,0 +1,208 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func envMap(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  func(string) string
+		want config
+	}{
+		{
+			name: "defaults with a domain from the environment",
+			env:  envMap("AUTHKIT_DOMAIN", "my-app.authkit.app"),
+			want: config{domain: "my-app.authkit.app", addr: defaultAddr, logLevel: slog.LevelInfo},
+		},
+		{
+			name: "every value from the environment",
+			env: envMap(
+				"AUTHKIT_DOMAIN", "env.authkit.app",
+				"BASE_URL", "https://env.example.com",
+				"ADDR", "127.0.0.1:9000",
+				"AUTHKIT_REQUIRED_SCOPES", " a, b ,,c ",
+				"AUTHKIT_CLIENT_ID", "client_env",
+				"WORKOS_API_KEY", "sk_test_env",
+				"LOG_LEVEL", "debug",
+			),
+			want: config{
+				domain: "env.authkit.app", baseURL: "https://env.example.com", addr: "127.0.0.1:9000",
+				requiredScopes: []string{"a", "b", "c"}, clientID: "client_env", workosAPIKey: "sk_test_env",
+				logLevel: slog.LevelDebug,
+			},
+		},
+		{
+			name: "flags win over the environment",
+			args: []string{
+				"--authkit-domain", "flag.authkit.app",
+				"--base-url", "https://flag.example.com",
+				"--addr", "127.0.0.1:9001",
+				"--required-scopes", "x",
+				"--client-id", "client_flag",
+				"--log-level", "WARN",
+			},
+			env: envMap(
+				"AUTHKIT_DOMAIN", "env.authkit.app",
+				"BASE_URL", "https://env.example.com",
+				"ADDR", "127.0.0.1:9000",
+				"AUTHKIT_REQUIRED_SCOPES", "a,b",
+				"AUTHKIT_CLIENT_ID", "client_env",
+				"LOG_LEVEL", "debug",
+			),
+			want: config{
+				domain: "flag.authkit.app", baseURL: "https://flag.example.com", addr: "127.0.0.1:9001",
+				requiredScopes: []string{"x"}, clientID: "client_flag", logLevel: slog.LevelWarn,
+			},
+		},
+		{
+			name: "an empty flag wins over the environment",
+			args: []string{"--authkit-domain", "d.authkit.app", "--required-scopes", ""},
+			env:  envMap("AUTHKIT_REQUIRED_SCOPES", "a,b"),
+			want: config{domain: "d.authkit.app", addr: defaultAddr},
+		},
+		{
+			name: "single-dash flags work too",
+			args: []string{"-authkit-domain=d.authkit.app", "-log-level=error"},
+			env:  envMap(),
+			want: config{domain: "d.authkit.app", addr: defaultAddr, logLevel: slog.LevelError},
+		},
+		{
+			name: "check sub-command",
+			args: []string{"check", "--authkit-domain", "d.authkit.app"},
+			env:  envMap(),
+			want: config{check: true, domain: "d.authkit.app", addr: defaultAddr},
+		},
+		{
+			name: "dev ignores AUTHKIT_DOMAIN from the environment",
+			args: []string{"--dev"},
+			env:  envMap("AUTHKIT_DOMAIN", "env.authkit.app"),
+			want: config{dev: true, addr: defaultAddr},
+		},
+		{
+			name: "check in dev mode",
+			args: []string{"check", "--dev"},
+			env:  envMap(),
+			want: config{check: true, dev: true, addr: defaultAddr},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseConfig(tt.args, tt.env, io.Discard)
+			if err != nil {
+				t.Fatalf("parseConfig: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("parseConfig =\n%+v\nwant\n%+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  func(string) string
+		want string // the whole error message
+	}{
+		{
+			name: "no domain",
+			want: "authkit-demo: set --authkit-domain or AUTHKIT_DOMAIN to your AuthKit domain (like my-app.authkit.app), or use --dev to try it with a fake AuthKit",
+		},
+		{
+			name: "unknown log level",
+			args: []string{"--log-level", "verbose"},
+			env:  envMap("AUTHKIT_DOMAIN", "d.authkit.app"),
+			want: `authkit-demo: the log level must be debug, info, warn or error, not "verbose"`,
+		},
+		{
+			name: "log level with an offset",
+			env:  envMap("AUTHKIT_DOMAIN", "d.authkit.app", "LOG_LEVEL", "info+2"),
+			want: `authkit-demo: the log level must be debug, info, warn or error, not "info+2"`,
+		},
+		{
+			name: "address without a port",
+			env:  envMap("AUTHKIT_DOMAIN", "d.authkit.app", "ADDR", "localhost"),
+			want: `authkit-demo: the listen address "localhost" is not host:port (like 127.0.0.1:8080)`,
+		},
+		{
+			name: "positional argument",
+			args: []string{"--authkit-domain", "d.authkit.app", "serve"},
+			want: `authkit-demo: unexpected argument "serve" (the only sub-command is check, and it comes first)`,
+		},
+		{
+			name: "dev with an explicit domain",
+			args: []string{"--dev", "--authkit-domain", "d.authkit.app"},
+			want: "authkit-demo: --dev runs its own fake AuthKit, so drop --authkit-domain",
+		},
+		{
+			name: "unknown flag",
+			args: []string{"--domain", "d.authkit.app"},
+			want: "authkit-demo: flag provided but not defined: -domain",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := tt.env
+			if env == nil {
+				env = envMap()
+			}
+			_, err := parseConfig(tt.args, env, io.Discard)
+			if err == nil {
+				t.Fatal("parseConfig succeeded, want an error")
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error = %q\nwant    %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans several lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestParseConfigHelp(t *testing.T) {
+	var out strings.Builder
+	_, err := parseConfig([]string{"-h"}, envMap(), &out)
+	if !errors.Is(err, errHelp) {
+		t.Fatalf("err = %v, want errHelp", err)
+	}
+	for _, name := range []string{"authkit-domain", "base-url", "addr", "required-scopes", "client-id", "dev", "log-level", "WORKOS_API_KEY", "check"} {
+		if !strings.Contains(out.String(), name) {
+			t.Errorf("usage does not mention %s:\n%s", name, out.String())
+		}
+	}
+}
+
+func TestDefaultBaseURL(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{"127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{":8080", "http://localhost:8080"},
+		{"0.0.0.0:8080", "http://localhost:8080"},
+		{"[::]:8080", "http://localhost:8080"},
+		{"[::1]:8080", "http://[::1]:8080"},
+		{"localhost:9000", "http://localhost:9000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			if got := defaultBaseURL(tt.addr); got != tt.want {
+				t.Errorf("defaultBaseURL(%q) = %q, want %q", tt.addr, got, tt.want)
+			}
+		})
+	}
+}

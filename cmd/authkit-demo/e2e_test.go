@@ -1,0 +1,439 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+
+	"github.com/mcpauth/mcpauth/internal/demo"
+)
+
+// End-to-end tests: the demo binary as a real process on loopback ports,
+// driven by real MCP clients (the go-sdk client here, the TypeScript SDK
+// client in TestE2ETypeScriptClient).
+
+// noRedirectClient never follows redirects and bounds every request.
+func noRedirectClient() *http.Client {
+	return &http.Client{
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// authorizeRecord is what a headless fetcher saw of one authorization
+// request.
+type authorizeRecord struct {
+	Resource, Scope, CodeChallengeMethod string
+	HasCodeChallenge                     bool
+}
+
+// headlessFetcher plays the browser for the go-sdk OAuth client: it GETs the
+// authorization URL without following the redirect and reads code, state
+// and iss from Location.
+type headlessFetcher struct {
+	mu    sync.Mutex
+	calls []authorizeRecord
+}
+
+func (f *headlessFetcher) fetch(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+	u, err := url.Parse(args.URL)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	f.mu.Lock()
+	f.calls = append(f.calls, authorizeRecord{
+		Resource: q.Get("resource"), Scope: q.Get("scope"),
+		CodeChallengeMethod: q.Get("code_challenge_method"), HasCodeChallenge: q.Get("code_challenge") != "",
+	})
+	f.mu.Unlock()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := noRedirectClient().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	loc, err := resp.Location()
+	if err != nil {
+		return nil, fmt.Errorf("authorize answered %d without a redirect", resp.StatusCode)
+	}
+	back := loc.Query()
+	if e := back.Get("error"); e != "" {
+		return nil, fmt.Errorf("authorize error %s", e)
+	}
+	return &auth.AuthorizationResult{Code: back.Get("code"), State: back.Get("state"), Iss: back.Get("iss")}, nil
+}
+
+func (f *headlessFetcher) records() []authorizeRecord {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// connectGoClient connects the go-sdk client with OAuth (DCR, PKCE,
+// resource) to mcpURL.
+func connectGoClient(t testing.TB, mcpURL string) (*mcp.ClientSession, *headlessFetcher) {
+	t.Helper()
+	f := &headlessFetcher{}
+	const redirect = "http://127.0.0.1:33419/callback" // never contacted
+	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{
+			Metadata: &oauthex.ClientRegistrationMetadata{
+				ClientName:              "authkit-demo e2e (Go SDK)",
+				RedirectURIs:            []string{redirect},
+				TokenEndpointAuthMethod: "none",
+				GrantTypes:              []string{"authorization_code"},
+				ResponseTypes:           []string{"code"},
+			},
+		},
+		AuthorizationCodeFetcher: f.fetch,
+		Client:                   noRedirectClient(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	client := mcp.NewClient(&mcp.Implementation{Name: "authkit-demo-e2e-go", Version: "1"}, nil)
+	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{
+		Endpoint:     mcpURL,
+		OAuthHandler: h,
+		HTTPClient:   &http.Client{Timeout: 20 * time.Second},
+		MaxRetries:   -1,
+	}, nil)
+	if err != nil {
+		t.Fatalf("connect with OAuth: %v", err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	return cs, f
+}
+
+func callJSON(t testing.TB, cs *mcp.ClientSession, name string, args any, out any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		t.Fatalf("call %s: %v", name, err)
+	}
+	if res.IsError {
+		t.Fatalf("call %s: tool error %+v", name, res.Content)
+	}
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("decode %s: %v (%s)", name, err, b)
+	}
+}
+
+func TestE2EGoClient(t *testing.T) {
+	p := startDemo(t, []string{"--dev", "--addr", "127.0.0.1:0"})
+	mcpURL := p.ready["mcp_url"]
+
+	cs, f := connectGoClient(t, mcpURL)
+
+	tools, err := cs.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tool := range tools.Tools {
+		names = append(names, tool.Name)
+	}
+	slices.Sort(names)
+	if want := []string{demo.ToolAdminEcho, demo.ToolEcho, demo.ToolWhoami}; !slices.Equal(names, want) {
+		t.Errorf("tools = %v, want %v", names, want)
+	}
+
+	var me demo.Caller
+	callJSON(t, cs, demo.ToolWhoami, map[string]any{}, &me)
+	assertDevCaller(t, me, p.ready)
+
+	var echo demo.EchoOutput
+	callJSON(t, cs, demo.ToolEcho, demo.EchoInput{Text: "hello"}, &echo)
+	if echo.Text != "hello" || echo.UserID != me.UserID {
+		t.Errorf("echo = %+v", echo)
+	}
+
+	// Step up: admin_echo needs demo:admin, which the first grant lacks.
+	var admin demo.EchoOutput
+	callJSON(t, cs, demo.ToolAdminEcho, demo.EchoInput{Text: "step up"}, &admin)
+	if admin.Text != "STEP UP" {
+		t.Errorf("admin_echo = %+v, want STEP UP", admin)
+	}
+
+	calls := f.records()
+	if len(calls) != 2 {
+		t.Fatalf("authorization requests = %+v, want 2 (initial and step-up)", calls)
+	}
+	for i, c := range calls {
+		if c.Resource != mcpURL || c.CodeChallengeMethod != "S256" || !c.HasCodeChallenge {
+			t.Errorf("authorization %d = %+v, want resource %s with a PKCE S256 challenge", i, c, mcpURL)
+		}
+	}
+	if strings.Contains(calls[0].Scope, demo.AdminScope) {
+		t.Errorf("first authorization asked for %s: %q", demo.AdminScope, calls[0].Scope)
+	}
+	if !slices.Contains(strings.Fields(calls[1].Scope), demo.AdminScope) {
+		t.Errorf("step-up authorization scope = %q, want it to include %s", calls[1].Scope, demo.AdminScope)
+	}
+
+	var after demo.Caller
+	callJSON(t, cs, demo.ToolWhoami, map[string]any{}, &after)
+	if !slices.Contains(after.Scopes, demo.AdminScope) {
+		t.Errorf("scopes after step-up = %v, want %s", after.Scopes, demo.AdminScope)
+	}
+}
+
+func TestE2ETypeScriptClient(t *testing.T) {
+	requireNode(t) // before starting anything: fail in CI, skip elsewhere
+	npmInstall(t)
+	p := startDemo(t, []string{"--dev", "--addr", "127.0.0.1:0"})
+	mcpURL := p.ready["mcp_url"]
+
+	res := runTSClient(t, mcpURL)
+
+	if !res.RegisteredClient {
+		t.Error("the client did not register (DCR)")
+	}
+	if want := []string{demo.ToolAdminEcho, demo.ToolEcho, demo.ToolWhoami}; !slices.Equal(res.Tools, want) {
+		t.Errorf("tools = %v, want %v", res.Tools, want)
+	}
+	if len(res.Authorizations) != 2 {
+		t.Fatalf("authorizations = %+v, want 2 (initial and step-up)", res.Authorizations)
+	}
+	for i, a := range res.Authorizations {
+		if a.Resource != mcpURL || a.CodeChallengeMethod != "S256" || !a.HasCodeChallenge || !a.HasState {
+			t.Errorf("authorization %d = %+v, want resource %s, PKCE S256 and state", i, a, mcpURL)
+		}
+		if a.Endpoint != p.ready["authkit_url"]+"/oauth2/authorize" {
+			t.Errorf("authorization %d went to %s, want the fake AuthKit's /oauth2/authorize", i, a.Endpoint)
+		}
+	}
+	if !slices.Contains(strings.Fields(res.Authorizations[1].Scope), demo.AdminScope) {
+		t.Errorf("step-up scope = %q, want %s", res.Authorizations[1].Scope, demo.AdminScope)
+	}
+	var me demo.Caller
+	if b, err := json.Marshal(res.Whoami); err != nil || json.Unmarshal(b, &me) != nil {
+		t.Fatalf("whoami answer %v is not a demo.Caller", res.Whoami)
+	}
+	assertDevCaller(t, me, p.ready)
+	if sc, _ := res.WhoamiAfterStepUp["scopes"].([]any); !slices.Contains(sc, any(demo.AdminScope)) {
+		t.Errorf("scopes after step-up = %v, want %s", res.WhoamiAfterStepUp["scopes"], demo.AdminScope)
+	}
+	if got := res.Echo["text"]; got != "hello" {
+		t.Errorf("echo = %v", res.Echo)
+	}
+	if got := res.AdminEcho["text"]; got != "STEP UP" {
+		t.Errorf("admin_echo = %v, want STEP UP", res.AdminEcho)
+	}
+
+	// The wire sequence: 401 with resource_metadata, then discovery on our
+	// origin, registration and token at AuthKit, then the MCP call.
+	origin := strings.TrimSuffix(mcpURL, mcpPath)
+	authkit := p.ready["authkit_url"]
+	wantInOrder := []struct {
+		method, url string
+		status      int
+	}{
+		{"POST", mcpURL, http.StatusUnauthorized},
+		{"GET", origin + "/.well-known/oauth-protected-resource" + mcpPath, http.StatusOK},
+		{"GET", authkit + "/.well-known/oauth-authorization-server", http.StatusOK},
+		{"POST", authkit + "/oauth2/register", http.StatusCreated},
+		{"GET", authkit + "/oauth2/authorize", http.StatusFound},
+		{"POST", authkit + "/oauth2/token", http.StatusOK},
+		{"POST", mcpURL, http.StatusOK},
+		{"POST", mcpURL, http.StatusForbidden}, // admin_echo: insufficient_scope
+		{"GET", authkit + "/oauth2/authorize", http.StatusFound},
+		{"POST", authkit + "/oauth2/token", http.StatusOK},
+	}
+	i := 0
+	for _, r := range res.Requests {
+		if i < len(wantInOrder) && r.Method == wantInOrder[i].method && r.URL == wantInOrder[i].url && r.Status == wantInOrder[i].status {
+			if r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden {
+				if !strings.Contains(r.WWWAuthenticate, `resource_metadata="`+origin+"/.well-known/oauth-protected-resource"+mcpPath+`"`) {
+					t.Errorf("%d challenge %q lacks resource_metadata", r.Status, r.WWWAuthenticate)
+				}
+			}
+			if r.Status == http.StatusForbidden && !strings.Contains(r.WWWAuthenticate, `error="insufficient_scope"`) {
+				t.Errorf("403 challenge %q lacks insufficient_scope", r.WWWAuthenticate)
+			}
+			i++
+		}
+	}
+	if i < len(wantInOrder) {
+		t.Errorf("request sequence lacks %+v (from step %d); got:\n%s", wantInOrder[i], i, formatRequests(res.Requests))
+	}
+}
+
+func formatRequests(rs []tsRequestRecord) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "  %s %s -> %d\n", r.Method, r.URL, r.Status)
+	}
+	return b.String()
+}
+
+// assertDevCaller checks whoami's answer against the dev user the demo
+// printed.
+func assertDevCaller(t testing.TB, me demo.Caller, ready map[string]string) {
+	t.Helper()
+	if me.UserID == "" || me.UserID != ready["user_id"] {
+		t.Errorf("whoami user_id = %q, want %q", me.UserID, ready["user_id"])
+	}
+	if me.ExpiresAt.IsZero() {
+		t.Error("whoami has no expiry")
+	}
+	if me.OrganizationID == "" || !slices.Equal(me.Permissions, []string{"widgets:read", "widgets:write"}) || !slices.Equal(me.Roles, []string{"admin"}) {
+		t.Errorf("whoami = %+v, want the dev user's organization, permissions and role", me)
+	}
+	// --dev enriches through the fake AuthKit's WorkOS API routes.
+	if me.Profile == nil || me.Profile.Email != "ada@example.com" || !slices.Contains(me.Profile.Organizations, me.OrganizationID) {
+		t.Errorf("whoami profile = %+v, want the dev user's WorkOS profile", me.Profile)
+	}
+}
+
+// rawPost sends an MCP initialize request with the Authorization header
+// value authz ("" for none).
+func rawPost(t testing.TB, mcpURL, authz string) *http.Response {
+	t.Helper()
+	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
+	req, err := http.NewRequest(http.MethodPost, mcpURL, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if authz != "" {
+		req.Header.Set("Authorization", authz)
+	}
+	resp, err := noRedirectClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp
+}
+
+func get(t testing.TB, u string) (int, []byte) {
+	t.Helper()
+	resp, err := noRedirectClient().Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+func TestE2EDevMode(t *testing.T) {
+	p := startDemo(t, []string{"--dev", "--addr", "127.0.0.1:0"}, "LOG_LEVEL=debug")
+	for _, k := range []string{"mcp_url", "health_url", "mode", "authkit_url", "user_id", "access_token", "curl", "inspector"} {
+		if p.ready[k] == "" {
+			t.Errorf("dev output lacks %q; got %v", k, p.ready)
+		}
+	}
+	mcpURL, token := p.ready["mcp_url"], p.ready["access_token"]
+	if !strings.HasPrefix(mcpURL, "http://127.0.0.1:") || !strings.HasSuffix(mcpURL, mcpPath) {
+		t.Errorf("mcp_url = %q, want a loopback URL ending in %s", mcpURL, mcpPath)
+	}
+	if a := p.ready["authkit_url"]; !strings.HasPrefix(a, "http://127.0.0.1:") || strings.TrimSuffix(mcpURL, mcpPath) == a {
+		t.Errorf("authkit_url = %q, want another loopback port", a)
+	}
+	if curl := p.ready["curl"]; !strings.Contains(curl, mcpURL) || !strings.Contains(curl, "Bearer "+token) {
+		t.Errorf("curl line %q lacks the MCP URL or the token", curl)
+	}
+	if insp := p.ready["inspector"]; !strings.Contains(insp, mcpURL) || !strings.Contains(insp, "@modelcontextprotocol/inspector") {
+		t.Errorf("inspector line %q lacks the command or the URL", insp)
+	}
+
+	if status, body := get(t, p.ready["health_url"]); status != http.StatusOK || string(body) != "ok\n" {
+		t.Errorf("GET /healthz = %d %q", status, body)
+	}
+	if resp := rawPost(t, mcpURL, "Bearer "+token); resp.StatusCode != http.StatusOK {
+		t.Errorf("initialize with the printed token = %d, want 200", resp.StatusCode)
+	}
+	if resp := rawPost(t, mcpURL, ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("initialize without a token = %d, want 401", resp.StatusCode)
+	}
+	p.stop(t)
+	if logs := p.stderr.String(); strings.Contains(logs, token) || strings.Contains(logs, "Bearer ") {
+		t.Errorf("the logs contain a token:\n%s", logs)
+	}
+}
+
+// rawSession is a hand-made MCP session: initialized with a fixed token.
+type rawSession struct {
+	url, token, id string
+}
+
+func sessionWithToken(t testing.TB, mcpURL, token string) *rawSession {
+	t.Helper()
+	s := &rawSession{url: mcpURL, token: token}
+	resp := s.post(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("initialize = %d", resp.StatusCode)
+	}
+	s.id = resp.Header.Get("Mcp-Session-Id")
+	if r := s.post(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); r.StatusCode != http.StatusAccepted {
+		t.Fatalf("initialized notification = %d", r.StatusCode)
+	}
+	return s
+}
+
+func (s *rawSession) post(t testing.TB, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+	if s.id != "" {
+		req.Header.Set("Mcp-Session-Id", s.id)
+	}
+	resp, err := noRedirectClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp
+}
+
+// TestE2EShutdownWithOpenStream: SIGTERM while a client holds a standalone
+// server-sent event stream still exits 0 promptly (the stream's context is
+// cancelled when shutdown starts; otherwise Shutdown would wait for it until
+// its timeout and the program would exit 1).
+func TestE2EShutdownWithOpenStream(t *testing.T) {
+	p := startDemo(t, []string{"--dev", "--addr", "127.0.0.1:0"})
+	cs, _ := connectGoClient(t, p.ready["mcp_url"])
+	var me demo.Caller
+	callJSON(t, cs, demo.ToolWhoami, map[string]any{}, &me)
+	p.stop(t)
+}

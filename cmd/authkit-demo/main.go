@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mcpauth/mcpauth/internal/demo"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// Server timeouts. WriteTimeout also bounds a server-sent event stream:
+// MCP clients reconnect a stream the server closed.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 2 * time.Minute
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 10 * time.Second
+	// startTimeout bounds what start-up fetches from AuthKit (metadata,
+	// keys) and the self-check.
+	startTimeout = 15 * time.Second
+	mcpPath      = "/mcp"
+)
+
+// run is the whole program. It returns when ctx is cancelled (after a
+// graceful shutdown) or on a start-up failure, whose error is one sentence
+// for the user.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+
+	var dev *devAuthKit
+	if cfg.dev {
+		dev = startDevAuthKit()
+		defer dev.Close()
+		cfg.domain = dev.URL()
+	}
+
+	if cfg.check {
+		baseURL := cfg.baseURL
+		if baseURL == "" {
+			baseURL = defaultBaseURL(cfg.addr)
+		}
+		return runCheck(ctx, cfg, baseURL, logger, stdout, dev)
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("authkit-demo: cannot listen on %s: %v", cfg.addr, errors.Unwrap(err))
+	}
+	defer ln.Close()
+	baseURL := cfg.baseURL
+	if baseURL == "" {
+		baseURL = defaultBaseURL(ln.Addr().String())
+	}
+
+	provider, err := newProvider(cfg, baseURL, logger, dev)
+	if err != nil {
+		return err
+	}
+	defer provider.Close()
+	if err := prime(ctx, provider, logger); err != nil {
+		return err
+	}
+	logFindings(ctx, provider, logger)
+
+	mcpHandler := demo.NewHandler(demo.Options{Logger: logger.With("component", "mcp"), Profile: profileFunc(provider)})
+
+	// The canonical MCP URL (the audience tokens must carry), as the
+	// provider derived it from the base URL.
+	mcpURL := provider.MCPURL()
+	ready := readyInfo{mcpURL: mcpURL, healthURL: strings.TrimSuffix(mcpURL, mcpPath) + "/healthz"}
+	if dev != nil {
+		token, err := dev.mintToken(mcpURL, cfg.requiredScopes)
+		if err != nil {
+			return fmt.Errorf("authkit-demo: cannot mint the dev token: %v", err)
+		}
+		ready.authkitURL, ready.userID, ready.token = dev.URL(), dev.user.ID, token
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	// The one line that matters: AuthKit in front of the MCP server (protected
+	// resource metadata, AuthKit's forwarded metadata, bearer checks).
+	mux.Handle("/", provider.Handler(mcpHandler))
+
+	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+	}
+	// Shutdown waits for connections to become idle, which a server-sent
+	// event stream never does: cancel the requests' context when shutdown
+	// starts so streams end and clients reconnect elsewhere.
+	srv.RegisterOnShutdown(cancelBase)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	logger.Info("serving", "mcp_url", mcpURL, "addr", ln.Addr().String(), "dev", cfg.dev)
+	if err := ready.write(stdout); err != nil {
+		logger.Warn("cannot print the start-up summary", "err", err)
+	}
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("authkit-demo: the server stopped: %v", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("authkit-demo: shutdown did not finish within %s", shutdownTimeout)
+	}
+	<-serveErr
+	return nil
+}

@@ -1,0 +1,28 @@
+// Package demo builds the MCP server that cmd/authkit-demo serves: a go-sdk
+// server with three tools that show what authentication gives a tool
+// handler, and its streamable HTTP handler.
+//
+// It lives in its own package so that tests and benchmarks can drive exactly
+// the handler the demo program serves, with or without the auth layer in
+// front of it.
+//
+// Tools:
+//   - whoami: the caller's user id, organization, client, scopes,
+//     permissions, roles and token expiry, plus a profile when
+//     [Options.Profile] is set;
+//   - echo: returns its input to any authenticated caller;
+//   - admin_echo: like echo, but the provider in front of the handler must
+//     require [AdminScope] for it (see [ToolScopes]), so a client that lacks
+//     the scope is challenged with 403 insufficient_scope and steps up.
+//
+// The tools read the caller from the request's go-sdk TokenInfo, which the
+// mcpauth provider's go-sdk adapter fills from the verified token.
+//
+// Use:
+//
+//	h := demo.NewHandler(demo.Options{JSONResponse: true})
+//	mux := http.NewServeMux()
+//	mux.Handle("/", provider.Handler(h)) // provider: an mcpauth provider
+//	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+//	log.Fatal(srv.ListenAndServe())
+package demo
