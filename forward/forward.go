@@ -157,7 +157,11 @@ func serveBegin(w http.ResponseWriter, r *http.Request, c *docCache, post bool, 
 		preflight(w, allow)
 		return nil, time.Time{}, false
 	}
-	if ok := r.Method == http.MethodPost; ok != post || !ok && r.Method != http.MethodGet && r.Method != http.MethodHead {
+	allowed := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if post {
+		allowed = r.Method == http.MethodPost
+	}
+	if !allowed {
 		h["Allow"] = allow
 		writeError(w, http.StatusMethodNotAllowed, "invalid_request", "Method not allowed.")
 		return nil, time.Time{}, false
