@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mcpauth/mcpauth/remote"
 )
@@ -140,27 +141,47 @@ var (
 
 type docHandler struct{ c *docCache }
 
-func (d *docHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serveBegin does what every forwarded route does first: CORS, the OPTIONS
+// preflight, 405 for other methods (routes answer GET and HEAD, or only POST
+// when post is set), and the cached upstream document (a generic 503 with
+// Retry-After, saying unavailable, while there is none). It reports false
+// when it has answered the request itself.
+func serveBegin(w http.ResponseWriter, r *http.Request, c *docCache, post bool, unavailable string) (*entry, time.Time, bool) {
 	h := w.Header()
 	h["Access-Control-Allow-Origin"] = hdrStar
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-	case http.MethodOptions:
-		preflight(w, hdrDocMethods)
-		return
-	default:
-		h["Allow"] = hdrDocMethods
+	allow := hdrDocMethods
+	if post {
+		allow = hdrPostMethods
+	}
+	if r.Method == http.MethodOptions {
+		preflight(w, allow)
+		return nil, time.Time{}, false
+	}
+	allowed := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if post {
+		allowed = r.Method == http.MethodPost
+	}
+	if !allowed {
+		h["Allow"] = allow
 		writeError(w, http.StatusMethodNotAllowed, "invalid_request", "Method not allowed.")
-		return
+		return nil, time.Time{}, false
 	}
-	now := d.c.f.cfg.Now()
-	e, err := d.c.get(r.Context(), now)
+	now := c.f.cfg.Now()
+	e, err := c.get(r.Context(), now)
 	if err != nil {
-		h.Set("Retry-After", strconv.FormatInt(d.c.retryAfter(now), 10))
-		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable",
-			"The authorization server metadata is temporarily unavailable. Try again later.")
+		h.Set("Retry-After", strconv.FormatInt(c.retryAfter(now), 10))
+		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", unavailable)
+		return nil, now, false
+	}
+	return e, now, true
+}
+
+func (d *docHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e, now, ok := serveBegin(w, r, d.c, false, "The authorization server metadata is temporarily unavailable. Try again later.")
+	if !ok {
 		return
 	}
+	h := w.Header()
 	h["Content-Type"] = hdrJSON
 	h["X-Content-Type-Options"] = hdrNosniff
 	h["Etag"] = e.etagHdr

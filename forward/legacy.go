@@ -15,33 +15,21 @@ import (
 	"strings"
 )
 
+// legacyUnavailable is the client-facing description of a 503 from a shim.
+const legacyUnavailable = "The authorization server is temporarily unavailable. Try again later."
+
 // serveAuthorize answers GET /authorize with a 302 to the upstream
 // authorization_endpoint carrying the same query.
 func (f *Forwarder) serveAuthorize(w http.ResponseWriter, r *http.Request) {
+	e, _, ok := serveBegin(w, r, f.as, false, legacyUnavailable)
+	if !ok {
+		return
+	}
 	h := w.Header()
-	h["Access-Control-Allow-Origin"] = hdrStar
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-	case http.MethodOptions:
-		preflight(w, hdrDocMethods)
-		return
-	default:
-		h["Allow"] = hdrDocMethods
-		writeError(w, http.StatusMethodNotAllowed, "invalid_request", "Method not allowed.")
-		return
-	}
-	now := f.cfg.Now()
-	e, err := f.as.get(r.Context(), now)
-	if err != nil {
-		h.Set("Retry-After", strconv.FormatInt(f.as.retryAfter(now), 10))
-		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable",
-			"The authorization server is temporarily unavailable. Try again later.")
-		return
-	}
 	u, err := url.Parse(e.meta.AuthorizationEndpoint) // validated when fetched
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable",
-			"The authorization server is temporarily unavailable. Try again later.")
+			legacyUnavailable)
 		return
 	}
 	if q := r.URL.RawQuery; q != "" {
@@ -79,26 +67,11 @@ var proxyDroppedResponseHeaders = map[string]bool{
 
 func (p *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f := p.f
+	e, _, ok := serveBegin(w, r, f.as, true, legacyUnavailable)
+	if !ok {
+		return
+	}
 	h := w.Header()
-	h["Access-Control-Allow-Origin"] = hdrStar
-	switch r.Method {
-	case http.MethodPost:
-	case http.MethodOptions:
-		preflight(w, hdrPostMethods)
-		return
-	default:
-		h["Allow"] = hdrPostMethods
-		writeError(w, http.StatusMethodNotAllowed, "invalid_request", "Method not allowed.")
-		return
-	}
-	now := f.cfg.Now()
-	e, err := f.as.get(r.Context(), now)
-	if err != nil {
-		h.Set("Retry-After", strconv.FormatInt(f.as.retryAfter(now), 10))
-		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable",
-			"The authorization server is temporarily unavailable. Try again later.")
-		return
-	}
 	target := p.endpoint(e.meta)
 	if target == "" {
 		writeError(w, http.StatusNotFound, "invalid_request", "The authorization server does not offer this endpoint.")

@@ -312,32 +312,8 @@ func (v *IntrospectionVerifier) validate(claims map[string]any, now time.Time) (
 			return nil, jwtErr(ErrInvalidIssuer, "iss mismatch")
 		}
 	}
-	exp, ok, err := jwtNumericDate(claims, "exp")
-	if err != nil {
+	if err := checkTimeClaims(claims, now, v.leeway, false, info); err != nil {
 		return nil, err
-	}
-	if ok {
-		if !now.Before(exp.Add(v.leeway)) {
-			return nil, jwtErr(ErrTokenExpired, "exp passed")
-		}
-		info.Expiry = exp
-	}
-	nbf, ok, err := jwtNumericDate(claims, "nbf")
-	if err != nil {
-		return nil, err
-	}
-	if ok && now.Add(v.leeway).Before(nbf) {
-		return nil, jwtErr(ErrTokenNotYetValid, "nbf in the future")
-	}
-	iat, ok, err := jwtNumericDate(claims, "iat")
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		if now.Add(v.leeway).Before(iat) {
-			return nil, jwtErr(ErrTokenNotYetValid, "iat in the future")
-		}
-		info.IssuedAt = iat
 	}
 	if a, present := claims["aud"]; present {
 		auds, ok := jwtStrings(a, false)
@@ -345,10 +321,11 @@ func (v *IntrospectionVerifier) validate(claims map[string]any, now time.Time) (
 			return nil, jwtErr(ErrMalformedToken, "aud has the wrong type")
 		}
 		info.Audiences = auds
-		if !v.skipAud && !introspectAudienceOK(auds, v.audiences) {
+		if !v.skipAud && !audiencesMatch(auds, v.audiences) {
 			return nil, jwtErr(ErrInvalidAudience, "aud mismatch")
 		}
 	}
+	var err error
 	if info.Subject, err = jwtOptString(claims, "sub"); err != nil {
 		return nil, err
 	}
@@ -365,15 +342,4 @@ func (v *IntrospectionVerifier) validate(claims map[string]any, now time.Time) (
 		return nil, err
 	}
 	return info, nil
-}
-
-func introspectAudienceOK(got, want []string) bool {
-	for _, g := range got {
-		for _, w := range want {
-			if jwtAudienceMatch(g, w) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -215,21 +215,6 @@ func jwtStrings(v any, split bool) ([]string, bool) {
 	return nil, false
 }
 
-// jwtAudienceMatch compares an "aud" value with an expected audience,
-// tolerating one trailing slash on either side (RFC 8707 resource URLs
-// round-trip with or without it).
-func jwtAudienceMatch(got, want string) bool {
-	switch {
-	case got == want:
-		return true
-	case len(got) == len(want)+1:
-		return got[len(got)-1] == '/' && got[:len(want)] == want
-	case len(want) == len(got)+1:
-		return want[len(want)-1] == '/' && want[:len(got)] == got
-	}
-	return false
-}
-
 // validate applies the claim rules and builds the TokenInfo.
 func (v *JWTVerifier) validate(claims map[string]any, now time.Time) (*TokenInfo, error) {
 	info := &TokenInfo{Claims: claims}
@@ -242,33 +227,8 @@ func (v *JWTVerifier) validate(claims map[string]any, now time.Time) (*TokenInfo
 	}
 	info.Issuer = v.issuer
 
-	exp, ok, err := jwtNumericDate(claims, "exp")
-	if err != nil {
+	if err := checkTimeClaims(claims, now, v.leeway, true, info); err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, jwtErr(ErrMissingClaim, "exp")
-	}
-	if !now.Before(exp.Add(v.leeway)) {
-		return nil, jwtErr(ErrTokenExpired, "exp passed")
-	}
-	info.Expiry = exp
-	nbf, ok, err := jwtNumericDate(claims, "nbf")
-	if err != nil {
-		return nil, err
-	}
-	if ok && now.Add(v.leeway).Before(nbf) {
-		return nil, jwtErr(ErrTokenNotYetValid, "nbf in the future")
-	}
-	iat, ok, err := jwtNumericDate(claims, "iat")
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		if now.Add(v.leeway).Before(iat) {
-			return nil, jwtErr(ErrTokenNotYetValid, "iat in the future")
-		}
-		info.IssuedAt = iat
 	}
 
 	if a, present := claims["aud"]; present {
@@ -278,7 +238,7 @@ func (v *JWTVerifier) validate(claims map[string]any, now time.Time) (*TokenInfo
 		}
 		info.Audiences = auds
 	}
-	if !v.skipAud && !v.audienceOK(info.Audiences) {
+	if !v.skipAud && !audiencesMatch(info.Audiences, v.audiences) {
 		return nil, jwtErr(ErrInvalidAudience, "aud mismatch")
 	}
 
@@ -305,17 +265,6 @@ func (v *JWTVerifier) validate(claims map[string]any, now time.Time) (*TokenInfo
 		return nil, err
 	}
 	return info, nil
-}
-
-func (v *JWTVerifier) audienceOK(auds []string) bool {
-	for _, got := range auds {
-		for _, want := range v.audiences {
-			if jwtAudienceMatch(got, want) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // jwtScopes collects the scopes of the named claims (space-separated strings

@@ -350,7 +350,7 @@ func (p *Provider) verify(ctx context.Context, token string) (*TokenInfo, string
 	if info.Subject == "" {
 		return nil, name, errNoSubject
 	}
-	if !p.skipAudience && !p.audienceOK(info.Audiences) {
+	if !p.skipAudience && !audiencesMatch(info.Audiences, p.audiences) {
 		return nil, name, ErrInvalidAudience
 	}
 	return info, name, nil
@@ -360,21 +360,6 @@ var (
 	errVerifierNoInfo = fmt.Errorf("%w: verifier returned neither token info nor an error", ErrUnavailable)
 	errNoSubject      = fmt.Errorf("%w: token info without subject", ErrMissingClaim)
 )
-
-// audienceOK reports whether one of got matches one expected audience,
-// tolerating a single trailing slash on either side.
-func (p *Provider) audienceOK(got []string) bool {
-	for _, a := range got {
-		for _, e := range p.audiences {
-			if a == e ||
-				(len(a) == len(e)+1 && a[len(e)] == '/' && a[:len(e)] == e) ||
-				(len(e) == len(a)+1 && e[len(a)] == '/' && e[:len(a)] == a) {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // satisfied reports whether granted covers every scope in need.
 func (p *Provider) satisfied(granted, need []string) bool {
