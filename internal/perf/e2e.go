@@ -31,7 +31,7 @@ type E2EConfig struct {
 	// connections). Default 32.
 	Concurrency int
 	// HeapSample, when set, is called every 5 ms during the run; E2EResult
-	// reports its largest value. Use HeapBytes for this process.
+	// reports its largest value. Use LiveHeapBytes for this process.
 	HeapSample func() uint64
 }
 
@@ -113,10 +113,11 @@ func RunE2E(ctx context.Context, cfg E2EConfig) (E2EResult, error) {
 	return res, nil
 }
 
-// HeapBytes reports the bytes of live and not yet swept heap objects of this
-// process (runtime/metrics, no stop-the-world).
-func HeapBytes() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+// LiveHeapBytes reports the heap the last completed GC cycle found live in
+// this process (runtime/metrics /gc/heap/live:bytes, no stop-the-world):
+// what the process needs, independent of how lazily the GC runs.
+func LiveHeapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0

@@ -59,7 +59,7 @@ func TestRunE2E(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	res, err := RunE2E(ctx, E2EConfig{URL: url + "/mcp", Tokens: tok, Requests: 50, Concurrency: 4, HeapSample: HeapBytes})
+	res, err := RunE2E(ctx, E2EConfig{URL: url + "/mcp", Tokens: tok, Requests: 50, Concurrency: 4, HeapSample: LiveHeapBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
