@@ -76,6 +76,7 @@ type keysStore struct {
 	fetchTimeout time.Duration
 	maxBytes     int64
 	onSwap       func(*keysSnapshot) // called after a new snapshot is installed
+	afterMiss    func()              // tests only: runs between a snapshot miss and startSync
 
 	snap atomic.Pointer[keysSnapshot]
 	sf   singleflight.Group
@@ -112,8 +113,20 @@ func (s *keysStore) lookup(ctx context.Context, kid string) (*jwtKey, error) {
 			return nil, ErrUnknownKey
 		}
 	}
+	if s.afterMiss != nil {
+		s.afterMiss()
+	}
 	ch, err := s.startSync(ctx, now, false)
 	if err != nil {
+		// A fetch that finished after this caller looked may already
+		// have installed the key (and its cooldown now refuses a new
+		// fetch): look again before failing, so that no request racing
+		// a key rotation is refused with a 401.
+		if cur := s.snap.Load(); cur != nil && cur != snap {
+			if k := cur.keys[kid]; k != nil {
+				return k, nil
+			}
+		}
 		return nil, err
 	}
 	select {

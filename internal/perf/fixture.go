@@ -20,7 +20,7 @@ type Size int
 
 const (
 	// Small is an AuthKit-shaped access token (iss, sub, aud, exp, iat, jti,
-	// client_id, sid, org_id, scope): about 0.9 KB with RS256.
+	// client_id, sid, org_id, scope): about 0.95 KB with RS256.
 	Small Size = iota
 	// Large is the same token padded with JWT-template claims (roles,
 	// permissions, feature flags, metadata) to about 4 KiB on the wire.
