@@ -23,8 +23,9 @@ import (
 // reads the tools/call tool names from the body and checks their scopes and
 // ToolCheck (403 insufficient_scope naming every needed scope). On success
 // it stores the [TokenInfo] in the request context ([TokenInfoFromContext])
-// and calls next. Every response it touches carries
-// Access-Control-Allow-Origin: * and exposes WWW-Authenticate and
+// and calls next. Every rejection (400/401/403/413/503), and every response
+// to a request carrying an Origin header (all browser cross-origin requests),
+// carries Access-Control-Allow-Origin: * and exposes WWW-Authenticate and
 // Mcp-Session-Id.
 func (p *Provider) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -75,9 +76,14 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	if p.onDecision != nil {
 		start = p.now()
 	}
-	h := w.Header()
-	h["Access-Control-Allow-Origin"] = corsAllowOrigin
-	h["Access-Control-Expose-Headers"] = corsExposeHeaders
+	// Browsers send Origin on every cross-origin request; only they read
+	// CORS headers. Rejections always carry them (see write), whatever the
+	// request, so a browser client can read every challenge.
+	if _, browser := r.Header["Origin"]; browser {
+		h := w.Header()
+		h["Access-Control-Allow-Origin"] = corsAllowOrigin
+		h["Access-Control-Expose-Headers"] = corsExposeHeaders
+	}
 
 	if r.URL.RawQuery != "" && bearerHasQueryToken(r.URL.RawQuery) {
 		p.reject(w, r, start, Decision{Outcome: OutcomeInvalidRequest, Reason: "token_in_query", Err: ErrInvalidRequest}, set.query, "")

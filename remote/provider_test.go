@@ -181,6 +181,7 @@ func TestMiddleware(t *testing.T) {
 				target = "/mcp"
 			}
 			req := httptest.NewRequest(method, target, strings.NewReader(`{}`))
+			req.Header.Set("Origin", "https://inspector.example")
 			for _, a := range tt.auth {
 				req.Header.Add("Authorization", a)
 			}
@@ -392,6 +393,7 @@ func TestRequireScopes(t *testing.T) {
 				h = p.Middleware(h)
 			}
 			req := httptest.NewRequest(http.MethodGet, "/admin", nil)
+			req.Header.Set("Origin", "https://inspector.example")
 			if tt.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.token)
 			}
@@ -551,5 +553,44 @@ func TestLogClipsClientChosenText(t *testing.T) {
 	}
 	if logClip("https://x.authkit.app") != "https://x.authkit.app" {
 		t.Error("short values must be kept whole")
+	}
+}
+
+// CORS headers: always on rejections (a browser must read every challenge);
+// on a successful response only when the request came from a browser
+// (Origin present), which keeps two header writes off the hot path of
+// non-browser clients.
+func TestMiddlewareCORSWithoutOrigin(t *testing.T) {
+	p := newTestProvider(t, nil)
+	for _, tt := range []struct {
+		name, auth, origin string
+		wantStatus         int
+		wantCORS           bool
+	}{
+		{"rejected, no Origin", "", "", 401, true},
+		{"rejected with Origin", "", "https://inspector.example", 401, true},
+		{"invalid token, no Origin", "Bearer expired", "", 401, true},
+		{"allowed, no Origin", "Bearer good", "", 200, false},
+		{"allowed with Origin", "Bearer good", "https://inspector.example", 200, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(`{}`))
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			rec := httptest.NewRecorder()
+			p.Middleware(&nextHandler{}).ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status %d, want %d", rec.Code, tt.wantStatus)
+			}
+			gotCORS := rec.Header().Get("Access-Control-Allow-Origin") == "*" &&
+				rec.Header().Get("Access-Control-Expose-Headers") == "WWW-Authenticate, Mcp-Session-Id"
+			if gotCORS != tt.wantCORS {
+				t.Errorf("CORS headers present = %v, want %v (%v)", gotCORS, tt.wantCORS, rec.Header())
+			}
+		})
 	}
 }
