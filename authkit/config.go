@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcpauth/mcpauth/remote"
 	"github.com/workos/workos-go/v4/pkg/usermanagement"
 )
 
@@ -83,6 +84,24 @@ type Config struct {
 	// client with short timeouts (internal/httpx). It must not follow
 	// redirects to other hosts.
 	HTTPClient *http.Client
+
+	// ScopeSatisfied implements scope hierarchies (a broad scope implying
+	// narrow ones) for RequiredScopes and ToolScopes. Default exact match.
+	ScopeSatisfied func(granted []string, required string) bool
+
+	// OnDecision is called once for every request the bearer middleware
+	// decides on (allowed, or which failure class), with its latency and the
+	// token's non-secret metadata: the hook for Prometheus, OpenTelemetry or
+	// expvar. Default nil.
+	OnDecision func(remote.Decision)
+
+	// TokenCacheSize bounds the verified-token cache in entries (about
+	// 1.6 KiB each for an AuthKit token). Default 10,000.
+	TokenCacheSize int
+
+	// DisableTokenCache verifies every request's token in full (one RSA
+	// signature check each). Default off.
+	DisableTokenCache bool
 
 	// Logger receives failures by class with token metadata only (never a
 	// token). Default nil: silent.

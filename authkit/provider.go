@@ -63,6 +63,10 @@ func New(cfg Config) (*Provider, error) {
 		ResourceName:          cfg.ResourceName,
 		ResourceDocumentation: cfg.ResourceDocumentation,
 		Algorithms:            []string{"RS256"}, // AuthKit signs with RS256 only
+		ScopeSatisfied:        cfg.ScopeSatisfied,
+		OnDecision:            cfg.OnDecision,
+		TokenCacheSize:        cfg.TokenCacheSize,
+		DisableTokenCache:     cfg.DisableTokenCache,
 		HTTPClient:            cfg.HTTPClient,
 		Logger:                cfg.Logger,
 		Now:                   cfg.Now,

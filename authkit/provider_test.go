@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 // baseURL is the public URL the protected server claims; the tests call its
@@ -456,5 +458,53 @@ func TestPrimeAndClose(t *testing.T) {
 	w := do(t, pd.Handler(claimsEcho), http.MethodPost, "/mcp", tok, `{}`)
 	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
 		t.Errorf("keys unreachable: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	}
+}
+
+// The generic provider's knobs reach AuthKit users: the observability hook
+// sees each decision with the token's metadata, the scope-hierarchy hook
+// decides RequiredScopes, and DisableTokenCache makes every request verify
+// in full (so a key withdrawn from the JWKS stops a token at once, instead
+// of at the next refresh).
+func TestProviderPassesGenericKnobs(t *testing.T) {
+	ak := authkittest.Start(t)
+	var decisions []remote.Decision
+	p := newProvider(t, ak, func(c *authkit.Config) {
+		c.RequiredScopes = []string{"mcp:read"}
+		c.ScopeSatisfied = func(granted []string, required string) bool {
+			return slices.Contains(granted, required) || (required == "mcp:read" && slices.Contains(granted, "mcp:admin"))
+		}
+		c.OnDecision = func(d remote.Decision) { decisions = append(decisions, d) }
+	})
+	h := p.Handler(claimsEcho)
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}, Scopes: []string{"mcp:admin"}})
+	if w := do(t, h, http.MethodPost, "/mcp", tok, `{}`); w.Code != 200 {
+		t.Fatalf("broad scope through ScopeSatisfied: status %d", w.Code)
+	}
+	if w := do(t, h, http.MethodPost, "/mcp", "", `{}`); w.Code != 401 {
+		t.Fatalf("no token: status %d", w.Code)
+	}
+	if len(decisions) != 2 || decisions[0].Outcome != remote.OutcomeAllowed || decisions[0].Subject == "" ||
+		decisions[1].Outcome != remote.OutcomeMissingToken {
+		t.Fatalf("decisions = %+v", decisions)
+	}
+
+	// The token cache is transparent by design, so its switch shows in the
+	// work done per request: a repeated token allocates almost nothing with
+	// the cache on and a full parse-and-verify (dozens of allocations) with
+	// it off.
+	allocs := map[bool]float64{}
+	for _, disable := range []bool{false, true} {
+		ak := authkittest.Start(t)
+		p := newProvider(t, ak, func(c *authkit.Config) { c.DisableTokenCache = disable })
+		h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
+		req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		h.ServeHTTP(httptest.NewRecorder(), req) // fetch the keys, fill the cache
+		allocs[disable] = testing.AllocsPerRun(20, func() { h.ServeHTTP(httptest.NewRecorder(), req) })
+	}
+	if allocs[true] < allocs[false]+20 {
+		t.Errorf("allocations per repeated request: cache on %.0f, off %.0f; want the cache-off path to do a full verification", allocs[false], allocs[true])
 	}
 }

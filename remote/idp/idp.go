@@ -87,6 +87,14 @@ type Config struct {
 	ScopeClaims []string
 	// Leeway is the clock skew tolerated on exp, nbf and iat. Default 30 s.
 	Leeway time.Duration
+	// TokenCacheSize bounds the verified-token cache in entries (about
+	// 1.6 KiB each for an AuthKit-sized token). Default 10,000.
+	TokenCacheSize int
+	// TokenCacheTTL is the longest a verification is reused, never past the
+	// token's exp. Default 5 min.
+	TokenCacheTTL time.Duration
+	// DisableTokenCache verifies every request's token in full.
+	DisableTokenCache bool
 
 	// HTTPClient fetches metadata and keys. Default: a retrying client with
 	// short timeouts that does not follow redirects.
@@ -171,11 +179,14 @@ func New(cfg Config) (*Provider, error) {
 			Issuer:      cfg.Issuer,
 			Audiences:   audiences,
 			Algorithms:  algs,
-			ScopeClaims: cfg.ScopeClaims,
-			Leeway:      cfg.Leeway,
-			HTTPClient:  cfg.HTTPClient,
-			Now:         cfg.Now,
-			Logger:      cfg.Logger,
+			ScopeClaims:       cfg.ScopeClaims,
+			Leeway:            cfg.Leeway,
+			TokenCacheSize:    cfg.TokenCacheSize,
+			TokenCacheTTL:     cfg.TokenCacheTTL,
+			DisableTokenCache: cfg.DisableTokenCache,
+			HTTPClient:        cfg.HTTPClient,
+			Now:               cfg.Now,
+			Logger:            cfg.Logger,
 		})
 	}
 	if cfg.JWKSURL != "" {
