@@ -175,10 +175,10 @@ func New(cfg Config) (*Provider, error) {
 	}
 	keys.newVerifier = func(jwksURL string) (*remote.JWTVerifier, error) {
 		return remote.NewJWTVerifier(remote.JWTConfig{
-			JWKSURL:     jwksURL,
-			Issuer:      cfg.Issuer,
-			Audiences:   audiences,
-			Algorithms:  algs,
+			JWKSURL:           jwksURL,
+			Issuer:            cfg.Issuer,
+			Audiences:         audiences,
+			Algorithms:        algs,
 			ScopeClaims:       cfg.ScopeClaims,
 			Leeway:            cfg.Leeway,
 			TokenCacheSize:    cfg.TokenCacheSize,
