@@ -206,25 +206,36 @@ func (v *IntrospectionVerifier) VerifyToken(ctx context.Context, token string) (
 		}
 	}
 	// Concurrent requests with the same token share one call; the call
-	// outlives a caller that gives up.
+	// outlives a caller that gives up. The result is cached inside the
+	// flight, and the flight looks at the cache first, so a caller that
+	// missed the cache just before the previous flight ended finds its
+	// result instead of starting a second call.
 	res, err, _ := v.sf.Do(string(h[:]), func() (any, error) {
+		if v.cache != nil {
+			if info, _, ok := v.cache.get(h, v.now()); ok {
+				return info, nil
+			}
+		}
 		cctx, cancel := httpx.DetachedContext(ctx, v.timeout)
 		defer cancel()
-		return v.introspect(cctx, token)
+		claims, err := v.introspect(cctx, token)
+		if err != nil {
+			return nil, err
+		}
+		now := v.now()
+		info, err := v.validate(claims, now)
+		if err != nil {
+			return nil, err
+		}
+		if v.cache != nil {
+			v.cache.put(h, info, nil, now)
+		}
+		return info, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	claims := res.(map[string]any)
-	now := v.now()
-	info, err := v.validate(claims, now)
-	if err != nil {
-		return nil, err
-	}
-	if v.cache != nil {
-		v.cache.put(h, info, nil, now)
-	}
-	return info, nil
+	return res.(*TokenInfo), nil
 }
 
 // introspect performs the call and returns the response members.
