@@ -301,7 +301,7 @@ func TestStaleIfError(t *testing.T) {
 				waitIdle(t, f.as)
 				clk.Advance(11 * time.Second) // past ErrorRetryInterval: a new attempt each time
 			}
-			if n := logs.count("level=WARN") + logs.count("level=ERROR"); n != 1 {
+			if n := logs.Count("level=WARN") + logs.Count("level=ERROR"); n != 1 {
 				t.Errorf("%d failure log records for one streak, want 1:\n%s", n, logs)
 			}
 			if m, err := f.Metadata(context.Background()); err != nil || m.Issuer != u.issuer() {
@@ -335,7 +335,7 @@ func TestIssuerMismatchLogsLoudly(t *testing.T) {
 	if mm.Upstream != u.issuer()+"/" || mm.Configured != u.issuer() {
 		t.Errorf("mismatch = %+v", mm)
 	}
-	if logs.count("level=ERROR") != 1 || !strings.Contains(logs.String(), "set Config.Issuer to exactly") {
+	if logs.Count("level=ERROR") != 1 || !strings.Contains(logs.String(), "set Config.Issuer to exactly") {
 		t.Errorf("want one error-level record telling what to set:\n%s", logs)
 	}
 }

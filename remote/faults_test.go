@@ -49,7 +49,7 @@ func newFaultRig(tb testing.TB, mut func(*JWTConfig)) *faultRig {
 		Audiences:  []string{faultAudience},
 		HTTPClient: as.Client(),
 		Now:        clock.Now,
-		Logger:     logs.logger(),
+		Logger:     logs.Logger(),
 	}
 	if mut != nil {
 		mut(&cfg)
@@ -140,7 +140,7 @@ func TestFaultJWKSOutageTwelveHoursAfterPriming(t *testing.T) {
 	steps := int(12 * time.Hour / step)
 	var knownFailures, unknownWrong int
 	for i := range steps {
-		r.clock.Add(step)
+		r.clock.Advance(step)
 		// A freshly minted token (full verification), a long-lived one
 		// (served from the verified-token cache) and one naming a kid the
 		// set never had.
@@ -165,7 +165,7 @@ func TestFaultJWKSOutageTwelveHoursAfterPriming(t *testing.T) {
 	if unknownWrong != 0 {
 		t.Errorf("%d unknown-kid verifications were not ErrKeysUnavailable (503 class)", unknownWrong)
 	}
-	if n := r.logs.count("JWKS fetch failed"); n != 1 {
+	if n := r.logs.Count("JWKS fetch failed"); n != 1 {
 		t.Errorf("failure logged %d times over the outage, want once", n)
 	}
 
@@ -174,14 +174,14 @@ func TestFaultJWKSOutageTwelveHoursAfterPriming(t *testing.T) {
 	r.as.ClearFault(authkittest.PathJWKS)
 	before := r.fetches()
 	r.as.RotateKey()
-	r.clock.Add(r.v.keys.cooldown)
+	r.clock.Advance(r.v.keys.cooldown)
 	mustVerify(t, r.v, r.mint(t, authkittest.TokenOptions{}))
 	mustVerify(t, r.v, lived)
 	waitRefresh(r.v)
 	if got := r.fetches() - before; got < 1 || got > 2 {
 		t.Errorf("recovery took %d fetches, want 1 (plus at most one background refresh)", got)
 	}
-	if n := r.logs.count("JWKS fetch recovered"); n != 1 {
+	if n := r.logs.Count("JWKS fetch recovered"); n != 1 {
 		t.Errorf("recovery logged %d times, want 1", n)
 	}
 }
@@ -210,7 +210,7 @@ func TestFaultJWKSDownAtStart(t *testing.T) {
 			}
 			first := r.fetches()
 			// Within the cooldown nothing is fetched; still 503.
-			r.clock.Add(r.v.keys.cooldown / 2)
+			r.clock.Advance(r.v.keys.cooldown / 2)
 			if _, err := r.v.VerifyToken(context.Background(), tok); !errors.Is(err, ErrKeysUnavailable) {
 				t.Fatalf("within cooldown: err = %v, want ErrKeysUnavailable", err)
 			}
@@ -220,7 +220,7 @@ func TestFaultJWKSDownAtStart(t *testing.T) {
 			// The JWKS comes back; one cooldown after the last attempt the
 			// next request fetches and all is normal.
 			r.as.ClearFault(authkittest.PathJWKS)
-			r.clock.Add(r.v.keys.cooldown / 2)
+			r.clock.Advance(r.v.keys.cooldown / 2)
 			mustVerify(t, r.v, tok)
 			mustVerify(t, r.v, r.mint(t, authkittest.TokenOptions{}))
 			if got := r.fetches() - first; got != 1 {
@@ -276,11 +276,11 @@ func TestFaultJWKSBadAnswers(t *testing.T) {
 			// After a good set, the bad answer on refresh keeps the last
 			// good set for known keys, and unknown kids are 503, not 401.
 			r.as.ClearFault(authkittest.PathJWKS)
-			r.clock.Add(r.v.keys.cooldown)
+			r.clock.Advance(r.v.keys.cooldown)
 			mustVerify(t, r.v, tok)
 			r.as.SetFault(authkittest.PathJWKS, tc.fault)
 			for range 3 {
-				r.clock.Add(time.Hour)
+				r.clock.Advance(time.Hour)
 				mustVerify(t, r.v, tok)
 				mustVerify(t, r.v, r.mint(t, authkittest.TokenOptions{}))
 				waitRefresh(r.v)
@@ -328,7 +328,7 @@ func TestFaultJWKSRotation(t *testing.T) {
 	mustVerify(t, r.v, oldTok) // cached
 
 	t.Run("new key accepted after exactly one forced fetch", func(t *testing.T) {
-		r.clock.Add(time.Minute) // set still fresh (no-store → 5 min)
+		r.clock.Advance(time.Minute) // set still fresh (no-store → 5 min)
 		before := r.fetches()
 		r.as.RotateKey()
 		newTok := r.mint(t, authkittest.TokenOptions{ExpiresIn: 2 * time.Hour})
@@ -357,7 +357,7 @@ func TestFaultJWKSRotation(t *testing.T) {
 		r.as.RemoveKey(oldKid)
 		// Before the refresh the cached set still has it.
 		mustVerify(t, r.v, oldTok)
-		r.clock.Add(r.v.keys.minRefresh)
+		r.clock.Advance(r.v.keys.minRefresh)
 		mustVerify(t, r.v, r.mint(t, authkittest.TokenOptions{})) // notices staleness
 		waitRefresh(r.v)
 		_, err := r.v.VerifyToken(context.Background(), oldTok)
@@ -381,7 +381,7 @@ func faultFlood(tb testing.TB, r *faultRig, base string, n, workers int, window 
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			local := map[string]int{}
 			for next.Add(1) <= int64(n) {
-				r.clock.Add(tick)
+				r.clock.Advance(tick)
 				kid := fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64())
 				_, err := r.v.VerifyToken(context.Background(), withKid(tb, base, kid))
 				local[faultClass(err)]++
@@ -419,7 +419,7 @@ func TestFaultUnknownKidFlood(t *testing.T) {
 				r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 503})
 				// The first unknown kid after priming within the cooldown
 				// is a plain 401 (the set was just fetched); step past it.
-				r.clock.Add(r.v.keys.cooldown)
+				r.clock.Advance(r.v.keys.cooldown)
 			}
 			cacheBefore := r.v.cache.len()
 			before := r.fetches()

@@ -231,7 +231,7 @@ func TestIntrospectionEndpointFailures(t *testing.T) {
 			srv := newIntrospectServer(t, tc.body)
 			srv.with(func(s *introspectServer) { s.status = []int{tc.status}; s.contentType = tc.contentType })
 			var logs logBuffer
-			v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) { c.Logger = logs.logger() })
+			v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) { c.Logger = logs.Logger() })
 			for range 2 {
 				_, err := v.VerifyToken(context.Background(), introspectTestToken)
 				if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalidToken) {
@@ -281,7 +281,7 @@ func TestIntrospectionCache(t *testing.T) {
 		if n := srv.requests.Load(); n != 1 {
 			t.Fatalf("requests = %d, want 1", n)
 		}
-		clock.Add(30 * time.Second) // exp reached (leeway still accepts)
+		clock.Advance(30 * time.Second) // exp reached (leeway still accepts)
 		if _, err := v.VerifyToken(context.Background(), introspectTestToken); err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +294,7 @@ func TestIntrospectionCache(t *testing.T) {
 		clock := newJWTClock()
 		v := newTestIntrospection(t, srv, clock, nil)
 		_, _ = v.VerifyToken(context.Background(), introspectTestToken)
-		clock.Add(DefaultIntrospectionCacheTTL)
+		clock.Advance(DefaultIntrospectionCacheTTL)
 		_, _ = v.VerifyToken(context.Background(), introspectTestToken)
 		if n := srv.requests.Load(); n != 2 {
 			t.Errorf("requests = %d, want 2", n)

@@ -23,7 +23,7 @@ func TestJWKSFetchedLazilyOnceInSteadyState(t *testing.T) {
 		t.Fatalf("NewJWTVerifier fetched %d times, want lazily 0", n)
 	}
 	for i := range 50 {
-		clock.Add(time.Second)
+		clock.Advance(time.Second)
 		mustVerify(t, v, jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"jti": fmt.Sprint(i)})))
 	}
 	if n := srv.requests.Load(); n != 1 {
@@ -81,13 +81,13 @@ func TestJWKSRefreshInterval(t *testing.T) {
 			v := newTestJWTVerifier(t, cfg)
 			tok := jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(48 * time.Hour).Unix()}))
 			mustVerify(t, v, tok)
-			clock.Add(tc.want - time.Second)
+			clock.Advance(tc.want - time.Second)
 			mustVerify(t, v, tok)
 			waitRefresh(v)
 			if n := srv.requests.Load(); n != 1 {
 				t.Fatalf("requests before %v = %d, want 1", tc.want, n)
 			}
-			clock.Add(time.Second)
+			clock.Advance(time.Second)
 			mustVerify(t, v, tok)
 			waitRefresh(v)
 			if n := srv.requests.Load(); n != 2 {
@@ -110,14 +110,14 @@ func TestJWKSRotation(t *testing.T) {
 		jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey},
 		jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}))
 	tokB := jwtToken(t, k.rsaB, "b", jwtClaims(nil))
-	clock.Add(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	if _, err := v.VerifyToken(context.Background(), tokB); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("within cooldown err = %v, want ErrUnknownKey", err)
 	}
 	if n := srv.requests.Load(); n != 1 {
 		t.Fatalf("requests within cooldown = %d, want 1", n)
 	}
-	clock.Add(DefaultUnknownKeyCooldown)
+	clock.Advance(DefaultUnknownKeyCooldown)
 	mustVerify(t, v, tokB)
 	if n := srv.requests.Load(); n != 2 {
 		t.Errorf("requests = %d, want 2 (one forced fetch)", n)
@@ -127,7 +127,7 @@ func TestJWKSRotation(t *testing.T) {
 	}
 	// A kid still unknown after the cooldown triggers one more fetch, then
 	// is refused.
-	clock.Add(DefaultUnknownKeyCooldown)
+	clock.Advance(DefaultUnknownKeyCooldown)
 	if _, err := v.VerifyToken(context.Background(), jwtToken(t, k.rsaC, "c", jwtClaims(nil))); !errors.Is(err, ErrUnknownKey) {
 		t.Errorf("unknown kid err = %v, want ErrUnknownKey", err)
 	}
@@ -154,7 +154,7 @@ func TestJWKSRemovalDropsCachedVerifications(t *testing.T) {
 	// a is withdrawn. The next request after the refresh interval is
 	// served from the snapshot, and the background refresh drops a.
 	srv.set(http.StatusOK, jwtJWKS(t, jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}))
-	clock.Add(DefaultRefreshInterval)
+	clock.Advance(DefaultRefreshInterval)
 	mustVerify(t, v, tokB)
 	waitRefresh(v)
 	if n := srv.requests.Load(); n != 2 {
@@ -179,7 +179,7 @@ func TestJWKSKeyReplacedUnderSameKid(t *testing.T) {
 	tokOld := jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(48 * time.Hour).Unix()}))
 	mustVerify(t, v, tokOld)
 	srv.set(http.StatusOK, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaB.PublicKey}))
-	clock.Add(DefaultRefreshInterval)
+	clock.Advance(DefaultRefreshInterval)
 	mustVerify(t, v, tokOld) // served from cache while the refresh runs
 	waitRefresh(v)
 	if _, err := v.VerifyToken(context.Background(), tokOld); !errors.Is(err, ErrInvalidSignature) {
@@ -201,7 +201,7 @@ func TestJWKSConcurrentUnknownKidOneFetch(t *testing.T) {
 		jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}))
 	hold := make(chan struct{})
 	srv.with(func(s *jwksServer) { s.hold = hold })
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	tokB := jwtToken(t, k.rsaB, "b", jwtClaims(nil))
 
 	const n = 1000
@@ -232,7 +232,7 @@ func TestJWKSOutageAfterPriming(t *testing.T) {
 	var logs logBuffer
 	clock := newJWTClock()
 	cfg := jwtTestConfig(srv, clock)
-	cfg.Logger = logs.logger()
+	cfg.Logger = logs.Logger()
 	cfg.DisableTokenCache = true
 	v := newTestJWTVerifier(t, cfg)
 	if err := v.Prime(context.Background()); err != nil {
@@ -245,7 +245,7 @@ func TestJWKSOutageAfterPriming(t *testing.T) {
 	// the cooldown.
 	steps := int((DefaultMaxRefreshInterval + time.Hour) / (10 * time.Minute))
 	for range steps {
-		clock.Add(10 * time.Minute)
+		clock.Advance(10 * time.Minute)
 		mustVerify(t, v, tok)
 		mustVerify(t, v, tok)
 		waitRefresh(v)
@@ -253,7 +253,7 @@ func TestJWKSOutageAfterPriming(t *testing.T) {
 	if got := srv.requests.Load(); got < 2 || int(got) > steps+1 {
 		t.Errorf("requests = %d, want between 2 and %d (one per step at most)", got, steps+1)
 	}
-	if n := logs.count("JWKS fetch failed"); n != 1 {
+	if n := logs.Count("JWKS fetch failed"); n != 1 {
 		t.Errorf("failure logged %d times, want once per streak\n%s", n, logs.String())
 	}
 	if strings.Contains(logs.String(), tok[:30]) {
@@ -261,10 +261,10 @@ func TestJWKSOutageAfterPriming(t *testing.T) {
 	}
 	// Recovery is logged once.
 	srv.set(http.StatusOK, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
-	clock.Add(time.Hour)
+	clock.Advance(time.Hour)
 	mustVerify(t, v, tok)
 	waitRefresh(v)
-	if n := logs.count("JWKS fetch recovered"); n != 1 {
+	if n := logs.Count("JWKS fetch recovered"); n != 1 {
 		t.Errorf("recovery logged %d times, want 1", n)
 	}
 }
@@ -281,7 +281,7 @@ func TestJWKSOutageAtStartThenRecovery(t *testing.T) {
 		t.Fatalf("first verify err = %v, want ErrKeysUnavailable (503 class)", err)
 	}
 	// Within the cooldown: no new fetch, still unavailable.
-	clock.Add(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	if _, err := v.VerifyToken(context.Background(), tok); !errors.Is(err, ErrKeysUnavailable) {
 		t.Fatalf("second verify err = %v, want ErrKeysUnavailable", err)
 	}
@@ -290,7 +290,7 @@ func TestJWKSOutageAtStartThenRecovery(t *testing.T) {
 	}
 	// The server recovers; after the cooldown the next request fetches.
 	srv.set(http.StatusOK, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
-	clock.Add(DefaultUnknownKeyCooldown)
+	clock.Advance(DefaultUnknownKeyCooldown)
 	mustVerify(t, v, tok)
 	if n := srv.requests.Load(); n != 2 {
 		t.Errorf("requests = %d, want 2", n)
@@ -333,11 +333,11 @@ func TestJWKSBadResponses(t *testing.T) {
 			// After a good set, the same bad answer keeps the last good set.
 			srv.set(http.StatusOK, good)
 			srv.with(func(s *jwksServer) { s.contentType = "application/json" })
-			clock.Add(time.Minute)
+			clock.Advance(time.Minute)
 			mustVerify(t, v, tok)
 			srv.set(tc.status, tc.body)
 			srv.with(func(s *jwksServer) { s.contentType = tc.contentType })
-			clock.Add(DefaultRefreshInterval)
+			clock.Advance(DefaultRefreshInterval)
 			mustVerify(t, v, tok)
 			waitRefresh(v)
 			mustVerify(t, v, tok)
@@ -396,7 +396,7 @@ func TestJWKSSkipsBadKeysOneByOne(t *testing.T) {
 	clock := newJWTClock()
 	var logs logBuffer
 	cfg := jwtTestConfig(srv, clock)
-	cfg.Logger = logs.logger()
+	cfg.Logger = logs.Logger()
 	v := newTestJWTVerifier(t, cfg)
 	defer func() {
 		if t.Failed() {
@@ -445,7 +445,7 @@ func TestJWKSMissRacingAFetch(t *testing.T) {
 	srv.set(http.StatusOK, jwtJWKS(t,
 		jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey},
 		jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}))
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	tokB := jwtToken(t, k.rsaB, "b", jwtClaims(nil))
 	once := true
 	v.keys.afterMiss = func() {

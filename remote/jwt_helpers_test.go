@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -13,15 +12,15 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 // Test fixtures: keys are generated once per test binary (RSA generation
@@ -209,25 +208,10 @@ func jwtJWKS(tb testing.TB, entries ...jwkEntry) []byte {
 	return []byte(jwtJSON(tb, map[string]any{"keys": keys}))
 }
 
-// jwtClock is a fake clock safe for concurrent use.
-type jwtClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// jwtClock is the shared fake clock.
+type jwtClock = testutil.Clock
 
-func newJWTClock() *jwtClock { return &jwtClock{t: jwtTestEpoch} }
-
-func (c *jwtClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *jwtClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newJWTClock() *jwtClock { return testutil.NewClock(jwtTestEpoch) }
 
 // jwksServer is an httptest JWKS endpoint that counts requests and whose
 // answer the test changes at will.
@@ -325,29 +309,8 @@ func newTestJWTVerifier(tb testing.TB, cfg JWTConfig) *JWTVerifier {
 // while no other verification runs.
 func waitRefresh(v *JWTVerifier) { v.keys.wg.Wait() }
 
-// logBuffer is a concurrency-safe slog sink for asserting log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-func (l *logBuffer) count(substr string) int { return strings.Count(l.String(), substr) }
+// logBuffer is the shared concurrency-safe slog sink.
+type logBuffer = testutil.LogBuffer
 
 func mustVerify(tb testing.TB, v *JWTVerifier, token string) *TokenInfo {
 	tb.Helper()

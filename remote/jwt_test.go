@@ -328,7 +328,7 @@ func TestJWTNeverFetchesHeaderURLs(t *testing.T) {
 		{"jku on a genuine token is ignored", `{"alg":"RS256","kid":"rsa-a","jku":"` + attacker.URL + `","x5u":"` + attacker.URL + `"}`, k.rsaA, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clock.Add(time.Minute) // past the unknown-kid cooldown
+			clock.Advance(time.Minute) // past the unknown-kid cooldown
 			_, err := v.VerifyToken(context.Background(), jwtSignRaw(t, "RS256", tc.key, tc.header, claims))
 			if (tc.want == nil) != (err == nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
 				t.Fatalf("VerifyToken err = %v, want %v", err, tc.want)

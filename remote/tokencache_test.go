@@ -50,11 +50,11 @@ func TestTokenCacheEntryLifetime(t *testing.T) {
 			})
 			tok := jwtToken(t, k.rsaA, "rsa-a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(tc.exp).Unix()}))
 			first := mustVerify(t, v, tok)
-			clock.Add(tc.hitUntil - time.Second)
+			clock.Advance(tc.hitUntil - time.Second)
 			if mustVerify(t, v, tok) != first {
 				t.Fatal("entry not served before its end")
 			}
-			clock.Add(time.Second)
+			clock.Advance(time.Second)
 			if mustVerify(t, v, tok) == first { // within leeway: verified again
 				t.Fatal("entry served at its end")
 			}
@@ -65,7 +65,7 @@ func TestTokenCacheEntryLifetime(t *testing.T) {
 		v := staticVerifier(t, func(c *JWTConfig) { c.DisableTokenCache = false; c.Now = clock.Now })
 		tok := jwtToken(t, k.rsaA, "rsa-a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(time.Minute).Unix()}))
 		mustVerify(t, v, tok)
-		clock.Add(time.Minute + DefaultJWTLeeway)
+		clock.Advance(time.Minute + DefaultJWTLeeway)
 		if _, err := v.VerifyToken(context.Background(), tok); !errors.Is(err, ErrTokenExpired) {
 			t.Errorf("err = %v, want ErrTokenExpired", err)
 		}

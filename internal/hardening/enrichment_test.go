@@ -53,7 +53,7 @@ func newAuthkitRig(tb testing.TB, logs *logSink, mut func(*authkit.Config)) *aut
 		WorkOS:         wc,
 		Profiles:       authkit.EnricherConfig{Timeout: 500 * time.Millisecond, FailureTTL: 30 * time.Second},
 		Now:            clk.Now,
-		Logger:         logs.logger(),
+		Logger:         logs.Logger(),
 	}
 	if mut != nil {
 		mut(&cfg)
@@ -174,7 +174,7 @@ func TestEnrichmentWorkOSDownOrRateLimited(t *testing.T) {
 			}
 			// WorkOS recovers; after FailureTTL the profile comes back.
 			r.as.ClearFault(tc.path)
-			r.clock.Add(31 * time.Second)
+			r.clock.Advance(31 * time.Second)
 			status, reply := r.call(t, r.mint(t, authkittest.TokenOptions{}))
 			if status != http.StatusOK || !reply.Enriched || reply.Email != "ada@example.com" {
 				t.Errorf("after recovery: status %d, reply %+v; want enriched", status, reply)

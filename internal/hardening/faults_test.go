@@ -42,10 +42,10 @@ func jwksDownAtStart(t *testing.T, r *rig) {
 	tok := bearer(r.mint(t, authkittest.TokenOptions{ExpiresIn: time.Hour}))
 	for range 3 {
 		assert503(t, r, r.send(t, http.MethodPost, "", tok, nil, nil), r.reached.Load())
-		r.clock.Add(cooldown / 4)
+		r.clock.Advance(cooldown / 4)
 	}
 	r.as.ClearFault(authkittest.PathJWKS)
-	r.clock.Add(cooldown)
+	r.clock.Advance(cooldown)
 	if resp := r.send(t, http.MethodPost, "", tok, nil, nil); resp.status != http.StatusOK {
 		t.Fatalf("after the JWKS is back: status %d, body %s", resp.status, resp.body)
 	}
@@ -60,7 +60,7 @@ func jwksOutageAfterPriming(t *testing.T, r *rig) {
 	r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 502, Body: []byte(`{"error":"bad gateway"}`)})
 	var failures, wrong int
 	for step := range 72 { // every 10 minutes for 12 hours
-		r.clock.Add(10 * time.Minute)
+		r.clock.Advance(10 * time.Minute)
 		good := r.mint(t, authkittest.TokenOptions{})
 		if resp := r.send(t, http.MethodPost, "", bearer(good), nil, nil); resp.status != http.StatusOK {
 			failures++
@@ -77,7 +77,7 @@ func jwksOutageAfterPriming(t *testing.T, r *rig) {
 	}
 	r.as.ClearFault(authkittest.PathJWKS)
 	r.as.RotateKey()
-	r.clock.Add(cooldown)
+	r.clock.Advance(cooldown)
 	if resp := r.send(t, http.MethodPost, "", bearer(r.mint(t, authkittest.TokenOptions{})), nil, nil); resp.status != http.StatusOK {
 		t.Errorf("new key after recovery: status %d, want 200 within one cooldown", resp.status)
 	}

@@ -2,7 +2,6 @@ package hardening
 
 import (
 	"bufio"
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -13,7 +12,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -25,6 +23,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 	"github.com/mcpauth/mcpauth/remote"
 )
 
@@ -36,48 +35,14 @@ const resourceURL = "https://mcp.example.com/mcp"
 // requiredScope is the scope every accepted token must carry.
 const requiredScope = "mcp:tools"
 
-// clock is a fake clock safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the shared fake clock.
+type clock = testutil.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return testutil.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 // logSink collects every log line of a suite (debug level) for the secrets
 // test, and for failure messages.
-type logSink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logSink) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logSink) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logSink) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
+type logSink = testutil.LogBuffer
 
 // rig is the system under attack: a fake AuthKit, the JWT verifier on its
 // JWKS, the provider's handler with a counting MCP handler, served over
@@ -171,7 +136,7 @@ func newRig(tb testing.TB, opts rigOptions) *rig {
 		Audiences:  []string{resourceURL},
 		HTTPClient: as.Client(),
 		Now:        clk.Now,
-		Logger:     r.logs.logger(),
+		Logger:     r.logs.Logger(),
 	}
 	if opts.verifier != nil {
 		opts.verifier(&vcfg)
@@ -187,7 +152,7 @@ func newRig(tb testing.TB, opts rigOptions) *rig {
 		AuthorizationServers: []string{as.Issuer()},
 		Verifier:             v,
 		RequiredScopes:       []string{requiredScope},
-		Logger:               r.logs.logger(),
+		Logger:               r.logs.Logger(),
 	}
 	if opts.provider != nil {
 		opts.provider(&pcfg)
