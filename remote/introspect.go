@@ -177,13 +177,7 @@ func NewIntrospectionVerifier(cfg IntrospectionConfig) (*IntrospectionVerifier, 
 	if v.now == nil {
 		v.now = time.Now
 	}
-	if !cfg.DisableCache {
-		size := cfg.CacheSize
-		if size <= 0 {
-			size = DefaultIntrospectionCacheEntries
-		}
-		v.cache = tcNew(size, jwtDuration(cfg.CacheTTL, DefaultIntrospectionCacheTTL))
-	}
+	v.cache = tcConfigured(cfg.DisableCache, cfg.CacheSize, DefaultIntrospectionCacheEntries, cfg.CacheTTL, DefaultIntrospectionCacheTTL)
 	return v, nil
 }
 

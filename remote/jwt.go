@@ -182,13 +182,7 @@ func NewJWTVerifier(cfg JWTConfig) (*JWTVerifier, error) {
 	if v.now == nil {
 		v.now = time.Now
 	}
-	if !cfg.DisableTokenCache {
-		size := cfg.TokenCacheSize
-		if size <= 0 {
-			size = DefaultTokenCacheSize
-		}
-		v.cache = tcNew(size, jwtDuration(cfg.TokenCacheTTL, DefaultJWTTokenCacheTTL))
-	}
+	v.cache = tcConfigured(cfg.DisableTokenCache, cfg.TokenCacheSize, DefaultTokenCacheSize, cfg.TokenCacheTTL, DefaultJWTTokenCacheTTL)
 
 	ks := &keysStore{
 		url:          cfg.JWKSURL,

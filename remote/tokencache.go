@@ -67,6 +67,19 @@ type tcCache struct {
 // tcNew returns a cache bounded to size entries (at least 1; see the
 // package comment for the at most tcShards-1 overshoot) whose entries live
 // at most ttl.
+// tcConfigured builds a verifier's cache from its configuration: nil when
+// disabled, otherwise bounded by size (def when not positive) with entries
+// living at most ttl (defTTL when not positive).
+func tcConfigured(disable bool, size, def int, ttl, defTTL time.Duration) *tcCache {
+	if disable {
+		return nil
+	}
+	if size <= 0 {
+		size = def
+	}
+	return tcNew(size, jwtDuration(ttl, defTTL))
+}
+
 func tcNew(size int, ttl time.Duration) *tcCache {
 	c := &tcCache{ttl: ttl, size: int64(max(size, 1))}
 	for i := range c.shards {
