@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/httpx"
 )
 
 // Endpoints are the URLs of one AuthKit domain, all derived from the domain
@@ -119,7 +121,7 @@ func normalizeDomain(domain string) (string, error) {
 	switch scheme {
 	case "https":
 	case "http":
-		if !isLoopback(host) {
+		if !httpx.IsLoopbackHost(host) {
 			return "", fmt.Errorf("authkit: AuthKit domain %q uses http: AuthKit is served over https; write %q (http is accepted only for localhost and loopback addresses)", raw, suggestion)
 		}
 	default:
@@ -198,14 +200,4 @@ func validHost(h string) bool {
 		}
 	}
 	return true
-}
-
-// isLoopback reports whether host names this machine: localhost,
-// 127.0.0.0/8 or ::1.
-func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

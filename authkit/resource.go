@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/httpx"
 )
 
 // DefaultMCPPath is the path of the MCP endpoint when Config.MCPPath is empty.
@@ -35,7 +37,7 @@ func MCPURL(baseURL, mcpPath string) (string, error) {
 	port := u.Port()
 	switch {
 	case scheme == "https":
-	case scheme == "http" && isLoopback(host):
+	case scheme == "http" && httpx.IsLoopbackHost(host):
 	case scheme == "http":
 		return "", fmt.Errorf("authkit: base URL %q uses http: MCP clients require https outside development; write %q (http is accepted only for localhost and loopback addresses)", raw, "https://"+hostPort(host, port)+strings.TrimRight(u.EscapedPath(), "/"))
 	default:

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -237,21 +236,13 @@ func checkURL(field, raw string) (*url.URL, error) {
 	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("forward: Config.%s %q must be an absolute https URL", field, raw)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !httpx.IsLoopbackHost(u.Hostname()) {
 		return nil, fmt.Errorf("forward: Config.%s %q must use https (http is accepted for loopback hosts only)", field, raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || u.User != nil {
 		return nil, fmt.Errorf("forward: Config.%s %q must not carry a query, fragment or user info", field, raw)
 	}
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // wellKnownURL inserts /.well-known/<name> between the issuer's host and

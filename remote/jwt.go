@@ -251,8 +251,7 @@ func jwtCheckURL(field, raw string) error {
 	case "https":
 		return nil
 	case "http":
-		switch u.Hostname() {
-		case "localhost", "127.0.0.1", "::1":
+		if httpx.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 	}

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/httpx"
 )
 
 // Defaults for the size caps and the retry hint of [Config].
@@ -408,7 +409,7 @@ func canonicalResourceURL(raw string) (canon, origin, path string, err error) {
 	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
 		port = ""
 	}
-	if scheme == "http" && !prmIsLoopback(host) {
+	if scheme == "http" && !httpx.IsLoopbackHost(host) {
 		return bad("must use https (http is allowed only for localhost, 127.0.0.0/8 and ::1)")
 	}
 	hostport := host
@@ -431,16 +432,6 @@ func canonicalResourceURL(raw string) (canon, origin, path string, err error) {
 	return origin + p, origin, p, nil
 }
 
-// prmIsLoopback reports whether host (lowercase, without brackets) is a
-// loopback host.
-func prmIsLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // prmCheckHTTPURL validates an absolute http(s) URL published in metadata.
 func prmCheckHTTPURL(raw string, allowQuery bool) error {
 	u, err := url.Parse(raw)
@@ -459,7 +450,7 @@ func prmCheckHTTPURL(raw string, allowQuery bool) error {
 	if !allowQuery && (u.RawQuery != "" || u.ForceQuery) {
 		return errors.New("must not contain a query")
 	}
-	if u.Scheme == "http" && !prmIsLoopback(strings.ToLower(u.Hostname())) {
+	if u.Scheme == "http" && !httpx.IsLoopbackHost(strings.ToLower(u.Hostname())) {
 		return errors.New("must use https (http is allowed only for loopback hosts)")
 	}
 	return nil

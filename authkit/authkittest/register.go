@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/httpx"
 )
 
 // Token endpoint authentication methods.
@@ -219,7 +221,7 @@ func checkRedirectURI(raw string) string {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopbackHost(u.Hostname()) {
+		if !httpx.IsLoopbackHost(u.Hostname()) {
 			return "http redirect URIs must use a loopback host (127.0.0.1, [::1] or localhost)"
 		}
 	default:
@@ -231,14 +233,6 @@ func checkRedirectURI(raw string) string {
 	return ""
 }
 
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // redirectMatches reports whether the requested redirect URI is one of
 // the registered ones. For loopback http URIs the port may differ (RFC
 // 8252 §7.3).
@@ -247,7 +241,7 @@ func redirectMatches(registered []string, requested string) bool {
 		return true
 	}
 	ru, err := url.Parse(requested)
-	if err != nil || ru.Scheme != "http" || net.ParseIP(ru.Hostname()) == nil || !isLoopbackHost(ru.Hostname()) {
+	if err != nil || ru.Scheme != "http" || net.ParseIP(ru.Hostname()) == nil || !httpx.IsLoopbackHost(ru.Hostname()) {
 		return false
 	}
 	for _, reg := range registered {

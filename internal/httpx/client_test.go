@@ -81,3 +81,15 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestIsLoopbackHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"localhost": true, "LocalHost": true, "127.0.0.1": true, "127.0.0.2": true, "::1": true,
+		"app.localhost": false, "localhost.example.com": false, "10.0.0.1": false, "": false, "::": false,
+		"mcp.example.com": false, "0.0.0.0": false,
+	} {
+		if got := IsLoopbackHost(host); got != want {
+			t.Errorf("IsLoopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
