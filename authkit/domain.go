@@ -96,6 +96,7 @@ func endpointsFor(issuer string) Endpoints {
 // issuer string AuthKit publishes.
 func normalizeDomain(domain string) (string, error) {
 	raw := strings.TrimSpace(domain)
+	shown := httpx.RedactUserinfo(raw) // never echo credentials
 	if raw == "" {
 		return "", fmt.Errorf("authkit: the AuthKit domain is empty: set it to the domain the WorkOS dashboard shows under Domains, e.g. %q", "my-app.authkit.app")
 	}
@@ -105,7 +106,7 @@ func normalizeDomain(domain string) (string, error) {
 	}
 	u, err := url.Parse(withScheme)
 	if err != nil || u.Opaque != "" {
-		return "", fmt.Errorf("authkit: AuthKit domain %q is not a host name: write just the domain, e.g. %q", raw, "my-app.authkit.app")
+		return "", fmt.Errorf("authkit: AuthKit domain %q is not a host name: write just the domain, e.g. %q", shown, "my-app.authkit.app")
 	}
 	host := strings.ToLower(u.Hostname())
 	port := u.Port()
@@ -115,39 +116,39 @@ func normalizeDomain(domain string) (string, error) {
 		suggestion = "my-app.authkit.app"
 	}
 	if host == "api.workos.com" {
-		return "", fmt.Errorf("authkit: %q is the WorkOS API, not an AuthKit domain: use the domain the WorkOS dashboard shows under Domains, e.g. %q", raw, "my-app.authkit.app")
+		return "", fmt.Errorf("authkit: %q is the WorkOS API, not an AuthKit domain: use the domain the WorkOS dashboard shows under Domains, e.g. %q", shown, "my-app.authkit.app")
 	}
 	scheme := strings.ToLower(u.Scheme)
 	switch scheme {
 	case "https":
 	case "http":
 		if !httpx.IsLoopbackHost(host) {
-			return "", fmt.Errorf("authkit: AuthKit domain %q uses http: AuthKit is served over https; write %q (http is accepted only for localhost and loopback addresses)", raw, suggestion)
+			return "", fmt.Errorf("authkit: AuthKit domain %q uses http: AuthKit is served over https; write %q (http is accepted only for localhost and loopback addresses)", shown, suggestion)
 		}
 	default:
-		return "", fmt.Errorf("authkit: AuthKit domain %q has scheme %q: write the bare domain %q or %q", raw, u.Scheme, suggestion, "https://"+suggestion)
+		return "", fmt.Errorf("authkit: AuthKit domain %q has scheme %q: write the bare domain %q or %q", shown, u.Scheme, suggestion, "https://"+suggestion)
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("authkit: AuthKit domain %q contains user information: remove everything up to %q and write %q", raw, "@", suggestion)
+		return "", fmt.Errorf("authkit: AuthKit domain %q contains user information: remove everything up to %q and write %q", shown, "@", suggestion)
 	}
 	if host == "" {
-		return "", fmt.Errorf("authkit: AuthKit domain %q has no host: write the domain, e.g. %q", raw, "my-app.authkit.app")
+		return "", fmt.Errorf("authkit: AuthKit domain %q has no host: write the domain, e.g. %q", shown, "my-app.authkit.app")
 	}
 	if !validHost(host) {
-		return "", fmt.Errorf("authkit: AuthKit domain %q is not a valid host name: write the domain, e.g. %q", raw, "my-app.authkit.app")
+		return "", fmt.Errorf("authkit: AuthKit domain %q is not a valid host name: write the domain, e.g. %q", shown, "my-app.authkit.app")
 	}
 	if u.RawQuery != "" || u.ForceQuery || strings.Contains(raw, "?") {
-		return "", fmt.Errorf("authkit: AuthKit domain %q has a query: the issuer is the bare domain; write %q", raw, suggestion)
+		return "", fmt.Errorf("authkit: AuthKit domain %q has a query: the issuer is the bare domain; write %q", shown, suggestion)
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return "", fmt.Errorf("authkit: AuthKit domain %q has a fragment: the issuer is the bare domain; write %q", raw, suggestion)
+		return "", fmt.Errorf("authkit: AuthKit domain %q has a fragment: the issuer is the bare domain; write %q", shown, suggestion)
 	}
 	if u.Path != "" && u.Path != "/" {
-		return "", fmt.Errorf("authkit: AuthKit domain %q has a path (%s): AuthKit's issuer is the bare domain, every endpoint is derived from it; write %q", raw, u.EscapedPath(), suggestion)
+		return "", fmt.Errorf("authkit: AuthKit domain %q has a path (%s): AuthKit's issuer is the bare domain, every endpoint is derived from it; write %q", shown, u.EscapedPath(), suggestion)
 	}
 	if port != "" {
 		if !validPort(port) {
-			return "", fmt.Errorf("authkit: AuthKit domain %q has an invalid port: write %q", raw, host)
+			return "", fmt.Errorf("authkit: AuthKit domain %q has an invalid port: write %q", shown, host)
 		}
 		if scheme == "https" && port == "443" {
 			port = ""

@@ -25,12 +25,13 @@ const DefaultMCPPath = "/mcp"
 // loopback hosts.
 func MCPURL(baseURL, mcpPath string) (string, error) {
 	raw := strings.TrimSpace(baseURL)
+	shown := httpx.RedactUserinfo(raw) // never echo credentials
 	if raw == "" {
 		return "", fmt.Errorf("authkit: the base URL is empty: set it to the public URL clients reach this server at, e.g. %q", "https://mcp.example.com")
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Opaque != "" || u.Host == "" || !strings.Contains(raw, "://") {
-		return "", fmt.Errorf("authkit: base URL %q is not an absolute URL: write the public URL clients reach this server at, e.g. %q", raw, "https://mcp.example.com")
+		return "", fmt.Errorf("authkit: base URL %q is not an absolute URL: write the public URL clients reach this server at, e.g. %q", shown, "https://mcp.example.com")
 	}
 	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
@@ -39,22 +40,22 @@ func MCPURL(baseURL, mcpPath string) (string, error) {
 	case scheme == "https":
 	case scheme == "http" && httpx.IsLoopbackHost(host):
 	case scheme == "http":
-		return "", fmt.Errorf("authkit: base URL %q uses http: MCP clients require https outside development; write %q (http is accepted only for localhost and loopback addresses)", raw, "https://"+hostPort(host, port)+strings.TrimRight(u.EscapedPath(), "/"))
+		return "", fmt.Errorf("authkit: base URL %q uses http: MCP clients require https outside development; write %q (http is accepted only for localhost and loopback addresses)", shown, "https://"+hostPort(host, port)+strings.TrimRight(u.EscapedPath(), "/"))
 	default:
-		return "", fmt.Errorf("authkit: base URL %q has scheme %q: write an https URL, e.g. %q", raw, u.Scheme, "https://mcp.example.com")
+		return "", fmt.Errorf("authkit: base URL %q has scheme %q: write an https URL, e.g. %q", shown, u.Scheme, "https://mcp.example.com")
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("authkit: base URL %q contains user information: remove everything up to %q", raw, "@")
+		return "", fmt.Errorf("authkit: base URL %q contains user information: remove everything up to %q", shown, "@")
 	}
 	if !validHost(host) {
-		return "", fmt.Errorf("authkit: base URL %q has an invalid host", raw)
+		return "", fmt.Errorf("authkit: base URL %q has an invalid host", shown)
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(raw, "?#") {
-		return "", fmt.Errorf("authkit: base URL %q has a query or fragment: resource identifiers must not; write %q", raw, scheme+"://"+hostPort(host, port)+strings.TrimRight(u.EscapedPath(), "/"))
+		return "", fmt.Errorf("authkit: base URL %q has a query or fragment: resource identifiers must not; write %q", shown, scheme+"://"+hostPort(host, port)+strings.TrimRight(u.EscapedPath(), "/"))
 	}
 	if port != "" {
 		if !validPort(port) {
-			return "", fmt.Errorf("authkit: base URL %q has an invalid port", raw)
+			return "", fmt.Errorf("authkit: base URL %q has an invalid port", shown)
 		}
 		if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
 			port = ""

@@ -243,9 +243,10 @@ func NewJWTVerifier(cfg JWTConfig) (*JWTVerifier, error) {
 
 // jwtCheckURL requires an absolute https URL, or http on a loopback host.
 func jwtCheckURL(field, raw string) error {
+	shown := httpx.RedactUserinfo(raw) // never echo credentials
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("remote: %s %q is not an absolute URL", field, raw)
+		return fmt.Errorf("remote: %s %q is not an absolute URL", field, shown)
 	}
 	switch u.Scheme {
 	case "https":

@@ -381,8 +381,9 @@ const wellKnownPRM = "/.well-known/oauth-protected-resource"
 // canonicalResourceURL validates raw and returns its canonical form, its
 // origin and its escaped path ("" at the root).
 func canonicalResourceURL(raw string) (canon, origin, path string, err error) {
+	shown := httpx.RedactUserinfo(raw) // never echo credentials
 	bad := func(why string) (string, string, string, error) {
-		return "", "", "", fmt.Errorf("remote: Config.ResourceURL %q %s", raw, why)
+		return "", "", "", fmt.Errorf("remote: Config.ResourceURL %q %s", shown, why)
 	}
 	u, perr := url.Parse(raw)
 	if perr != nil {

@@ -93,3 +93,18 @@ func TestIsLoopbackHost(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactUserinfo(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:s3cret@x.authkit.app/p?q#f": "https://REDACTED@x.authkit.app/p?q#f",
+		"user:s3cret@x.authkit.app":               "REDACTED@x.authkit.app",
+		"https://tok@en@x.example.com":            "https://REDACTED@x.example.com",
+		"https://x.example.com/a@b":               "https://x.example.com/a@b",
+		"x.authkit.app":                           "x.authkit.app",
+		"":                                        "",
+	} {
+		if got := RedactUserinfo(in); got != want {
+			t.Errorf("RedactUserinfo(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -17,3 +17,22 @@ func IsLoopbackHost(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// RedactUserinfo returns raw with any user information ("user:password@")
+// in its authority replaced by "REDACTED@", for configuration error
+// messages: a URL pasted with credentials must not be echoed to logs or a
+// terminal. raw need not parse as a URL; the scheme is optional.
+func RedactUserinfo(raw string) string {
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+		return prefix + "REDACTED@" + rest[at+1:]
+	}
+	return raw
+}
