@@ -243,6 +243,7 @@ type challengeSet struct {
 	badRequest challengeResponse
 	query      challengeResponse
 	invalid    challengeResponse
+	scope      challengeResponse // 403 insufficient_scope naming need
 }
 
 func (p *Provider) newChallengeSet(need []string) *challengeSet {
@@ -252,6 +253,7 @@ func (p *Provider) newChallengeSet(need []string) *challengeSet {
 		badRequest: p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descMalformed, Scopes: need}),
 		query:      p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descQueryToken, Scopes: need}),
 		invalid:    p.prepare(&Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken, Description: descInvalid, Scopes: need}),
+		scope:      p.prepare(&Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: need, Err: ErrInsufficientScope}),
 	}
 }
 
@@ -259,6 +261,7 @@ func (p *Provider) newChallengeSet(need []string) *challengeSet {
 func (p *Provider) precompute() {
 	p.challenges = p.newChallengeSet(p.required)
 	p.chTooLarge = p.prepare(&Error{Status: http.StatusRequestEntityTooLarge, Code: CodeInvalidRequest, Description: descBodyTooBig})
+	p.chBadBody = p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descBadBody})
 	p.unavailable = p.prepare(&Error{Status: http.StatusServiceUnavailable, Description: descUnavailable})
 }
 

@@ -29,7 +29,7 @@ import (
 // Mcp-Session-Id.
 func (p *Provider) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.serve(w, r, next, nil, p.challenges, true)
+		p.serve(w, r, next, p.challenges, true)
 	})
 }
 
@@ -43,7 +43,6 @@ func (p *Provider) Middleware(next http.Handler) http.Handler {
 func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 	extra := slices.Clone(scopes)
 	set := p.newChallengeSet(bearerUnion(p.required, extra))
-	need := set.need
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if info, ok := TokenInfoFromContext(r.Context()); ok && r.Method != http.MethodOptions {
@@ -55,19 +54,18 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 				if p.onDecision != nil {
 					start = p.now()
 				}
-				d := Decision{Outcome: OutcomeInsufficientScope, Reason: "scope", Err: ErrInsufficientScope, Scopes: need}
-				decisionFill(&d, info)
-				p.reject(w, r, start, d, p.prepare(&Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: need, Err: ErrInsufficientScope}), "")
+				p.rejectScope(w, r, start, info, "", "", set.need, &set.scope)
 				return
 			}
-			p.serve(w, r, next, extra, set, false)
+			p.serve(w, r, next, set, false)
 		})
 	}
 }
 
-// serve authenticates r and calls next or writes the rejection. extra are
-// route scopes and set the challenges naming required and extra scopes.
-func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handler, extra []string, set *challengeSet, tools bool) {
+// serve authenticates r and calls next or writes the rejection. set holds
+// the scopes the route needs (RequiredScopes plus a sub-route's) and the
+// challenges naming them.
+func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handler, set *challengeSet, tools bool) {
 	if r.Method == http.MethodOptions {
 		p.preflight(w)
 		return
@@ -116,8 +114,8 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	}
 
 	need := set.need
-	if !p.satisfied(info.Scopes, p.required) || !p.satisfied(info.Scopes, extra) {
-		p.rejectScope(w, r, start, info, verName, "", need, ErrInsufficientScope)
+	if !p.satisfied(info.Scopes, need) {
+		p.rejectScope(w, r, start, info, verName, "", need, &set.scope)
 		return
 	}
 
@@ -162,7 +160,7 @@ func (p *Provider) toolsAllowed(w http.ResponseWriter, r *http.Request, start ti
 		}
 	}
 	if !ok {
-		p.rejectScope(w, r, start, info, verName, names[0], all, ErrInsufficientScope)
+		p.rejectScope(w, r, start, info, verName, names[0], all, nil)
 		return false
 	}
 	if p.toolCheck == nil {
@@ -205,10 +203,17 @@ func decisionOutcomeFor(e *Error) Outcome {
 	return OutcomeInsufficientScope
 }
 
-func (p *Provider) rejectScope(w http.ResponseWriter, r *http.Request, start time.Time, info *TokenInfo, verName, tool string, scopes []string, cause error) {
-	d := Decision{Outcome: OutcomeInsufficientScope, Reason: "scope", Err: cause, Verifier: verName, Tool: tool, Scopes: scopes}
+// rejectScope writes the 403 insufficient_scope naming scopes: cr when it is
+// prepared already (a route's fixed scopes), else built for these scopes (a
+// tools/call's, which vary with the tools called).
+func (p *Provider) rejectScope(w http.ResponseWriter, r *http.Request, start time.Time, info *TokenInfo, verName, tool string, scopes []string, cr *challengeResponse) {
+	d := Decision{Outcome: OutcomeInsufficientScope, Reason: "scope", Err: ErrInsufficientScope, Verifier: verName, Tool: tool, Scopes: scopes}
 	decisionFill(&d, info)
-	p.reject(w, r, start, d, p.prepare(&Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: scopes, Err: cause}), "")
+	if cr == nil {
+		built := p.prepare(&Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: scopes, Err: ErrInsufficientScope})
+		cr = &built
+	}
+	p.reject(w, r, start, d, *cr, "")
 }
 
 // readToolCalls reads the (bounded) body, restores it for the next handler
@@ -221,14 +226,12 @@ func (p *Provider) readToolCalls(r *http.Request) ([]string, *challengeResponse,
 		return nil, &p.chTooLarge, "body_too_large"
 	}
 	if err != nil {
-		cr := p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descBadBody})
-		return nil, &cr, "bad_body"
+		return nil, &p.chBadBody, "bad_body"
 	}
 	r.Body = bearerBody{Reader: bytes.NewReader(buf), Closer: orig}
 	names, err := toolCallNames(buf)
 	if err != nil {
-		cr := p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descBadBody})
-		return nil, &cr, "bad_body"
+		return nil, &p.chBadBody, "bad_body"
 	}
 	return names, nil, ""
 }

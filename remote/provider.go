@@ -169,6 +169,7 @@ type Provider struct {
 	// Precomputed responses.
 	challenges  *challengeSet // for RequiredScopes
 	chTooLarge  challengeResponse
+	chBadBody   challengeResponse
 	unavailable challengeResponse
 	retryAfter  []string
 
