@@ -82,21 +82,12 @@ func bearerIsToken68(s string) bool {
 // "=" padding: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/".
 var bearerToken68Chars = scanTable("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/")
 
+// bearerTokenChars marks the RFC 9110 tchar set.
+var bearerTokenChars = scanTable("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~")
+
 // bearerIsToken reports whether s is an RFC 9110 token (an auth-scheme).
 func bearerIsToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') {
-			continue
-		}
-		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
-			return false
-		}
-	}
-	return true
+	return s != "" && scanAll(&bearerTokenChars, s)
 }
 
 // bearerHasQueryToken reports whether the raw query carries an access_token

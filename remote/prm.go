@@ -39,15 +39,13 @@ func prmDocument(resource string, cfg Config, supported []string) ([]byte, error
 	return buf.Bytes(), nil
 }
 
-// Metadata headers, shared read-only slices (len == cap, so an append by a
+// Metadata headers (with corsAllowOrigin, corsMaxAge and hdrJSON of
+// bearer.go), shared read-only slices (len == cap, so an append by a
 // later handler copies instead of writing into them).
 var (
-	prmHdrAllowOrigin  = []string{"*"}
 	prmHdrAllowMethods = []string{"GET, HEAD, OPTIONS"}
 	prmHdrAllowHeaders = []string{"Authorization, Content-Type, MCP-Protocol-Version"}
-	prmHdrMaxAge       = []string{"86400"}
 	prmHdrCache        = []string{"public, max-age=3600"}
-	prmHdrJSON         = []string{"application/json"}
 	prmHdrNoSniff      = []string{"nosniff"}
 )
 
@@ -59,10 +57,10 @@ type prmHandler struct {
 
 func (h prmHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
-	hdr["Access-Control-Allow-Origin"] = prmHdrAllowOrigin
+	hdr["Access-Control-Allow-Origin"] = corsAllowOrigin
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		hdr["Content-Type"] = prmHdrJSON
+		hdr["Content-Type"] = hdrJSON
 		hdr["Cache-Control"] = prmHdrCache
 		hdr["X-Content-Type-Options"] = prmHdrNoSniff
 		hdr["Content-Length"] = h.length
@@ -73,11 +71,11 @@ func (h prmHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodOptions:
 		hdr["Access-Control-Allow-Methods"] = prmHdrAllowMethods
 		hdr["Access-Control-Allow-Headers"] = prmHdrAllowHeaders
-		hdr["Access-Control-Max-Age"] = prmHdrMaxAge
+		hdr["Access-Control-Max-Age"] = corsMaxAge
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		hdr["Allow"] = prmHdrAllowMethods
-		hdr["Content-Type"] = prmHdrJSON
+		hdr["Content-Type"] = hdrJSON
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		_, _ = w.Write([]byte(`{"error":"method_not_allowed","error_description":"use GET"}` + "\n"))
 	}

@@ -64,9 +64,6 @@ type tcCache struct {
 	count  atomic.Int64 // entries over all shards
 }
 
-// tcNew returns a cache bounded to size entries (at least 1; see the
-// package comment for the at most tcShards-1 overshoot) whose entries live
-// at most ttl.
 // tcConfigured builds a verifier's cache from its configuration: nil when
 // disabled, otherwise bounded by size (def when not positive) with entries
 // living at most ttl (defTTL when not positive).
@@ -80,6 +77,9 @@ func tcConfigured(disable bool, size, def int, ttl, defTTL time.Duration) *tcCac
 	return tcNew(size, jwtDuration(ttl, defTTL))
 }
 
+// tcNew returns a cache bounded to size entries (at least 1; see the
+// package comment for the at most tcShards-1 overshoot) whose entries live
+// at most ttl.
 func tcNew(size int, ttl time.Duration) *tcCache {
 	c := &tcCache{ttl: ttl, size: int64(max(size, 1))}
 	for i := range c.shards {
