@@ -102,16 +102,21 @@ func TestCheck(t *testing.T) {
 			var found *forward.Finding
 			var indicator *forward.Finding
 			for i, f := range fs {
-				switch f.ID {
-				case tc.id:
+				switch {
+				case tc.id != "" && f.ID == tc.id:
 					found = &fs[i]
-				case authkit.FindingResourceIndicator:
+				case f.ID == authkit.FindingResourceIndicator:
 					indicator = &fs[i]
 				default:
 					if slices.Contains(tc.also, f.ID) {
 						continue
 					}
 					t.Errorf("unexpected finding %s: %s", f.ID, f.Message)
+				}
+			}
+			for i := 1; i < len(fs); i++ {
+				if fs[i-1].Severity < fs[i].Severity {
+					t.Errorf("findings not ordered most severe first: %v", fs)
 				}
 			}
 			if indicator == nil || indicator.Severity != forward.SeverityInfo || !strings.Contains(indicator.Message, `"`+mcpURL+`"`) || !strings.Contains(indicator.Message, "MCP resource indicators") {
@@ -130,9 +135,6 @@ func TestCheck(t *testing.T) {
 				if !strings.Contains(found.Message, s) {
 					t.Errorf("message %q lacks %q", found.Message, s)
 				}
-			}
-			if fs[0].Severity < fs[len(fs)-1].Severity {
-				t.Errorf("findings not ordered most severe first: %v", fs)
 			}
 		})
 	}

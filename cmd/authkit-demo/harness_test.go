@@ -137,6 +137,8 @@ func (p *demoProcess) stop(t testing.TB) {
 	t.Helper()
 	select {
 	case <-p.done:
+		// It stopped before we asked: a crash or an early exit mid-test.
+		t.Errorf("authkit-demo exited before SIGTERM (%v)\nstderr:\n%s", p.err, p.stderr.String())
 	default:
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		select {

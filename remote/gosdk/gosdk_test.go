@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -145,6 +146,9 @@ func TestEndToEnd(t *testing.T) {
 		got, _ := res.StructuredContent.(map[string]any)
 		if got["subject"] != "user_reader" || got["org"] != "org_1" || got["has_exp"] != true {
 			t.Errorf("tool saw %v", got)
+		}
+		if scopes, _ := got["scopes"].([]any); !slices.Contains(scopes, any("mcp:tools")) {
+			t.Errorf("tool saw scopes %v, want the token's mcp:tools", got["scopes"])
 		}
 		if rt.lastStatus != http.StatusOK {
 			t.Errorf("status %d", rt.lastStatus)
