@@ -64,11 +64,12 @@ func demoBinary(t testing.TB) string {
 // demoProcess is a running authkit-demo.
 type demoProcess struct {
 	// ready holds the key: value lines printed up to "status: ready".
-	ready  map[string]string
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	done   chan struct{}
-	err    error // set when done is closed
+	ready   map[string]string
+	cmd     *exec.Cmd
+	stderr  *lockedBuffer
+	done    chan struct{}
+	err     error // set when done is closed
+	stopped bool  // stop ran already (a test's own call, then Cleanup's)
 }
 
 // startDemo starts the binary with args and exactly the environment env
@@ -135,6 +136,10 @@ func startDemo(t testing.TB, args []string, env ...string) *demoProcess {
 // the shutdown bound.
 func (p *demoProcess) stop(t testing.TB) {
 	t.Helper()
+	if p.stopped {
+		return
+	}
+	p.stopped = true
 	select {
 	case <-p.done:
 		// It stopped before we asked: a crash or an early exit mid-test.
