@@ -129,19 +129,20 @@ func ConfigFromEnv(getenv func(string) string) Config {
 	cfg := Config{
 		Domain:         get(EnvDomain),
 		BaseURL:        get(EnvBaseURL),
-		RequiredScopes: splitList(get(EnvRequiredScopes)),
+		RequiredScopes: ParseScopes(get(EnvRequiredScopes)),
 	}
 	if id := get(EnvClientID); id != "" {
 		cfg.ExtraAudiences = []string{id}
 	}
 	if key := get(EnvWorkOSAPIKey); key != "" {
-		cfg.WorkOS = newWorkOSClient(key, nil)
+		cfg.WorkOS = NewWorkOSClient(key)
 	}
 	return cfg
 }
 
-// splitList splits a comma- or space-separated list, dropping empty items.
-func splitList(s string) []string {
+// ParseScopes reads a scope list as AUTHKIT_REQUIRED_SCOPES takes it:
+// separated by commas or spaces, empty items dropped; nil for none.
+func ParseScopes(s string) []string {
 	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 	if len(f) == 0 {
 		return nil

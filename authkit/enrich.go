@@ -156,14 +156,14 @@ func orDefault[T int | time.Duration](v, def T) T {
 	return v
 }
 
-// newWorkOSClient builds a user-management client whose calls go through the
-// module's retrying HTTP client (GETs only, safe to retry).
-func newWorkOSClient(apiKey string, hc *http.Client) *usermanagement.Client {
+// NewWorkOSClient builds the workos-go user-management client for
+// [Config.WorkOS] from an API key, its calls going through the module's
+// retrying HTTP client (bounded retries and timeouts; the enrichment only
+// reads, so retrying is safe). Set Endpoint on the result to point it at a
+// fake WorkOS API in tests.
+func NewWorkOSClient(apiKey string) *usermanagement.Client {
 	c := usermanagement.NewClient(apiKey)
-	if hc == nil {
-		hc = httpx.NewClient(httpx.Options{})
-	}
-	c.HTTPClient = hc
+	c.HTTPClient = httpx.NewClient(httpx.Options{})
 	return c
 }
 

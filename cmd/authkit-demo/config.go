@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/authkit"
 )
 
 const defaultAddr = "127.0.0.1:8080"
@@ -76,7 +78,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if cfg.addr == "" {
 		cfg.addr = defaultAddr
 	}
-	cfg.requiredScopes = splitList(pick("required-scopes", scopes, "AUTHKIT_REQUIRED_SCOPES"))
+	cfg.requiredScopes = authkit.ParseScopes(pick("required-scopes", scopes, "AUTHKIT_REQUIRED_SCOPES"))
 	cfg.clientID = pick("client-id", clientID, "AUTHKIT_CLIENT_ID")
 	cfg.workosAPIKey = strings.TrimSpace(getenv("WORKOS_API_KEY"))
 
@@ -106,17 +108,6 @@ func knownLevel(s string) bool {
 		return true
 	}
 	return false
-}
-
-// splitList splits a comma-separated list, dropping blanks.
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // defaultBaseURL derives the public base URL from the address the server

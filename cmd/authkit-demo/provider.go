@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/workos/workos-go/v4/pkg/usermanagement"
-
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/internal/demo"
@@ -33,11 +31,11 @@ func newProvider(cfg config, baseURL string, logger *slog.Logger, dev *devAuthKi
 	}
 	switch {
 	case dev != nil:
-		wc := usermanagement.NewClient(dev.APIKey())
+		wc := authkit.NewWorkOSClient(dev.APIKey())
 		wc.Endpoint = dev.URL()
 		ac.WorkOS = wc
 	case cfg.workosAPIKey != "":
-		ac.WorkOS = usermanagement.NewClient(cfg.workosAPIKey)
+		ac.WorkOS = authkit.NewWorkOSClient(cfg.workosAPIKey)
 	}
 	p, err := authkit.New(ac)
 	if err != nil {
