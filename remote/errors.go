@@ -48,6 +48,12 @@ var (
 	ErrKeysUnavailable  = fmt.Errorf("%w: signing keys unavailable", ErrUnavailable)
 )
 
+// ErrNoUsableKey: the JWKS was fetched but holds no key the verifier can
+// use (none for the allowed algorithms, none marked for signatures, none
+// with a kid). Errors from Prime and KeyIDs wrap it next to
+// ErrKeysUnavailable, so a self-check can tell it from an unreachable JWKS.
+var ErrNoUsableKey = errors.New("remote: JWKS has no usable key")
+
 // Error is the typed error the middleware produces for a rejected request.
 // Its fields are the RFC 6750 challenge parameters; Description is generic
 // and safe to show to clients. Err, the cause, is for logs and errors.Is only

@@ -95,7 +95,6 @@ type keysStore struct {
 
 var (
 	errKeysClosed = fmt.Errorf("%w (verifier closed)", ErrKeysUnavailable)
-	errKeysNone   = errors.New("remote: JWKS has no usable key")
 )
 
 // lookup returns the key for kid, fetching the set if the rules allow.
@@ -398,7 +397,7 @@ func keysParseSet(body []byte, allowed jwtAlgSet, log *slog.Logger) (map[string]
 		keys[k.kid] = k
 	}
 	if len(keys) == 0 {
-		return nil, errKeysNone
+		return nil, ErrNoUsableKey
 	}
 	return keys, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -460,5 +461,34 @@ func TestJWKSMissRacingAFetch(t *testing.T) {
 	mustVerify(t, v, tokB)
 	if got := srv.requests.Load(); got != 2 {
 		t.Errorf("requests = %d, want 2", got)
+	}
+}
+
+// KeyIDs fetches only when no set is held, and tells an unusable set from an
+// unreachable one.
+func TestJWKSKeyIDs(t *testing.T) {
+	k := jwtKeys(t)
+	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
+	v := newTestJWTVerifier(t, jwtTestConfig(srv, newJWTClock()))
+	for range 2 {
+		ids, err := v.KeyIDs(context.Background())
+		if err != nil || !slices.Equal(ids, []string{"a", "b"}) {
+			t.Fatalf("KeyIDs = %v, %v; want [a b]", ids, err)
+		}
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Errorf("requests = %d, want 1: a held set is not fetched again", n)
+	}
+
+	// Only a key for an algorithm outside the allow-list: fetched, unusable.
+	other := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "x", alg: "RS384", key: &k.rsaA.PublicKey}))
+	v = newTestJWTVerifier(t, jwtTestConfig(other, newJWTClock()))
+	if _, err := v.KeyIDs(context.Background()); !errors.Is(err, ErrNoUsableKey) || !errors.Is(err, ErrKeysUnavailable) {
+		t.Errorf("KeyIDs over an unusable set = %v, want ErrNoUsableKey and ErrKeysUnavailable", err)
+	}
+	other.set(http.StatusInternalServerError, nil)
+	v = newTestJWTVerifier(t, jwtTestConfig(other, newJWTClock()))
+	if _, err := v.KeyIDs(context.Background()); errors.Is(err, ErrNoUsableKey) || !errors.Is(err, ErrKeysUnavailable) {
+		t.Errorf("KeyIDs with the JWKS down = %v, want ErrKeysUnavailable only", err)
 	}
 }

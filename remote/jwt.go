@@ -292,6 +292,29 @@ func (v *JWTVerifier) Prime(ctx context.Context) error {
 	return v.keys.prime(ctx)
 }
 
+// KeyIDs returns the sorted kids of the signing keys the verifier holds now,
+// fetching the key set first when it has none yet (as the first token
+// would); it never fetches again when a set is held. Errors are those of
+// [JWTVerifier.Prime]: they wrap ErrKeysUnavailable, and ErrNoUsableKey when
+// the set was fetched but holds no usable key.
+func (v *JWTVerifier) KeyIDs(ctx context.Context) ([]string, error) {
+	snap := v.keys.snap.Load()
+	if snap == nil {
+		if err := v.Prime(ctx); err != nil {
+			return nil, err
+		}
+		if snap = v.keys.snap.Load(); snap == nil {
+			return nil, ErrKeysUnavailable
+		}
+	}
+	ids := make([]string, 0, len(snap.keys))
+	for kid := range snap.keys {
+		ids = append(ids, kid)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 // Close stops background refreshes and waits for any fetch in flight. It is
 // safe to call more than once; afterwards tokens whose key would need a fetch
 // fail with ErrKeysUnavailable.

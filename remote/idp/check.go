@@ -2,17 +2,13 @@ package idp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/mcpauth/mcpauth/forward"
-	"github.com/mcpauth/mcpauth/internal/httpx"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 // Finding identifiers [Provider.Check] adds to forward's.
@@ -22,9 +18,6 @@ const (
 	FindingNoSigningKey    = "no_signing_key"
 	FindingJWKSURIMismatch = "jwks_uri_mismatch"
 )
-
-// maxJWKSBytes caps the key set Check reads.
-const maxJWKSBytes = 256 << 10
 
 // Check fetches the authorization server's metadata and key set the way
 // clients and the verifier will, and reports in plain sentences what would
@@ -64,117 +57,20 @@ func (p *Provider) checkKeys(ctx context.Context) []forward.Finding {
 	default:
 		jwksURL = m.JWKSURI
 	}
-	keys, err := fetchKeySet(ctx, p.client(), jwksURL)
-	if err != nil {
+	// Ask the verifier itself, so Check judges the keys by the rules tokens
+	// meet, and reuses (or fills) the key set the server serves from.
+	v, err := p.keys.verifier(ctx)
+	if err == nil {
+		_, err = v.KeyIDs(ctx)
+	}
+	switch {
+	case errors.Is(err, remote.ErrNoUsableKey):
+		add(forward.SeverityError, FindingNoSigningKey,
+			"The key set at %s has no %s signing key with a kid, so every token will be rejected; make the authorization server sign access tokens with %s or set Config.Algorithms to what it uses.",
+			jwksURL, strings.Join(p.algs, " or "), strings.Join(p.algs, " or "))
+	case err != nil:
 		add(forward.SeverityError, FindingJWKSUnavailable,
 			"The signing keys at %s could not be fetched (%v), so tokens are answered 503 until they can; check the URL and the network.", jwksURL, err)
-		return out
-	}
-	var usable []string
-	for _, k := range keys {
-		if k.usableFor(p.algs) {
-			usable = append(usable, k.Kid)
-		}
-	}
-	if len(usable) == 0 {
-		add(forward.SeverityError, FindingNoSigningKey,
-			"The key set at %s has no %s signing key with a kid (it has %d key(s)), so every token will be rejected; make the authorization server sign access tokens with %s or set Config.Algorithms to what it uses.",
-			jwksURL, strings.Join(p.algs, " or "), len(keys), strings.Join(p.algs, " or "))
 	}
 	return out
-}
-
-func (p *Provider) client() *http.Client {
-	if p.hc != nil {
-		return p.hc
-	}
-	return httpx.NewClient(httpx.Options{})
-}
-
-// jwkSummary is what Check needs to know about one key of a JWKS.
-type jwkSummary struct {
-	Kid string `json:"kid"`
-	Kty string `json:"kty"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	Crv string `json:"crv"`
-}
-
-// usableFor reports whether the key can verify tokens signed with one of
-// algs: a signature key (use "sig" or unset) with a kid whose alg is one
-// of algs, or has no alg and a key type that fits one.
-func (k jwkSummary) usableFor(algs []string) bool {
-	if k.Kid == "" || (k.Use != "" && k.Use != "sig") {
-		return false
-	}
-	for _, a := range algs {
-		if k.Alg != "" {
-			if k.Alg == a {
-				return true
-			}
-			continue
-		}
-		switch {
-		case (strings.HasPrefix(a, "RS") || strings.HasPrefix(a, "PS")) && k.Kty == "RSA":
-			return true
-		case a == "ES256" && k.Kty == "EC" && k.Crv == "P-256",
-			a == "ES384" && k.Kty == "EC" && k.Crv == "P-384",
-			a == "ES512" && k.Kty == "EC" && k.Crv == "P-521":
-			return true
-		case a == "EdDSA" && k.Kty == "OKP":
-			return true
-		}
-	}
-	return false
-}
-
-// parseKeySet reads the key summaries of a JWKS document.
-func parseKeySet(body []byte) ([]jwkSummary, error) {
-	var doc struct {
-		Keys []json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, errors.New("not a JSON key set")
-	}
-	if doc.Keys == nil {
-		return nil, errors.New(`no "keys" array`)
-	}
-	out := make([]jwkSummary, 0, len(doc.Keys))
-	for _, raw := range doc.Keys {
-		var k jwkSummary
-		if json.Unmarshal(raw, &k) == nil { // a malformed key is skipped, like the verifier does
-			out = append(out, k)
-		}
-	}
-	return out, nil
-}
-
-func fetchKeySet(ctx context.Context, hc *http.Client, url string) ([]jwkSummary, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, errors.New("invalid URL")
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, errors.New("unreachable")
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil && !strings.Contains(mt, "json") {
-		return nil, fmt.Errorf("content type %s", mt)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes+1))
-	if err != nil {
-		return nil, errors.New("read failed")
-	}
-	if len(body) > maxJWKSBytes {
-		return nil, errors.New("larger than 256 KiB")
-	}
-	return parseKeySet(body)
 }

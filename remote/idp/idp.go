@@ -117,8 +117,7 @@ type Provider struct {
 	rp     *remote.Provider
 	fwd    *forward.Forwarder
 	keys   *keySource
-	algs   []string
-	hc     *http.Client
+	algs   []string // the JWS allow-list, for Check's messages
 }
 
 // New validates cfg and composes the provider. It does not contact the
@@ -198,7 +197,7 @@ func New(cfg Config) (*Provider, error) {
 		}
 		keys.v = v
 	}
-	return &Provider{issuer: cfg.Issuer, rp: rp, fwd: fwd, keys: keys, algs: algs, hc: cfg.HTTPClient}, nil
+	return &Provider{issuer: cfg.Issuer, rp: rp, fwd: fwd, keys: keys, algs: algs}, nil
 }
 
 // Issuer returns the authorization server's issuer, as configured.

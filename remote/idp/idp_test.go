@@ -2,9 +2,11 @@ package idp_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -203,6 +205,46 @@ func TestCheckHealthy(t *testing.T) {
 	fs := p2.Check(context.Background())
 	if !hasFinding(fs, forward.FindingNoRegistration) || !hasFinding(fs, idp.FindingNoSigningKey) {
 		t.Errorf("findings = %v", fs)
+	}
+	if !slices.IsSortedFunc(fs, func(a, b forward.Finding) int { return int(b.Severity) - int(a.Severity) }) {
+		t.Errorf("findings not ordered most severe first: %v", fs)
+	}
+}
+
+// Check judges the keys with the verifier the server uses: after Prime it
+// fetches nothing again, and it agrees with the verifier on what is usable
+// (a key set served as text/plain verifies tokens, so Check is silent).
+func TestCheckUsesTheVerifiersKeys(t *testing.T) {
+	ak := authkittest.Start(t)
+	p := newIDP(t, ak, nil)
+	if err := p.Prime(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	jwks := func() (n int) {
+		for _, r := range ak.Requests() {
+			if r.Path == authkittest.PathJWKS {
+				n++
+			}
+		}
+		return n
+	}
+	before := jwks()
+	if fs := p.Check(context.Background()); len(fs) != 0 {
+		t.Errorf("findings after Prime: %v", fs)
+	}
+	if n := jwks() - before; n != 0 {
+		t.Errorf("Check fetched the JWKS %d more time(s) after Prime", n)
+	}
+
+	body, _ := json.Marshal(ak.JWKS())
+	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, ContentType: "text/plain", Body: body})
+	p2 := newIDP(t, ak, nil)
+	if fs := p2.Check(context.Background()); len(fs) != 0 {
+		t.Errorf("findings for a text/plain key set the verifier accepts: %v", fs)
+	}
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{p2.ResourceURL()}})
+	if w := post(t, p2.Handler(subjectEcho), tok); w.Code != http.StatusOK {
+		t.Errorf("token against the text/plain key set: %d", w.Code)
 	}
 }
 
