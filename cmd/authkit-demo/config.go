@@ -28,10 +28,6 @@ type config struct {
 	logLevel       slog.Level
 }
 
-// errHelp is returned by parseConfig when -h or --help was asked for; the
-// usage has been printed and the program exits 0.
-var errHelp = flag.ErrHelp
-
 // parseConfig reads args (without the program name) and the environment.
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var cfg config
@@ -54,7 +50,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&cfg.dev, "dev", false, "run an embedded fake AuthKit on another loopback port and use it (no WorkOS account needed)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return config{}, errHelp
+			return config{}, flag.ErrHelp
 		}
 		// The flag package has printed the problem and the usage.
 		return config{}, fmt.Errorf("authkit-demo: %v", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"io"
 	"log/slog"
 	"reflect"
@@ -185,8 +186,8 @@ func TestParseConfigErrors(t *testing.T) {
 func TestParseConfigHelp(t *testing.T) {
 	var out strings.Builder
 	_, err := parseConfig([]string{"-h"}, envMap(), &out)
-	if !errors.Is(err, errHelp) {
-		t.Fatalf("err = %v, want errHelp", err)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
 	for _, name := range []string{"authkit-domain", "base-url", "addr", "required-scopes", "client-id", "dev", "log-level", "WORKOS_API_KEY", "check"} {
 		if !strings.Contains(out.String(), name) {

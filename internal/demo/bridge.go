@@ -5,7 +5,6 @@ import (
 
 	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/gosdk"
-	"github.com/modelcontextprotocol/go-sdk/auth"
 )
 
 // bridge hands the token the provider verified (a *remote.TokenInfo in the
@@ -23,7 +22,3 @@ func bridge(next http.Handler) http.Handler {
 		carry.ServeHTTP(w, r)
 	})
 }
-
-// claimsOf returns the token's claims, which gosdk.Carrier puts in the
-// go-sdk TokenInfo's Extra.
-func claimsOf(ti *auth.TokenInfo) map[string]any { return ti.Extra }

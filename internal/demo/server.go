@@ -189,7 +189,7 @@ func callerFromTokenInfo(ti *auth.TokenInfo) Caller {
 	if c.Scopes == nil {
 		c.Scopes = []string{}
 	}
-	if claims := authkit.ClaimsFromMap(claimsOf(ti)); claims != nil {
+	if claims := authkit.ClaimsFromMap(ti.Extra); claims != nil {
 		c.OrganizationID = claims.OrganizationID
 		c.ClientID = claims.ClientID
 		c.Permissions = slices.Clone(claims.Permissions)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/forward"
+	"github.com/mcpauth/mcpauth/internal/httpx"
 	"github.com/mcpauth/mcpauth/remote"
 )
 
@@ -133,6 +134,11 @@ func New(cfg Config) (*Provider, error) {
 	algs := cfg.Algorithms
 	if len(algs) == 0 {
 		algs = []string{"RS256"}
+	}
+	if cfg.HTTPClient == nil {
+		// One retrying client (one connection pool) for the metadata and
+		// the keys, which live on the same host.
+		cfg.HTTPClient = httpx.NewClient(httpx.Options{})
 	}
 	fwd, err := forward.New(forward.Config{
 		Issuer:              cfg.Issuer,
