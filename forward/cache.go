@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -283,63 +282,11 @@ func (c *docCache) fetch(ctx context.Context) (*entry, error) {
 	return newEntry(body, meta, resp.Header.Get("ETag"), now, c.ttl(resp.Header, now)), nil
 }
 
-// ttl derives the freshness lifetime from the upstream's caching headers
-// (RFC 9111 §4.2.1: s-maxage, then max-age, then Expires minus Date; minus
-// Age), within [MinCacheTTL, MaxCacheTTL].
+// ttl derives the freshness lifetime from the upstream's caching headers,
+// within [MinCacheTTL, MaxCacheTTL] (httpx.Freshness).
 func (c *docCache) ttl(h http.Header, now time.Time) time.Duration {
 	cfg := &c.f.cfg
-	d, ok := freshnessLifetime(h, now)
-	if !ok {
-		return cfg.DefaultCacheTTL
-	}
-	if age, err := strconv.ParseInt(strings.TrimSpace(h.Get("Age")), 10, 64); err == nil && age > 0 {
-		d -= time.Duration(min(age, int64(cfg.MaxCacheTTL/time.Second))) * time.Second
-	}
-	return min(max(d, cfg.MinCacheTTL), cfg.MaxCacheTTL)
-}
-
-func freshnessLifetime(h http.Header, now time.Time) (time.Duration, bool) {
-	var maxAge, sMaxAge time.Duration = -1, -1
-	for _, line := range h.Values("Cache-Control") {
-		for _, dir := range strings.Split(line, ",") {
-			name, val, _ := strings.Cut(strings.TrimSpace(dir), "=")
-			name = strings.ToLower(name)
-			switch name {
-			case "no-store", "no-cache":
-				return 0, true
-			case "max-age", "s-maxage":
-				n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64)
-				if err != nil || n < 0 {
-					continue
-				}
-				d := time.Duration(min(n, int64(1<<33))) * time.Second
-				if name == "max-age" {
-					maxAge = d
-				} else {
-					sMaxAge = d
-				}
-			}
-		}
-	}
-	switch {
-	case sMaxAge >= 0:
-		return sMaxAge, true
-	case maxAge >= 0:
-		return maxAge, true
-	}
-	exp := h.Get("Expires")
-	if exp == "" {
-		return 0, false
-	}
-	t, err := http.ParseTime(exp)
-	if err != nil {
-		return 0, true // an invalid Expires means "already expired"
-	}
-	base := now
-	if d, err := http.ParseTime(h.Get("Date")); err == nil {
-		base = d
-	}
-	return max(t.Sub(base), 0), true
+	return httpx.Freshness(h, now, cfg.DefaultCacheTTL, cfg.MinCacheTTL, cfg.MaxCacheTTL)
 }
 
 // retryAfter is the Retry-After to send with a 503: until the next fetch

@@ -11,7 +11,6 @@ import (
 	"mime"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -311,7 +310,7 @@ func (s *keysStore) download(ctx context.Context, noCache bool) (*keysSnapshot, 
 	if err != nil {
 		return nil, err
 	}
-	interval := keysRefreshInterval(resp.Header.Get("Cache-Control"), s.defRefresh, s.minRefresh, s.maxRefresh)
+	interval := httpx.Freshness(resp.Header, s.now(), s.defRefresh, s.minRefresh, s.maxRefresh)
 	return &keysSnapshot{keys: keys, refreshAt: s.now().Add(interval)}, nil
 }
 
@@ -332,30 +331,6 @@ func keysCheckContentType(ct string) error {
 		return nil
 	}
 	return fmt.Errorf("remote: JWKS has Content-Type %q, want JSON", mt)
-}
-
-// keysRefreshInterval derives the refresh interval from Cache-Control:
-// max-age clamped to [lo, hi]; no-store/no-cache mean lo; otherwise def.
-func keysRefreshInterval(cc string, def, lo, hi time.Duration) time.Duration {
-	d := def
-	for dir := range strings.SplitSeq(cc, ",") {
-		name, val, _ := strings.Cut(strings.TrimSpace(dir), "=")
-		switch strings.ToLower(name) {
-		case "no-store", "no-cache":
-			return lo
-		case "max-age":
-			secs, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64)
-			if err != nil || secs < 0 {
-				continue
-			}
-			if secs > int64(hi/time.Second) {
-				d = hi
-			} else {
-				d = time.Duration(secs) * time.Second
-			}
-		}
-	}
-	return min(max(d, lo), hi)
 }
 
 // keysParseSet parses a JWKS document. Entries are parsed one by one: an

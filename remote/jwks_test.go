@@ -412,24 +412,6 @@ func TestJWKSSkipsBadKeysOneByOne(t *testing.T) {
 	}
 }
 
-func TestKeysRefreshIntervalParsing(t *testing.T) {
-	lo, def, hi := 5*time.Minute, time.Hour, 24*time.Hour
-	for cc, want := range map[string]time.Duration{
-		"":                        def,
-		"max-age=3600":            time.Hour,
-		`max-age="7200"`:          2 * time.Hour,
-		"MAX-AGE=600, public":     10 * time.Minute,
-		"max-age=-5":              def,
-		"max-age=0":               lo,
-		"no-store":                lo,
-		"private, max-age=172800": hi,
-	} {
-		if got := keysRefreshInterval(cc, def, lo, hi); got != want {
-			t.Errorf("keysRefreshInterval(%q) = %v, want %v", cc, got, want)
-		}
-	}
-}
-
 // TestJWKSMissRacingAFetch: a request that missed the kid in the old
 // snapshot while another request's fetch installed it (and started the
 // cooldown) is served from the new snapshot, not refused as unknown. It

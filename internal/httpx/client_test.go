@@ -108,3 +108,28 @@ func TestRedactUserinfo(t *testing.T) {
 		}
 	}
 }
+
+func TestFreshness(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	lo, def, hi := 5*time.Minute, time.Hour, 24*time.Hour
+	for _, tc := range []struct {
+		name string
+		h    http.Header
+		want time.Duration
+	}{
+		{"no headers: default", http.Header{}, def},
+		{"max-age", http.Header{"Cache-Control": {"public, max-age=7200"}}, 2 * time.Hour},
+		{"quoted, upper case", http.Header{"Cache-Control": {`MAX-AGE="600"`}}, 10 * time.Minute},
+		{"s-maxage wins", http.Header{"Cache-Control": {"s-maxage=900, max-age=7200"}}, 15 * time.Minute},
+		{"negative ignored", http.Header{"Cache-Control": {"max-age=-5"}}, def},
+		{"no-store: minimum", http.Header{"Cache-Control": {"no-store"}}, lo},
+		{"above the bound", http.Header{"Cache-Control": {"max-age=172800"}}, hi},
+		{"Age subtracted", http.Header{"Cache-Control": {"max-age=7200"}, "Age": {"1800"}}, 90 * time.Minute},
+		{"Expires minus Date", http.Header{"Expires": {now.Add(3 * time.Hour).Format(http.TimeFormat)}, "Date": {now.Format(http.TimeFormat)}}, 3 * time.Hour},
+		{"invalid Expires: minimum", http.Header{"Expires": {"0"}}, lo},
+	} {
+		if got := Freshness(tc.h, now, def, lo, hi); got != tc.want {
+			t.Errorf("%s: Freshness = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
