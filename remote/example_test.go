@@ -2,6 +2,8 @@ package remote_test
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"expvar"
 	"fmt"
 	"net/http"
@@ -121,23 +123,36 @@ func ExampleConfig_onDecision() {
 // Tokens from several identity providers: each token goes to the verifier
 // of its "iss", so no signature is checked twice.
 func ExampleNewMultiIssuer() {
+	// named stands in for a JWT verifier per issuer; it says who was asked.
+	named := func(name string) remote.TokenVerifier {
+		return remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) {
+			fmt.Println("verified by", name)
+			return &remote.TokenInfo{Subject: "user_1"}, nil
+		})
+	}
 	verifier, err := remote.NewMultiIssuer(remote.MultiIssuerConfig{
 		Verifiers: map[string]remote.TokenVerifier{
-			"https://prod.authkit.app":    stubVerifier, // e.g. a JWT verifier per issuer
-			"https://staging.authkit.app": stubVerifier,
+			"https://prod.authkit.app":    named("prod"),
+			"https://staging.authkit.app": named("staging"),
 		},
 	})
 	if err != nil {
 		panic(err)
 	}
-	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
-		AuthorizationServers: []string{"https://prod.authkit.app", "https://staging.authkit.app"},
-		Verifier:             verifier,
-	})
-	fmt.Println(p.MetadataURL())
+	// An unsigned token shape is enough to show the routing by "iss".
+	token := func(iss string) string {
+		enc := base64.RawURLEncoding.EncodeToString
+		return enc([]byte(`{"alg":"RS256","kid":"k"}`)) + "." + enc([]byte(`{"iss":"`+iss+`"}`)) + ".c2ln"
+	}
+	for _, iss := range []string{"https://staging.authkit.app", "https://prod.authkit.app", "https://evil.example"} {
+		if _, err := verifier.VerifyToken(context.Background(), token(iss)); err != nil {
+			fmt.Println(iss, "refused:", errors.Is(err, remote.ErrInvalidIssuer))
+		}
+	}
 	// Output:
-	// https://mcp.example.com/.well-known/oauth-protected-resource/mcp
+	// verified by staging
+	// verified by prod
+	// https://evil.example refused: true
 }
 
 // mark3labs/mcp-go has no bearer middleware of its own: wrap its streamable
