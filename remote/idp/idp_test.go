@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,14 +164,29 @@ func TestDiscoveryOutage(t *testing.T) {
 	// every time, without fetching anything there.
 	ak3 := authkittest.Start(t)
 	ak3.SetMetadataOverrides(map[string]any{"jwks_uri": "http://keys.example.com/jwks"})
-	p3 := newIDP(t, ak3, nil)
+	var elsewhere atomic.Int32 // requests to any host but the fake AuthKit
+	base := ak3.Client().Transport
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Host != strings.TrimPrefix(ak3.URL(), "http://") {
+			elsewhere.Add(1)
+		}
+		return base.RoundTrip(r)
+	})}
+	p3 := newIDP(t, ak3, func(c *idp.Config) { c.HTTPClient = hc })
 	tok3 := ak3.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
 	for range 2 {
 		if _, err := p3.VerifyToken(context.Background(), tok3); !errors.Is(err, remote.ErrKeysUnavailable) {
 			t.Errorf("unusable jwks_uri: %v", err)
 		}
 	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("%d request(s) sent to the unusable jwks_uri's host", n)
+	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestExplicitJWKSURL(t *testing.T) {
 	ak := authkittest.Start(t)
