@@ -96,20 +96,30 @@ var (
 	errKeysClosed = fmt.Errorf("%w (verifier closed)", ErrKeysUnavailable)
 )
 
+// held returns the key for kid from the current set, or nil, and starts a
+// background refresh when the set is due (the caller is served from the
+// current set meanwhile). It never fetches synchronously.
+func (s *keysStore) held(ctx context.Context, kid string, now time.Time) (*keysSnapshot, *jwtKey) {
+	snap := s.snap.Load()
+	if snap == nil {
+		return nil, nil
+	}
+	k := snap.keys[kid]
+	if k != nil && s.url != "" && !now.Before(snap.refreshAt) {
+		s.refreshAsync(ctx, now)
+	}
+	return snap, k
+}
+
 // lookup returns the key for kid, fetching the set if the rules allow.
 func (s *keysStore) lookup(ctx context.Context, kid string) (*jwtKey, error) {
 	now := s.now()
-	snap := s.snap.Load()
-	if snap != nil {
-		if k := snap.keys[kid]; k != nil {
-			if s.url != "" && !now.Before(snap.refreshAt) {
-				s.refreshAsync(ctx, now)
-			}
-			return k, nil
-		}
-		if s.url == "" {
-			return nil, ErrUnknownKey
-		}
+	snap, k := s.held(ctx, kid, now)
+	if k != nil {
+		return k, nil
+	}
+	if snap != nil && s.url == "" {
+		return nil, ErrUnknownKey
 	}
 	if s.afterMiss != nil {
 		s.afterMiss()

@@ -340,10 +340,7 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*TokenInfo
 			// The hit stands only while its key is still the published
 			// one; a stale set is refreshed in the background as on the
 			// full path.
-			if snap := v.keys.snap.Load(); snap != nil && snap.keys[signer.kid] == signer {
-				if v.keys.url != "" && !now.Before(snap.refreshAt) {
-					v.keys.refreshAsync(ctx, now)
-				}
+			if _, k := v.keys.held(ctx, signer.kid, now); k == signer {
 				return info, nil
 			}
 		}
