@@ -229,25 +229,12 @@ func (d *jwtJSONDecoder) string() (string, error) {
 				return "", errJWTJSONSyntax
 			}
 			i++
+			if b, ok := jsonSimpleEscape(d.data[i]); ok {
+				buf = append(buf, b)
+				i++
+				continue
+			}
 			switch d.data[i] {
-			case '"', '\\', '/':
-				buf = append(buf, d.data[i])
-				i++
-			case 'b':
-				buf = append(buf, '\b')
-				i++
-			case 'f':
-				buf = append(buf, '\f')
-				i++
-			case 'n':
-				buf = append(buf, '\n')
-				i++
-			case 'r':
-				buf = append(buf, '\r')
-				i++
-			case 't':
-				buf = append(buf, '\t')
-				i++
 			case 'u':
 				r, ok := jwtJSONHex4(d.data, i+1)
 				if !ok {

@@ -130,17 +130,12 @@ func strictUnquote(raw []byte, escaped bool) (string, error) {
 			i++
 			continue
 		}
+		if b, ok := jsonSimpleEscape(raw[i+1]); ok {
+			out = append(out, b)
+			i += 2
+			continue
+		}
 		switch raw[i+1] {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
 		case 'u':
 			r := strictHex4(raw[i+2 : i+6])
 			i += 6
@@ -157,12 +152,32 @@ func strictUnquote(raw []byte, escaped bool) (string, error) {
 			}
 			out = utf8.AppendRune(out, r)
 			continue
-		default: // '"', '\\', '/'
-			out = append(out, raw[i+1])
+		default: // validated by str: cannot happen
+			return "", errStrictJSON
 		}
-		i += 2
 	}
 	return string(out), nil
+}
+
+// jsonSimpleEscape returns the byte a one-character JSON escape (\" \\ \/ \b
+// \f \n \r \t) stands for; ok is false for anything else (\u or invalid).
+// Both JSON readers of this package use it.
+func jsonSimpleEscape(c byte) (byte, bool) {
+	switch c {
+	case '"', '\\', '/':
+		return c, true
+	case 'b':
+		return '\b', true
+	case 'f':
+		return '\f', true
+	case 'n':
+		return '\n', true
+	case 'r':
+		return '\r', true
+	case 't':
+		return '\t', true
+	}
+	return 0, false
 }
 
 func strictHex4(h []byte) rune {
