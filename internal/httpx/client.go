@@ -1,11 +1,13 @@
 // Package httpx builds the retrying HTTP clients every outbound call of this
-// module goes through (JWKS, authorization-server metadata, introspection).
+// module goes through (JWKS, authorization-server metadata, introspection,
+// the WorkOS API).
 //
 // It wraps hashicorp/go-retryablehttp with the settings its defaults lack: a
 // small retry budget, short backoff, Retry-After honoured but clamped, a
-// per-attempt timeout and an overall deadline, and the final response kept
-// (not replaced by "giving up after N attempts") so callers can see its
-// status.
+// per-attempt timeout and an overall deadline, the final response kept (not
+// replaced by "giving up after N attempts") so callers can see its status,
+// and no redirect ever followed ([NoRedirects]), on the first attempt or any
+// retry.
 package httpx
 
 import (
@@ -45,6 +47,11 @@ type Options struct {
 	// Transport is the inner round tripper; nil means a clone of
 	// http.DefaultTransport.
 	Transport http.RoundTripper
+	// RetryTransportErrorsOnly retries only when no response came back
+	// (connection refused or reset, timeouts), never on a status: for
+	// calls made on a request's behalf, where an upstream answering 5xx
+	// should cost one attempt, not three.
+	RetryTransportErrorsOnly bool
 }
 
 func (o Options) withDefaults() Options {
@@ -81,27 +88,43 @@ func (o Options) withDefaults() Options {
 // NewClient returns an *http.Client whose requests are retried on transport
 // errors, 429 and 5xx (except 501), at most RetryMax times, within Deadline.
 // After the last attempt the final response is returned as is (a 503 stays a
-// 503 for the caller to classify). Only use it for requests that are safe to
-// repeat.
+// 503 for the caller to classify). Redirects are never followed, on any
+// attempt: a 3xx is returned as is (see [NoRedirects]). Only use it for
+// requests that are safe to repeat.
 func NewClient(o Options) *http.Client {
 	o = o.withDefaults()
+	check := retryablehttp.DefaultRetryPolicy
+	if o.RetryTransportErrorsOnly {
+		check = retryTransportErrors
+	}
 	rc := &retryablehttp.Client{
-		HTTPClient:   &http.Client{Transport: o.Transport, Timeout: o.AttemptTimeout},
+		// Each attempt runs through this inner client: it is the one
+		// that must not follow redirects.
+		HTTPClient:   &http.Client{Transport: o.Transport, Timeout: o.AttemptTimeout, CheckRedirect: refuseRedirect},
 		Logger:       nil, // silent: callers log by failure class, never URLs with secrets
 		RetryWaitMin: o.WaitMin,
 		RetryWaitMax: o.WaitMax,
 		RetryMax:     o.RetryMax,
-		CheckRetry:   retryablehttp.DefaultRetryPolicy,
+		CheckRetry:   check,
 		Backoff:      ClampedBackoff(o.MaxRetryAfter),
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	return &http.Client{
-		Transport: &retryablehttp.RoundTripper{Client: rc},
-		Timeout:   o.Deadline,
-		// Metadata and keys are fetched from the exact URL configured; a
-		// redirect elsewhere is a misconfiguration, not something to follow.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport:     &redirectGuard{base: &retryablehttp.RoundTripper{Client: rc}},
+		Timeout:       o.Deadline,
+		CheckRedirect: refuseRedirect,
 	}
+}
+
+// retryTransportErrors is the retry policy of RetryTransportErrorsOnly.
+func retryTransportErrors(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if resp != nil {
+		return false, nil
+	}
+	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 }
 
 // ClampedBackoff is exponential backoff between min and max that honours a
