@@ -81,9 +81,16 @@ type Config struct {
 	LegacyEndpoints bool
 
 	// HTTPClient fetches AuthKit's metadata and keys. Default: a retrying
-	// client with short timeouts (internal/httpx). It must not follow
-	// redirects to other hosts.
+	// client with short timeouts. Whatever the client, redirects are never
+	// followed (see remote.JWTConfig.HTTPClient): a metadata or JWKS URL
+	// answering 3xx is a failed fetch, and no other host's keys are used.
 	HTTPClient *http.Client
+
+	// MaxStale bounds how long AuthKit's key set is used past its refresh
+	// time when it cannot be refreshed (an outage): longer rides out longer
+	// outages, shorter stops trusting a key AuthKit may have revoked
+	// sooner. Past it, requests get 503 until AuthKit answers. Default 24 h.
+	MaxStale time.Duration
 
 	// ScopeSatisfied implements scope hierarchies (a broad scope implying
 	// narrow ones) for RequiredScopes and ToolScopes. Default exact match.

@@ -62,7 +62,9 @@ func (p *Profile) Membership(orgID string) (usermanagement.OrganizationMembershi
 type EnricherConfig struct {
 	// Client is the workos-go user-management client, built with
 	// usermanagement.NewClient(apiKey) (its Endpoint and HTTPClient may be
-	// changed afterwards). Required.
+	// changed afterwards). Required. The enricher uses a copy whose
+	// HTTPClient never follows a redirect (see remote.JWTConfig.HTTPClient
+	// for how); the client passed in is not modified.
 	Client *usermanagement.Client
 	// TTL is how long a fetched profile is reused. Default
 	// DefaultProfileTTL (5 minutes). WorkOS limits user-management reads
@@ -131,8 +133,12 @@ func NewEnricher(cfg EnricherConfig) (*Enricher, error) {
 	if cfg.TTL < 0 || cfg.FailureTTL < 0 || cfg.MaxEntries < 0 || cfg.Timeout < 0 || cfg.MaxMemberships < 0 {
 		return nil, errors.New("authkit: EnricherConfig durations and sizes must not be negative")
 	}
+	// A copy whose HTTP client never follows a redirect: the API key goes
+	// to the configured Endpoint only (a 3xx is a failed lookup).
+	client := *cfg.Client
+	client.HTTPClient = httpx.NoRedirects(client.HTTPClient)
 	e := &Enricher{
-		client:  cfg.Client,
+		client:  &client,
 		ttl:     orDefault(cfg.TTL, DefaultProfileTTL),
 		failTTL: orDefault(cfg.FailureTTL, DefaultProfileFailureTTL),
 		max:     orDefault(cfg.MaxEntries, DefaultProfileCacheSize),

@@ -357,3 +357,39 @@ func BenchmarkEnricherCached(b *testing.B) {
 		}
 	}
 }
+
+// A WorkOS endpoint that redirects never gets the API key re-sent to the
+// redirect's target, a reachable fake WorkOS that would answer the lookup.
+func TestEnricherNeverFollowsARedirect(t *testing.T) {
+	target := newFakeWorkOS(t)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.srv.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	defer origin.Close()
+	for _, tc := range []struct {
+		name string
+		c    func() *usermanagement.Client
+	}{
+		{"NewWorkOSClient", func() *usermanagement.Client { c := NewWorkOSClient(testAPIKey); c.Endpoint = origin.URL; return c }},
+		{"user's workos-go client", func() *usermanagement.Client {
+			c := usermanagement.NewClient(testAPIKey)
+			c.Endpoint, c.HTTPClient = origin.URL, &http.Client{}
+			return c
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.c()
+			before := c.HTTPClient
+			e := newTestEnricher(t, EnricherConfig{Client: c})
+			if _, err := e.Profile(context.Background(), "user_01HXYZ"); !errors.Is(err, ErrProfileUnavailable) {
+				t.Fatalf("err = %v, want ErrProfileUnavailable", err)
+			}
+			if n := target.requests.Load(); n != 0 {
+				t.Fatalf("the redirect target received %d requests, want 0", n)
+			}
+			if c.HTTPClient != before {
+				t.Error("the caller's client was modified")
+			}
+		})
+	}
+}

@@ -68,6 +68,7 @@ func New(cfg Config) (*Provider, error) {
 		TokenCacheSize:        cfg.TokenCacheSize,
 		DisableTokenCache:     cfg.DisableTokenCache,
 		HTTPClient:            cfg.HTTPClient,
+		MaxStale:              cfg.MaxStale,
 		Logger:                cfg.Logger,
 		Now:                   cfg.Now,
 	})

@@ -508,3 +508,29 @@ func TestProviderPassesGenericKnobs(t *testing.T) {
 		t.Errorf("allocations per repeated request: cache on %.0f, off %.0f; want the cache-off path to do a full verification", allocs[false], allocs[true])
 	}
 }
+
+// AuthKit's JWKS URL answering a redirect to a reachable fake AuthKit: the
+// one-line setup never fetches the other host's keys and never accepts a
+// token signed with them.
+func TestJWKSRedirectNotFollowed(t *testing.T) {
+	ak := authkittest.Start(t)
+	attacker := authkittest.Start(t)
+	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: http.StatusFound, Headers: http.Header{"Location": {attacker.JWKSURL()}}})
+	for _, client := range []struct {
+		name string
+		c    *http.Client
+	}{{"default client", nil}, {"user's plain client", ak.Client()}} {
+		t.Run(client.name, func(t *testing.T) {
+			p := newProvider(t, ak, func(c *authkit.Config) { c.HTTPClient = client.c })
+			forged := attacker.MustMint(t, authkittest.TokenOptions{Issuer: ak.Issuer(), Audience: []string{mcpURL}, Claims: map[string]any{"permissions": []string{"repos:delete"}}})
+			if w := do(t, p.Handler(claimsEcho), http.MethodPost, "/mcp", forged, `{}`); w.Code != http.StatusServiceUnavailable {
+				t.Fatalf("forged token: %d %s, want 503", w.Code, w.Body.String())
+			}
+			for _, r := range attacker.Requests() {
+				if r.Path == authkittest.PathJWKS {
+					t.Fatal("the other host's JWKS was fetched")
+				}
+			}
+		})
+	}
+}

@@ -254,6 +254,10 @@ func (c *docCache) fetch(ctx context.Context) (*entry, error) {
 		return nil, fmt.Errorf("%w: GET %s: %w", ErrUnavailable, c.url, err)
 	}
 	defer resp.Body.Close()
+	if err := httpx.CheckRedirectStatus(resp); err != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	now := c.f.cfg.Now()
 	limit := c.f.cfg.MaxBodyBytes
 	switch {

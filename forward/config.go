@@ -74,8 +74,12 @@ type Config struct {
 	// HTTPClient fetches the upstream documents. It must be safe to retry
 	// GETs with it. Default: a retrying client built from the Retry*,
 	// AttemptTimeout and FetchTimeout fields (hashicorp/go-retryablehttp,
-	// Retry-After clamped, redirects not followed). When set, the Retry*
-	// and AttemptTimeout fields are ignored.
+	// Retry-After clamped). When set, the Retry* and AttemptTimeout fields
+	// are ignored. Whatever the client, redirects are never followed: the
+	// forwarder uses a copy whose CheckRedirect refuses them (the inner
+	// client of a go-retryablehttp RoundTripper too), and a 3xx answer is a
+	// failed fetch (the last good copy is served, or 503). Another host's
+	// document is never served from this origin.
 	HTTPClient *http.Client
 
 	// RetryMax is the number of retries after the first attempt (transport
@@ -110,7 +114,8 @@ type Config struct {
 
 	// LegacyHTTPClient sends the proxied /token and /register POSTs. It must
 	// not retry: those requests are not idempotent. Default: a plain client
-	// with a 30s timeout that does not follow redirects.
+	// with a 30s timeout. Whatever the client, redirects are never followed
+	// (as for HTTPClient); an upstream 3xx is answered 502.
 	LegacyHTTPClient *http.Client
 	// LegacyMaxBodyBytes limits a proxied request body; larger requests get
 	// 413. Default 64 KiB. Proxied responses are limited by MaxBodyBytes.
@@ -209,14 +214,16 @@ func (cfg Config) validate() (settings, error) {
 			AttemptTimeout: s.AttemptTimeout,
 			Deadline:       s.FetchTimeout,
 		})
+	} else {
+		s.HTTPClient = httpx.NoRedirects(s.HTTPClient)
 	}
 	if s.LegacyHTTPClient == nil {
 		s.LegacyHTTPClient = &http.Client{
-			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
-			Timeout:       DefaultLegacyTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			Transport: http.DefaultTransport.(*http.Transport).Clone(),
+			Timeout:   DefaultLegacyTimeout,
 		}
 	}
+	s.LegacyHTTPClient = httpx.NoRedirects(s.LegacyHTTPClient)
 	if s.Now == nil {
 		s.Now = time.Now
 	}

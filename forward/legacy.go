@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/httpx"
 )
 
 // legacyUnavailable is the client-facing description of a 503 from a shim.
@@ -112,6 +114,11 @@ func (p *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
+	if httpx.CheckRedirectStatus(resp) != nil {
+		f.cfg.Logger.Warn("forward: legacy proxy got a redirect from the upstream; redirects are never followed", "endpoint", p.name, "status", resp.StatusCode, "host", out.URL.Host)
+		writeError(w, http.StatusBadGateway, "temporarily_unavailable", "The authorization server could not be reached.")
+		return
+	}
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, f.cfg.MaxBodyBytes+1))
 	if err != nil || int64(len(respBody)) > f.cfg.MaxBodyBytes {
 		f.cfg.Logger.Warn("forward: legacy proxy got an unreadable or oversized upstream response", "endpoint", p.name, "status", resp.StatusCode)

@@ -98,8 +98,14 @@ type Config struct {
 	DisableTokenCache bool
 
 	// HTTPClient fetches metadata and keys. Default: a retrying client with
-	// short timeouts that does not follow redirects.
+	// short timeouts. Whatever the client, redirects are never followed (see
+	// remote.JWTConfig.HTTPClient): a metadata or JWKS URL answering 3xx is
+	// a failed fetch, and no other host's keys or document are used.
 	HTTPClient *http.Client
+	// MaxStale bounds how long a key set that cannot be refreshed stays in
+	// use past its refresh time; see remote.JWTConfig.MaxStale. Default
+	// 24 h.
+	MaxStale time.Duration
 	// OnDecision is called once per request the middleware decides on.
 	// Default nil.
 	OnDecision func(remote.Decision)
@@ -189,6 +195,7 @@ func New(cfg Config) (*Provider, error) {
 			TokenCacheSize:    cfg.TokenCacheSize,
 			TokenCacheTTL:     cfg.TokenCacheTTL,
 			DisableTokenCache: cfg.DisableTokenCache,
+			MaxStale:          cfg.MaxStale,
 			HTTPClient:        cfg.HTTPClient,
 			Now:               cfg.Now,
 			Logger:            cfg.Logger,
