@@ -123,9 +123,10 @@ const (
 
 // challengeResponse is a fully prepared error response.
 type challengeResponse struct {
-	status  int
-	wwwAuth []string // nil for 503 and 413
-	body    []byte
+	status     int
+	wwwAuth    []string // nil for 503 and 413
+	retryAfter []string // a 503's Retry-After; nil means Config.RetryAfter
+	body       []byte
 }
 
 // CORS headers of the MCP endpoint (shared read-only slices, len == cap).
@@ -265,7 +266,11 @@ func (p *Provider) write(w http.ResponseWriter, cr *challengeResponse) {
 		h["Www-Authenticate"] = cr.wwwAuth
 	}
 	if cr.status == http.StatusServiceUnavailable {
-		h["Retry-After"] = p.retryAfter
+		if cr.retryAfter != nil {
+			h["Retry-After"] = cr.retryAfter
+		} else {
+			h["Retry-After"] = p.retryAfter
+		}
 	}
 	h["Content-Type"] = hdrJSON
 	h["Cache-Control"] = hdrNoStore
@@ -347,7 +352,8 @@ func defaultDescription(e *Error) string {
 // (ErrMissingToken, no error code), 400 (ErrInvalidRequest), 401
 // invalid_token (ErrInvalidToken), 403 insufficient_scope naming the
 // required scopes (ErrInsufficientScope); ErrUnavailable and any other error
-// give 503 with Retry-After. The error's text is never written.
+// give 503 with Retry-After (the error's own, for an [*UnavailableError],
+// else Config.RetryAfter). The error's text is never written.
 //
 // The JSON body's "error" is the RFC 6750 code, or "unauthorized" (401
 // without credentials) or "temporarily_unavailable" (503) where the
@@ -355,5 +361,14 @@ func defaultDescription(e *Error) string {
 func (p *Provider) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := p.toError(err)
 	cr := p.prepare(e)
+	cr.retryAfter = retryAfterHeader(err)
 	p.write(w, &cr)
+}
+
+// retryAfterHeader is the Retry-After value err asks for, nil when none.
+func retryAfterHeader(err error) []string {
+	if d := retryAfterOf(err); d > 0 {
+		return []string{retryAfterSeconds(d)}
+	}
+	return nil
 }

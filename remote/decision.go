@@ -37,7 +37,11 @@ type Decision struct {
 	// else one of "missing_token", "malformed_header", "token_in_query",
 	// "token_too_large", "expired", "not_yet_valid", "wrong_issuer",
 	// "wrong_audience", "bad_signature", "unknown_key", "missing_claim",
-	// "inactive", "malformed_token", "invalid_token", "keys_unavailable",
+	// "inactive", "key_bound", "not_access_token", "malformed_token",
+	// "invalid_token", "keys_unavailable" (a key fetch failed),
+	// "keys_backoff" (no fetch: backing off after a failure),
+	// "unknown_key_throttled" (no fetch: unknown-kid budget spent),
+	// "keys_stale" (the key set passed MaxStale), "introspection_busy",
 	// "unavailable", "scope", "tool_denied", "body_too_large", "bad_body".
 	Reason string
 	// Status is the HTTP status written for a rejection, 0 when allowed.
@@ -80,12 +84,24 @@ func decisionReason(err error) string {
 		return "missing_claim"
 	case errors.Is(err, ErrInactiveToken):
 		return "inactive"
+	case errors.Is(err, ErrBoundToken):
+		return "key_bound"
+	case errors.Is(err, ErrNotAccessToken):
+		return "not_access_token"
 	case errors.Is(err, ErrMalformedToken):
 		return "malformed_token"
 	case errors.Is(err, ErrInvalidToken):
 		return "invalid_token"
+	case errors.Is(err, ErrKeysBackoff):
+		return "keys_backoff"
+	case errors.Is(err, ErrKeyRefreshThrottled):
+		return "unknown_key_throttled"
+	case errors.Is(err, ErrKeysStale):
+		return "keys_stale"
 	case errors.Is(err, ErrKeysUnavailable):
 		return "keys_unavailable"
+	case errors.Is(err, ErrIntrospectionBusy):
+		return "introspection_busy"
 	default:
 		return "unavailable"
 	}

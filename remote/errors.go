@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // RFC 6750 §3.1 error codes.
@@ -46,7 +48,55 @@ var (
 	ErrMissingClaim     = fmt.Errorf("%w: required claim missing", ErrInvalidToken)
 	ErrInactiveToken    = fmt.Errorf("%w: token not active", ErrInvalidToken)
 	ErrKeysUnavailable  = fmt.Errorf("%w: signing keys unavailable", ErrUnavailable)
+	ErrBoundToken       = fmt.Errorf("%w: token bound to a key (cnf) presented as a bearer token", ErrInvalidToken)
+	ErrNotAccessToken   = fmt.Errorf("%w: not an access token", ErrInvalidToken)
 )
+
+// Reasons a JWT verifier cannot decide now. Each wraps ErrKeysUnavailable
+// and comes inside an [*UnavailableError] that says when to ask again.
+var (
+	// ErrKeysBackoff: the last key fetch failed and the verifier waits
+	// before the next (the token's kid is unknown, or no key set is held).
+	ErrKeysBackoff = fmt.Errorf("%w: key fetch failing, backing off", ErrKeysUnavailable)
+	// ErrKeyRefreshThrottled: the token's kid is not in the key set, which
+	// was fetched too recently to be fetched again for an unknown kid, and
+	// the token may be newer than that set.
+	ErrKeyRefreshThrottled = fmt.Errorf("%w: unknown signing key, refresh throttled", ErrKeysUnavailable)
+	// ErrKeysStale: the key set could not be refreshed for longer than
+	// JWTConfig.MaxStale; it is no longer trusted.
+	ErrKeysStale = fmt.Errorf("%w: key set too stale to trust", ErrKeysUnavailable)
+)
+
+// UnavailableError is an ErrUnavailable-class error that knows when asking
+// again may succeed. The provider sends RetryAfter (rounded up to whole
+// seconds, at least one) as the 503's Retry-After instead of
+// Config.RetryAfter. Err is the class sentinel; the text names no token.
+type UnavailableError struct {
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *UnavailableError) Error() string {
+	return e.Err.Error() + " (retry after " + retryAfterSeconds(e.RetryAfter) + " s)"
+}
+
+// Unwrap returns the class sentinel.
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// retryAfterOf returns the Retry-After an error asks for, 0 when none.
+func retryAfterOf(err error) time.Duration {
+	var ue *UnavailableError
+	if errors.As(err, &ue) && ue.RetryAfter > 0 {
+		return ue.RetryAfter
+	}
+	return 0
+}
+
+// retryAfterSeconds renders d as a Retry-After delta-seconds: rounded up,
+// at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.FormatInt(max(int64((d+time.Second-1)/time.Second), 1), 10)
+}
 
 // ErrNoUsableKey: the JWKS was fetched but holds no key the verifier can
 // use (none for the allowed algorithms, none marked for signatures, none

@@ -208,19 +208,23 @@ func TestFaultJWKSDownAtStart(t *testing.T) {
 			if faultClass(err) != "unavailable" || !errors.Is(err, ErrKeysUnavailable) {
 				t.Fatalf("at start: err = %v, want ErrKeysUnavailable (503 class)", err)
 			}
+			var ue *UnavailableError
+			if !errors.As(err, &ue) || ue.RetryAfter <= 0 {
+				t.Fatalf("at start: err = %v, want one saying when to retry", err)
+			}
 			first := r.fetches()
-			// Within the cooldown nothing is fetched; still 503.
-			r.clock.Advance(r.v.keys.cooldown / 2)
-			if _, err := r.v.VerifyToken(context.Background(), tok); !errors.Is(err, ErrKeysUnavailable) {
-				t.Fatalf("within cooldown: err = %v, want ErrKeysUnavailable", err)
+			// Inside the backoff nothing is fetched; still 503.
+			r.clock.Advance(ue.RetryAfter / 2)
+			if _, err := r.v.VerifyToken(context.Background(), tok); !errors.Is(err, ErrKeysBackoff) {
+				t.Fatalf("inside the backoff: err = %v, want ErrKeysBackoff", err)
 			}
 			if r.fetches() != first {
-				t.Errorf("fetched again within the cooldown")
+				t.Errorf("fetched again inside the backoff")
 			}
-			// The JWKS comes back; one cooldown after the last attempt the
-			// next request fetches and all is normal.
+			// The JWKS comes back; once the backoff is over the next
+			// request fetches and all is normal.
 			r.as.ClearFault(authkittest.PathJWKS)
-			r.clock.Advance(r.v.keys.cooldown / 2)
+			r.clock.Advance(ue.RetryAfter)
 			mustVerify(t, r.v, tok)
 			mustVerify(t, r.v, r.mint(t, authkittest.TokenOptions{}))
 			if got := r.fetches() - first; got != 1 {
@@ -303,7 +307,9 @@ func TestFaultJWKSOneBrokenKeyAmongGood(t *testing.T) {
 	r := newFaultRig(t, nil)
 	good := r.as.SigningKey().JWK()
 	r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, Body: faultBrokenSet(t, good)})
-	tok := r.mint(t, authkittest.TokenOptions{})
+	// Issued well before the set is fetched: a set fetched later lacks the
+	// skipped kids for good, so they are 401, not "maybe newer" 503s.
+	tok := r.mint(t, authkittest.TokenOptions{IssuedAt: r.clock.Now().Add(-10 * time.Minute), ExpiresIn: time.Hour})
 	mustVerify(t, r.v, tok)
 	for _, kid := range []string{"broken-n", "broken-e", "no-n", "bad-curve", "hmac"} {
 		_, err := r.v.VerifyToken(context.Background(), withKid(t, tok, kid))
@@ -402,36 +408,53 @@ func TestFaultUnknownKidFlood(t *testing.T) {
 		requests = 10_000
 		window   = time.Minute
 	)
+	const workers = 8
+	// While the JWKS fails, fetches follow the backoff (1 s doubling to
+	// the cooldown, each cut by up to half by the jitter): in a minute at
+	// most 0, 0.5, 1.5, 3.5, 7.5, 15.5, 30.5 and 45.5 s.
+	const downLimit = 8
 	for _, tc := range []struct {
 		name      string
 		down      bool
-		wantClass string
+		issuedAgo time.Duration // the flood tokens' iat, before the priming fetch
+		want      func(classes map[string]int) bool
 	}{
-		{"JWKS up: unknown kid is 401", false, "invalid"},
-		{"JWKS down: unknown kid is 503", true, "unavailable"},
+		{"JWKS up, tokens older than the set: unknown kid is 401", false, 10 * time.Minute,
+			func(c map[string]int) bool { return c["invalid"] == requests }},
+		// Only the requests that spend the budget, or join the fetch it
+		// buys (at most one per worker), get a 401: that fetch is newer
+		// than their token.
+		{"JWKS up, tokens newer than the set: 503 until the budget returns", false, -time.Second,
+			func(c map[string]int) bool {
+				return c["ok"] == 0 && c["unclassified"] == 0 && c["invalid"] <= (int(window/DefaultUnknownKeyCooldown)+1)*workers
+			}},
+		{"JWKS down: unknown kid is 503", true, 10 * time.Minute,
+			func(c map[string]int) bool { return c["unavailable"] == requests }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newFaultRig(t, nil)
 			r.prime(t)
-			base := r.mint(t, authkittest.TokenOptions{ExpiresIn: time.Hour})
+			base := r.mint(t, authkittest.TokenOptions{ExpiresIn: time.Hour, IssuedAt: r.clock.Now().Add(-tc.issuedAgo)})
 			mustVerify(t, r.v, base)
 			if tc.down {
+				// No clock advance: the first unknown kid right after
+				// priming fetches (priming spent no budget) and fails.
 				r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 503})
-				// The first unknown kid after priming within the cooldown
-				// is a plain 401 (the set was just fetched); step past it.
-				r.clock.Advance(r.v.keys.cooldown)
 			}
 			cacheBefore := r.v.cache.len()
 			before := r.fetches()
-			classes := faultFlood(t, r, base, requests, 8, window)
+			classes := faultFlood(t, r, base, requests, workers, window)
 			fetches := r.fetches() - before
 			limit := int(window/r.v.keys.cooldown) + 1
+			if tc.down {
+				limit = downLimit
+			}
 			t.Logf("%d unknown-kid requests in %v: %d JWKS fetches (limit %d), classes %v", requests, window, fetches, limit, classes)
 			if fetches > limit {
-				t.Errorf("JWKS fetches = %d, want at most minute/cooldown + 1 = %d", fetches, limit)
+				t.Errorf("JWKS fetches = %d, want at most %d", fetches, limit)
 			}
-			if classes[tc.wantClass] != requests {
-				t.Errorf("classes = %v, want all %d %s", classes, requests, tc.wantClass)
+			if !tc.want(classes) {
+				t.Errorf("classes = %v", classes)
 			}
 			if got := r.v.cache.len(); got != cacheBefore {
 				t.Errorf("token cache grew from %d to %d entries during the flood", cacheBefore, got)

@@ -4,6 +4,7 @@ package remote
 // a TokenVerifier.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,11 +35,17 @@ const (
 
 // Defaults for [IntrospectionConfig].
 const (
-	DefaultIntrospectionTimeout      = 10 * time.Second
-	DefaultIntrospectionCacheTTL     = 1 * time.Minute
-	DefaultMaxIntrospectionBytes     = 64 << 10
-	DefaultIntrospectionCacheEntries = 10_000
+	DefaultIntrospectionTimeout       = 10 * time.Second
+	DefaultIntrospectionCacheTTL      = 1 * time.Minute
+	DefaultIntrospectionRejectedTTL   = 10 * time.Second
+	DefaultMaxIntrospectionBytes      = 64 << 10
+	DefaultIntrospectionCacheEntries  = 10_000
+	DefaultMaxConcurrentIntrospection = 32
 )
+
+// ErrIntrospectionBusy: MaxConcurrent introspection calls are in flight, so
+// the request is answered 503 at once instead of queueing behind them.
+var ErrIntrospectionBusy = fmt.Errorf("%w: too many introspection calls in flight", ErrUnavailable)
 
 // IntrospectionConfig configures [NewIntrospectionVerifier].
 type IntrospectionConfig struct {
@@ -56,10 +63,21 @@ type IntrospectionConfig struct {
 	// Issuer is compared exactly with the response's "iss" when the
 	// response has one. Required.
 	Issuer string
-	// Audiences are compared with the response's "aud" when it has one
-	// (one trailing slash tolerated). Required unless
+	// Audiences are the audiences an active token must be issued for: the
+	// response's "aud" must contain one of them (one trailing slash
+	// tolerated), and a response without "aud" is refused (the MCP
+	// specification requires the resource server to validate the
+	// audience), unless ServerBindsAudience. The provider applies the same
+	// rule to what the verifier reports. Required unless
 	// InsecureSkipAudienceCheck.
 	Audiences []string
+	// ServerBindsAudience accepts an active response without "aud": set it
+	// only when the authorization server answers "active" solely for
+	// tokens issued for this resource server (the client introspecting).
+	// The verifier then reports Audiences as the token's audiences, so the
+	// provider's audience check passes. A response that carries "aud" is
+	// still checked. Default false.
+	ServerBindsAudience bool
 	// InsecureSkipAudienceCheck ignores "aud". It MUST NOT be set unless
 	// something else binds tokens to this server.
 	InsecureSkipAudienceCheck bool
@@ -69,12 +87,22 @@ type IntrospectionConfig struct {
 	// MaxTokenBytes caps the token length. Default 16 KiB.
 	MaxTokenBytes int
 
-	// HTTPClient makes the calls. Default: a retrying client from
-	// internal/httpx (transport errors, 429 and 5xx retried twice:
-	// introspection is a read-only query, safe to repeat).
+	// HTTPClient makes the calls. Default: a client that retries a
+	// connection failure once, after 50 ms, and never retries a status:
+	// an endpoint answering 5xx costs one call per request, not three, and
+	// holds no request for long. Whatever the client, redirects are never
+	// followed: the verifier uses a copy whose CheckRedirect refuses them
+	// (the inner client of a go-retryablehttp RoundTripper too), so the
+	// token and the client secret only ever go to Endpoint; a 3xx answer
+	// is a failed call (503).
 	HTTPClient *http.Client
 	// Timeout bounds one introspection, retries included. Default 10 s.
 	Timeout time.Duration
+	// MaxConcurrent bounds the introspection calls in flight (requests
+	// with the same token share one call). A request that would exceed it
+	// is answered 503 at once: a flood of bogus tokens cannot pile up
+	// upstream requests. Default 32.
+	MaxConcurrent int
 	// MaxResponseBytes caps the response body. Default 64 KiB.
 	MaxResponseBytes int64
 
@@ -85,7 +113,12 @@ type IntrospectionConfig struct {
 	// exp). It is also the longest a revoked token keeps being accepted.
 	// Default 1 min.
 	CacheTTL time.Duration
-	// DisableCache asks the endpoint about every request.
+	// RejectedCacheTTL is how long an inactive or refused answer is reused
+	// (keyed by a hash of the token, never the token): a client retrying a
+	// dead token, or a flood repeating one, costs one call per TTL. The
+	// cache holds at most CacheSize refusals. Default 10 s.
+	RejectedCacheTTL time.Duration
+	// DisableCache asks the endpoint about every request (both caches).
 	DisableCache bool
 
 	// Now is the clock. Default time.Now.
@@ -111,7 +144,10 @@ type IntrospectionVerifier struct {
 	client       *http.Client
 	timeout      time.Duration
 	maxBytes     int64
-	cache        *tcCache
+	serverAud    bool
+	cache        *tcCache // active results; nil when disabled
+	rejected     *tcCache // refusals; nil when disabled
+	slots        chan struct{}
 	now          func() time.Time
 	log          *slog.Logger
 	sf           singleflight.Group
@@ -149,6 +185,9 @@ func NewIntrospectionVerifier(cfg IntrospectionConfig) (*IntrospectionVerifier, 
 	if slices.Contains(cfg.Audiences, "") {
 		return nil, errors.New("remote: IntrospectionConfig.Audiences contains an empty string")
 	}
+	if cfg.MaxConcurrent < 0 || cfg.RejectedCacheTTL < 0 {
+		return nil, errors.New("remote: IntrospectionConfig.MaxConcurrent and RejectedCacheTTL must not be negative; leave them zero for the defaults")
+	}
 	v := &IntrospectionVerifier{
 		endpoint:     cfg.Endpoint,
 		clientID:     cfg.ClientID,
@@ -157,6 +196,7 @@ func NewIntrospectionVerifier(cfg IntrospectionConfig) (*IntrospectionVerifier, 
 		issuer:       cfg.Issuer,
 		audiences:    slices.Clone(cfg.Audiences),
 		skipAud:      cfg.InsecureSkipAudienceCheck,
+		serverAud:    cfg.ServerBindsAudience,
 		leeway:       max(jwtDuration(cfg.Leeway, DefaultJWTLeeway), 0),
 		maxToken:     cfg.MaxTokenBytes,
 		client:       cfg.HTTPClient,
@@ -172,12 +212,19 @@ func NewIntrospectionVerifier(cfg IntrospectionConfig) (*IntrospectionVerifier, 
 		v.maxBytes = DefaultMaxIntrospectionBytes
 	}
 	if v.client == nil {
-		v.client = httpx.NewClient(httpx.Options{Deadline: v.timeout})
+		v.client = httpx.NewClient(httpx.Options{
+			Deadline: v.timeout, RetryMax: 1, WaitMin: 50 * time.Millisecond, WaitMax: 50 * time.Millisecond,
+			RetryTransportErrorsOnly: true,
+		})
+	} else {
+		v.client = httpx.NoRedirects(v.client)
 	}
 	if v.now == nil {
 		v.now = time.Now
 	}
+	v.slots = make(chan struct{}, cmp.Or(cfg.MaxConcurrent, DefaultMaxConcurrentIntrospection))
 	v.cache = tcConfigured(cfg.DisableCache, cfg.CacheSize, DefaultIntrospectionCacheEntries, cfg.CacheTTL, DefaultIntrospectionCacheTTL)
+	v.rejected = tcConfigured(cfg.DisableCache, cfg.CacheSize, DefaultIntrospectionCacheEntries, cfg.RejectedCacheTTL, DefaultIntrospectionRejectedTTL)
 	return v, nil
 }
 
@@ -185,19 +232,23 @@ func NewIntrospectionVerifier(cfg IntrospectionConfig) (*IntrospectionVerifier, 
 // can be handled alike.
 func (v *IntrospectionVerifier) Close() error { return nil }
 
-// VerifyToken implements [TokenVerifier]. An unreachable or failing endpoint
-// yields an error wrapping ErrUnavailable (503), never ErrInvalidToken.
-// Inactive tokens wrap ErrInactiveToken; the other classes are those of the
-// JWT verifier.
+// VerifyToken implements [TokenVerifier]. An unreachable or failing endpoint,
+// or MaxConcurrent calls in flight (ErrIntrospectionBusy), yields an error
+// wrapping ErrUnavailable (503), never ErrInvalidToken. Inactive tokens wrap
+// ErrInactiveToken, tokens the response names as another kind than an
+// access token ErrNotAccessToken, tokens bound to a key ErrBoundToken; the
+// other classes are those of the JWT verifier.
+//
+// A response without "sub" is accepted (RFC 7662 makes it optional): the
+// TokenInfo's Subject is then empty. Such a caller has no user identity; see
+// TokenInfo.Subject for what that means for sessions.
 func (v *IntrospectionVerifier) VerifyToken(ctx context.Context, token string) (*TokenInfo, error) {
 	if len(token) == 0 || len(token) > v.maxToken {
 		return nil, jwtErr(ErrMalformedToken, "bad token length")
 	}
 	h := tcHash(token)
-	if v.cache != nil {
-		if info, _, ok := v.cache.get(h, v.now()); ok {
-			return info, nil
-		}
+	if info, ok, err := v.cached(h); ok {
+		return info, err
 	}
 	// Concurrent requests with the same token share one call; the call
 	// outlives a caller that gives up. The result is cached inside the
@@ -205,10 +256,14 @@ func (v *IntrospectionVerifier) VerifyToken(ctx context.Context, token string) (
 	// missed the cache just before the previous flight ended finds its
 	// result instead of starting a second call.
 	res, err, _ := v.sf.Do(string(h[:]), func() (any, error) {
-		if v.cache != nil {
-			if info, _, ok := v.cache.get(h, v.now()); ok {
-				return info, nil
-			}
+		if info, ok, err := v.cached(h); ok {
+			return info, err
+		}
+		select {
+		case v.slots <- struct{}{}:
+			defer func() { <-v.slots }()
+		default:
+			return nil, ErrIntrospectionBusy
 		}
 		cctx, cancel := httpx.DetachedContext(ctx, v.timeout)
 		defer cancel()
@@ -219,6 +274,9 @@ func (v *IntrospectionVerifier) VerifyToken(ctx context.Context, token string) (
 		now := v.now()
 		info, err := v.validate(claims, now)
 		if err != nil {
+			if v.rejected != nil {
+				v.rejected.putRejected(h, err, now)
+			}
 			return nil, err
 		}
 		if v.cache != nil {
@@ -230,6 +288,21 @@ func (v *IntrospectionVerifier) VerifyToken(ctx context.Context, token string) (
 		return nil, err
 	}
 	return res.(*TokenInfo), nil
+}
+
+// cached answers from the caches: an active result, or a recent refusal.
+func (v *IntrospectionVerifier) cached(h tcKey) (*TokenInfo, bool, error) {
+	if v.cache == nil {
+		return nil, false, nil
+	}
+	now := v.now()
+	if info, _, ok := v.cache.get(h, now); ok {
+		return info, true, nil
+	}
+	if err := v.rejected.getRejected(h, now); err != nil {
+		return nil, true, err
+	}
+	return nil, false, nil
 }
 
 // introspect performs the call and returns the response members.
@@ -253,6 +326,9 @@ func (v *IntrospectionVerifier) introspect(ctx context.Context, token string) (m
 		return nil, v.unavailable("unreachable", err)
 	}
 	defer resp.Body.Close()
+	if err := httpx.CheckRedirectStatus(resp); err != nil {
+		return nil, v.unavailable("redirect", err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		return nil, v.unavailable("status", fmt.Errorf("HTTP %d", resp.StatusCode))
@@ -281,6 +357,39 @@ func (v *IntrospectionVerifier) introspect(ctx context.Context, token string) (m
 	}
 	v.mu.Unlock()
 	return claims, nil
+}
+
+// introspectCheckKind refuses a response that names the token as anything
+// but an access token, or as bound to a key: a refresh token introspects as
+// active too, and must not open the resource. It reads token_type
+// (RFC 7662: "Bearer", or a token-type URI), token_use (AWS Cognito, Ory:
+// "access", "access_token") and typ (Keycloak: "Bearer", "Refresh", "ID"),
+// when present, case-insensitively. A DPoP token_type or a "cnf" member
+// means the token was issued for proof of possession, which this verifier
+// does not check: ErrBoundToken.
+func introspectCheckKind(claims map[string]any) error {
+	if _, bound := claims["cnf"]; bound {
+		return jwtErr(ErrBoundToken, "cnf")
+	}
+	for _, name := range [...]string{"token_type", "token_use", "typ"} {
+		raw, present := claims[name]
+		if !present {
+			continue
+		}
+		kind, ok := raw.(string)
+		if !ok {
+			return jwtErr(ErrMalformedToken, name+" is not a string")
+		}
+		switch strings.ToLower(kind) {
+		case "bearer", "access", "access_token", "at+jwt", "application/at+jwt",
+			"urn:ietf:params:oauth:token-type:access_token":
+		case "dpop", "pop", "mtls":
+			return jwtErr(ErrBoundToken, name)
+		default:
+			return jwtErr(ErrNotAccessToken, name)
+		}
+	}
+	return nil
 }
 
 // introspectParse decodes an introspection response (a JSON object without
@@ -317,6 +426,9 @@ func (v *IntrospectionVerifier) validate(claims map[string]any, now time.Time) (
 			return nil, jwtErr(ErrInvalidIssuer, "iss mismatch")
 		}
 	}
+	if err := introspectCheckKind(claims); err != nil {
+		return nil, err
+	}
 	if err := checkTimeClaims(claims, now, v.leeway, false, info); err != nil {
 		return nil, err
 	}
@@ -326,16 +438,15 @@ func (v *IntrospectionVerifier) validate(claims map[string]any, now time.Time) (
 			return nil, jwtErr(ErrMalformedToken, "aud has the wrong type")
 		}
 		info.Audiences = auds
-		if !v.skipAud && !audiencesMatch(auds, v.audiences) {
-			return nil, jwtErr(ErrInvalidAudience, "aud mismatch")
-		}
+	} else if v.serverAud {
+		info.Audiences = v.audiences // the server vouches for them
+	}
+	if !v.skipAud && !audiencesMatch(info.Audiences, v.audiences) {
+		return nil, jwtErr(ErrInvalidAudience, "aud missing or mismatch")
 	}
 	var err error
 	if info.Subject, err = jwtOptString(claims, "sub"); err != nil {
 		return nil, err
-	}
-	if info.Subject == "" {
-		return nil, jwtErr(ErrMissingClaim, "sub")
 	}
 	if info.ClientID, err = jwtOptString(claims, "client_id"); err != nil {
 		return nil, err

@@ -76,6 +76,7 @@ func introspectBody(tb testing.TB, overrides map[string]any) string {
 		"client_id": "client_01ABC",
 		"iss":       jwtTestIssuer,
 		"sub":       "user_01HXYZ",
+		"aud":       jwtTestAudience,
 		"iat":       jwtTestEpoch.Add(-time.Minute).Unix(),
 		"exp":       jwtTestEpoch.Add(time.Hour).Unix(),
 		"sid":       "consent_01",
@@ -171,6 +172,7 @@ func TestIntrospectionRules(t *testing.T) {
 		name      string
 		overrides map[string]any
 		raw       string
+		mod       func(*IntrospectionConfig)
 		want      error
 	}{
 		{name: "valid", overrides: nil},
@@ -185,10 +187,26 @@ func TestIntrospectionRules(t *testing.T) {
 		{name: "iat future", overrides: map[string]any{"iat": epoch + 3600}, want: ErrTokenNotYetValid},
 		{name: "iss absent", overrides: map[string]any{"iss": nil}},
 		{name: "iss other", overrides: map[string]any{"iss": "https://other.example"}, want: ErrInvalidIssuer},
-		{name: "aud absent", overrides: map[string]any{"aud": nil}},
+		{name: "aud absent", overrides: map[string]any{"aud": nil}, want: ErrInvalidAudience},
+		{name: "aud absent, the server binds the audience", overrides: map[string]any{"aud": nil}, mod: func(c *IntrospectionConfig) { c.ServerBindsAudience = true }},
+		{name: "aud other, the server binds the audience", overrides: map[string]any{"aud": "https://other.example/mcp"}, mod: func(c *IntrospectionConfig) { c.ServerBindsAudience = true }, want: ErrInvalidAudience},
 		{name: "aud matches", overrides: map[string]any{"aud": []string{"x", jwtTestAudience}}},
 		{name: "aud other", overrides: map[string]any{"aud": "https://other.example/mcp"}, want: ErrInvalidAudience},
-		{name: "sub missing", overrides: map[string]any{"sub": nil}, want: ErrMissingClaim},
+		{name: "sub missing (optional in RFC 7662)", overrides: map[string]any{"sub": nil}},
+		{name: "sub not a string", overrides: map[string]any{"sub": 7}, want: ErrMalformedToken},
+		{name: "token_type Bearer", overrides: map[string]any{"token_type": "Bearer"}},
+		{name: "token_type access-token URI", overrides: map[string]any{"token_type": "urn:ietf:params:oauth:token-type:access_token"}},
+		{name: "token_type refresh_token", overrides: map[string]any{"token_type": "refresh_token"}, want: ErrNotAccessToken},
+		{name: "token_type refresh-token URI", overrides: map[string]any{"token_type": "urn:ietf:params:oauth:token-type:refresh_token"}, want: ErrNotAccessToken},
+		{name: "token_type not a string", overrides: map[string]any{"token_type": 1}, want: ErrMalformedToken},
+		{name: "token_use access", overrides: map[string]any{"token_use": "access"}},
+		{name: "token_use refresh_token", overrides: map[string]any{"token_use": "refresh_token"}, want: ErrNotAccessToken},
+		{name: "token_use id", overrides: map[string]any{"token_use": "id"}, want: ErrNotAccessToken},
+		{name: "typ Refresh (Keycloak)", overrides: map[string]any{"typ": "Refresh"}, want: ErrNotAccessToken},
+		{name: "typ Bearer (Keycloak)", overrides: map[string]any{"typ": "Bearer"}},
+		{name: "token_type DPoP", overrides: map[string]any{"token_type": "DPoP"}, want: ErrBoundToken},
+		{name: "cnf (bound to a key)", overrides: map[string]any{"cnf": map[string]any{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}, want: ErrBoundToken},
+		{name: "cnf (bound to a certificate)", overrides: map[string]any{"cnf": map[string]any{"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}}, want: ErrBoundToken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := tc.raw
@@ -196,7 +214,7 @@ func TestIntrospectionRules(t *testing.T) {
 				body = introspectBody(t, tc.overrides)
 			}
 			srv := newIntrospectServer(t, body)
-			v := newTestIntrospection(t, srv, newJWTClock(), nil)
+			v := newTestIntrospection(t, srv, newJWTClock(), tc.mod)
 			_, err := v.VerifyToken(context.Background(), introspectTestToken)
 			if tc.want == nil {
 				if err != nil {
@@ -255,15 +273,15 @@ func TestIntrospectionEndpointFailures(t *testing.T) {
 			t.Fatalf("err = %v, want ErrUnavailable", err)
 		}
 	})
-	t.Run("transient 503 is retried", func(t *testing.T) {
+	t.Run("503 costs one call with the default client", func(t *testing.T) {
 		srv := newIntrospectServer(t, introspectBody(t, nil))
 		srv.with(func(s *introspectServer) { s.status = []int{503, 200} })
-		v := newTestIntrospection(t, srv, newJWTClock(), nil)
-		if _, err := v.VerifyToken(context.Background(), introspectTestToken); err != nil {
-			t.Fatalf("VerifyToken: %v", err)
+		v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) { c.HTTPClient = nil })
+		if _, err := v.VerifyToken(context.Background(), introspectTestToken); !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("VerifyToken = %v, want ErrUnavailable (no retry of a 5xx on a request's behalf)", err)
 		}
-		if n := srv.requests.Load(); n != 2 {
-			t.Errorf("requests = %d, want 2", n)
+		if n := srv.requests.Load(); n != 1 {
+			t.Errorf("requests = %d, want 1", n)
 		}
 	})
 }
@@ -300,16 +318,47 @@ func TestIntrospectionCache(t *testing.T) {
 			t.Errorf("requests = %d, want 2", n)
 		}
 	})
-	t.Run("inactive not cached", func(t *testing.T) {
+	t.Run("inactive cached briefly", func(t *testing.T) {
 		srv := newIntrospectServer(t, `{"active":false}`)
-		v := newTestIntrospection(t, srv, newJWTClock(), nil)
-		for range 2 {
+		clock := newJWTClock()
+		v := newTestIntrospection(t, srv, clock, nil)
+		for range 3 {
 			if _, err := v.VerifyToken(context.Background(), introspectTestToken); !errors.Is(err, ErrInactiveToken) {
 				t.Fatal(err)
 			}
 		}
+		if n := srv.requests.Load(); n != 1 {
+			t.Errorf("requests = %d, want 1 (the refusal is cached)", n)
+		}
+		clock.Advance(DefaultIntrospectionRejectedTTL)
+		if _, err := v.VerifyToken(context.Background(), introspectTestToken); !errors.Is(err, ErrInactiveToken) {
+			t.Fatal(err)
+		}
 		if n := srv.requests.Load(); n != 2 {
-			t.Errorf("requests = %d, want 2", n)
+			t.Errorf("requests after the refusal TTL = %d, want 2", n)
+		}
+	})
+	t.Run("refused answer cached with its class", func(t *testing.T) {
+		srv := newIntrospectServer(t, introspectBody(t, map[string]any{"token_type": "refresh_token"}))
+		v := newTestIntrospection(t, srv, newJWTClock(), nil)
+		for range 2 {
+			if _, err := v.VerifyToken(context.Background(), introspectTestToken); !errors.Is(err, ErrNotAccessToken) {
+				t.Fatalf("err = %v, want ErrNotAccessToken", err)
+			}
+		}
+		if n := srv.requests.Load(); n != 1 {
+			t.Errorf("requests = %d, want 1", n)
+		}
+	})
+	t.Run("a failure is not cached", func(t *testing.T) {
+		srv := newIntrospectServer(t, introspectBody(t, nil))
+		srv.with(func(s *introspectServer) { s.status = []int{500, 200} })
+		v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) { c.HTTPClient = nil })
+		if _, err := v.VerifyToken(context.Background(), introspectTestToken); !errors.Is(err, ErrUnavailable) {
+			t.Fatal(err)
+		}
+		if _, err := v.VerifyToken(context.Background(), introspectTestToken); err != nil {
+			t.Fatalf("after the endpoint recovered: %v", err)
 		}
 	})
 	t.Run("disabled", func(t *testing.T) {

@@ -8,15 +8,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
 )
@@ -41,27 +41,78 @@ func (k *jwtKey) sameAs(o *jwtKey) bool {
 // keysSnapshot is an immutable key set.
 type keysSnapshot struct {
 	keys      map[string]*jwtKey
-	refreshAt time.Time // zero for static keys: never refreshed
+	fetched   time.Time // start of the fetch that produced it; zero for static keys
+	refreshAt time.Time // when a scheduled refresh is due; zero for static keys (never refreshed)
+	expires   time.Time // refreshAt + MaxStale: not used from then on; zero for static keys
+}
+
+// usable reports whether the set may verify tokens at now: static sets
+// always, fetched ones until MaxStale past their refresh time.
+func (s *keysSnapshot) usable(now time.Time) bool {
+	return s != nil && (s.expires.IsZero() || now.Before(s.expires))
 }
 
 // keysMaxKeys caps the number of entries in a JWKS document.
 const keysMaxKeys = 100
 
-// keysStore holds the current key set behind an atomic pointer and refreshes
-// it from a JWKS URL under the rules of JWTConfig.
+// keysBackoffBase is the first wait after a failed fetch; it doubles with
+// each further failure, up to the unknown-kid cooldown, and is jittered.
+const keysBackoffBase = time.Second
+
+// keysReason is why a fetch runs. Only keysUnknownKid spends the
+// unknown-kid budget.
+type keysReason uint8
+
+const (
+	keysPrime      keysReason = iota // Prime, KeyIDs: an explicit start-up fetch
+	keysInitial                      // no usable set yet (lazy first fetch, or the set passed MaxStale)
+	keysScheduled                    // the set's refresh time passed (in the background)
+	keysUnknownKid                   // a token named a kid the set lacks
+)
+
+var keysReasonNames = [...]string{keysPrime: "start-up", keysInitial: "initial", keysScheduled: "scheduled", keysUnknownKid: "unknown_kid"}
+
+func (r keysReason) String() string { return keysReasonNames[r] }
+
+// keysFlight is the one fetch in flight, shared by every caller that needs
+// it.
+type keysFlight struct {
+	reason keysReason
+	start  time.Time
+	refund time.Time // the budget's previous spend, restored when an unknown-kid fetch fails
+	done   chan struct{}
+	err    error // set before done is closed
+}
+
+// keysStore holds the current key set behind an atomic pointer and fetches
+// it from a JWKS URL. Its rules, for a token whose kid the held set lacks:
 //
-// Fetches:
-//   - synchronous, shared by all concurrent callers (singleflight), when a
-//     token names a kid the snapshot lacks (or there is no snapshot yet), at
-//     most once per cooldown; such a fetch sends Cache-Control: no-cache once
-//     a set is known;
-//   - asynchronous, in one goroutine tracked by wg, when the snapshot's
-//     refresh time has passed: the request that notices it is served from the
-//     current snapshot and does not wait. A failed refresh is retried after
-//     the cooldown; the last good set stays in use meanwhile (indefinitely).
+//  1. A fetch in flight (of any reason) is joined: one fetch for any number
+//     of callers. Its result decides: key present → verify; fetch failed →
+//     503; fetch succeeded without the key → 401, unless the fetch began
+//     before the token was issued (then it cannot vouch for the key's
+//     absence and rule 3 applies).
+//  2. A set installed after the caller looked is looked at again first.
+//  3. Only fetches caused by an unknown kid spend the unknown-kid budget:
+//     at most one per cooldown. Prime, the first fetch, a fetch after the
+//     set passed MaxStale and scheduled refreshes neither spend nor wait
+//     for it.
+//  4. A failed fetch never spends the budget (a spent one is refunded); it
+//     starts a backoff (1 s doubling per failure, at most the cooldown,
+//     jittered). Inside it no fetch is made: 503 with Retry-After, for
+//     unknown kids and a cold start alike. Known kids keep verifying.
+//  5. Budget spent, last fetch healthy: a token issued at least the leeway
+//     before the held set was fetched names a key that set lacks → 401;
+//     otherwise (or without iat) the key may be newer than the set → 503
+//     with Retry-After until the budget returns.
+//  6. A set that cannot be refreshed is used for at most MaxStale past its
+//     refresh time; then it is treated as absent (a fetch is tried, subject
+//     to the backoff; 503 meanwhile).
 //
-// Every fetch runs under httpx.DetachedContext, so a caller giving up does not
-// abort a fetch other callers share, and is cancelled by close.
+// No request waits except to join a fetch in flight. Scheduled refreshes run
+// in the background while the current set keeps serving. Every fetch runs
+// under httpx.DetachedContext, so a caller giving up does not abort a fetch
+// others share, and is cancelled by close.
 type keysStore struct {
 	url          string
 	client       *http.Client
@@ -72,158 +123,202 @@ type keysStore struct {
 	maxRefresh   time.Duration
 	defRefresh   time.Duration
 	cooldown     time.Duration
+	maxStale     time.Duration
+	leeway       time.Duration // the verifier's, for rule 5
 	fetchTimeout time.Duration
 	maxBytes     int64
-	onSwap       func(*keysSnapshot) // called after a new snapshot is installed
-	afterMiss    func()              // tests only: runs between a snapshot miss and startSync
+	jitter       func(time.Duration) time.Duration // a backoff's actual length
+	onSwap       func(*keysSnapshot)               // called after a new snapshot is installed
+	afterMiss    func()                            // tests only: runs between a snapshot miss and the decision
 
 	snap atomic.Pointer[keysSnapshot]
-	sf   singleflight.Group
 	wg   sync.WaitGroup
 
-	mu            sync.Mutex
-	closed        bool
-	closedCh      chan struct{}
-	syncInFlight  bool
-	lastSync      time.Time // start of the last synchronous fetch
-	asyncInFlight bool
-	nextAsync     time.Time // earliest retry after a failed asynchronous refresh
-	failing       bool      // inside a failure streak (logged once)
-	lastFailed    bool      // the most recent fetch failed
+	mu           sync.Mutex
+	closed       bool
+	closedCh     chan struct{}
+	flight       *keysFlight // the fetch in flight, nil when none
+	kidSpent     time.Time   // when the unknown-kid budget was last spent; zero when never
+	backoffUntil time.Time   // no fetch before this after a failure
+	failures     int         // consecutive failed fetches (a streak is logged once)
 }
 
+// Key-store errors. Each wraps ErrKeysUnavailable (503); those that know
+// when asking again may succeed come as an *UnavailableError carrying it.
 var (
 	errKeysClosed = fmt.Errorf("%w (verifier closed)", ErrKeysUnavailable)
+	errKeysFetch  = fmt.Errorf("%w (fetch failed)", ErrKeysUnavailable)
 )
 
-// held returns the key for kid from the current set, or nil, and starts a
-// background refresh when the set is due (the caller is served from the
-// current set meanwhile). It never fetches synchronously.
+// keysJitter returns a length in [d/2, d]: failed verifiers of many
+// replicas do not retry in step.
+func keysJitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// held returns the key for kid from the current set when the set is
+// usable, or nil, and starts a background refresh when the set is due (the
+// caller is served from the current set meanwhile). It never waits.
 func (s *keysStore) held(ctx context.Context, kid string, now time.Time) (*keysSnapshot, *jwtKey) {
 	snap := s.snap.Load()
-	if snap == nil {
-		return nil, nil
+	if !snap.usable(now) {
+		return snap, nil
 	}
 	k := snap.keys[kid]
-	if k != nil && s.url != "" && !now.Before(snap.refreshAt) {
-		s.refreshAsync(ctx, now)
+	if k != nil && !snap.refreshAt.IsZero() && !now.Before(snap.refreshAt) {
+		s.refreshScheduled(ctx, now)
 	}
 	return snap, k
 }
 
-// lookup returns the key for kid, fetching the set if the rules allow.
-func (s *keysStore) lookup(ctx context.Context, kid string) (*jwtKey, error) {
+// lookup returns the key for kid under the rules of keysStore. tok, the
+// token being verified (nil when none), is read for its unverified "iat"
+// only when the decision needs it.
+func (s *keysStore) lookup(ctx context.Context, kid string, tok *jwtParsed) (*jwtKey, error) {
 	now := s.now()
 	snap, k := s.held(ctx, kid, now)
 	if k != nil {
 		return k, nil
 	}
-	if snap != nil && s.url == "" {
+	if s.url == "" {
 		return nil, ErrUnknownKey
 	}
 	if s.afterMiss != nil {
 		s.afterMiss()
 	}
-	ch, err := s.startSync(ctx, now, false)
-	if err != nil {
-		// A fetch that finished after this caller looked may already
-		// have installed the key (and its cooldown now refuses a new
-		// fetch): look again before failing, so that no request racing
-		// a key rotation is refused with a 401.
-		if cur := s.snap.Load(); cur != nil && cur != snap {
+	iat := tok.unverifiedIssuedAt()
+	// Each round either returns or waits for a fetch (or sees a newer set);
+	// four rounds cover "join a scheduled fetch that predates the token,
+	// then spend the budget" with room for a race.
+	for range 4 {
+		fl, err := s.decide(ctx, now, snap, iat)
+		if err != nil {
+			return nil, err
+		}
+		if fl != nil {
+			select {
+			case <-fl.done:
+			case <-ctx.Done():
+				return nil, fmt.Errorf("%w (%w)", ErrKeysUnavailable, ctx.Err())
+			}
+			now = s.now()
+		}
+		cur := s.snap.Load()
+		if cur.usable(now) {
 			if k := cur.keys[kid]; k != nil {
 				return k, nil
 			}
 		}
-		return nil, err
-	}
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return nil, fmt.Errorf("%w (fetch failed)", ErrKeysUnavailable)
+		if fl == nil { // a newer set appeared: decide again on it
+			snap = cur
+			continue
 		}
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w (%w)", ErrKeysUnavailable, ctx.Err())
-	}
-	snap = s.snap.Load()
-	if snap == nil {
-		return nil, ErrKeysUnavailable
-	}
-	if k := snap.keys[kid]; k != nil {
-		return k, nil
+		if fl.err != nil {
+			s.mu.Lock()
+			until := s.backoffUntil
+			s.mu.Unlock()
+			return nil, keysUnavailable(until, now, errKeysFetch)
+		}
+		if iat.IsZero() || !iat.After(fl.start) {
+			return nil, ErrUnknownKey // rule 1: a set fetched after the token was issued lacks its key
+		}
+		snap = cur // rule 1's exception: the fetch predates the token
 	}
 	return nil, ErrUnknownKey
 }
 
-// startSync joins the synchronous fetch in flight or starts one when the
-// cooldown allows (always when force is set, as for Prime).
-func (s *keysStore) startSync(ctx context.Context, now time.Time, force bool) (<-chan singleflight.Result, error) {
+// decide applies the rules for a kid missing from snap (the set the caller
+// looked at): it returns the fetch to wait for, or the answer, or neither
+// when a newer set is installed (the caller looks at it first).
+func (s *keysStore) decide(ctx context.Context, now time.Time, snap *keysSnapshot, iat time.Time) (*keysFlight, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, errKeysClosed
 	}
-	if !s.syncInFlight {
-		if !force && !s.lastSync.IsZero() && now.Before(s.lastSync.Add(s.cooldown)) {
-			if s.snap.Load() == nil || s.lastFailed {
-				return nil, fmt.Errorf("%w (cooling down after a failed fetch)", ErrKeysUnavailable)
-			}
-			return nil, ErrUnknownKey
-		}
-		s.syncInFlight = true
-		s.lastSync = now
-		s.wg.Add(1)
+	if s.flight != nil {
+		return s.flight, nil // rule 1
 	}
-	// Joining under mu is safe: the leader clears syncInFlight under mu
-	// before its function returns, so a call seen in flight is still
-	// registered in the group.
-	noCache := s.snap.Load() != nil
-	return s.sf.DoChan("sync", func() (any, error) {
-		defer s.wg.Done()
-		err := s.fetch(ctx, noCache)
-		s.mu.Lock()
-		s.syncInFlight = false
-		s.mu.Unlock()
-		return nil, err
-	}), nil
+	cur := s.snap.Load()
+	if cur != snap {
+		return nil, nil // rule 2
+	}
+	usable := cur.usable(now)
+	if now.Before(s.backoffUntil) { // rule 4
+		class := ErrKeysBackoff
+		if cur != nil && !usable {
+			class = ErrKeysStale
+		}
+		return nil, keysUnavailable(s.backoffUntil, now, class)
+	}
+	if !usable { // no set yet, or past MaxStale (rule 6)
+		return s.startLocked(ctx, now, keysInitial, time.Time{}), nil
+	}
+	if s.kidSpent.IsZero() || !now.Before(s.kidSpent.Add(s.cooldown)) { // rule 3
+		fl := s.startLocked(ctx, now, keysUnknownKid, s.kidSpent)
+		s.kidSpent = now
+		return fl, nil
+	}
+	if !iat.IsZero() && !iat.After(cur.fetched.Add(-s.leeway)) { // rule 5
+		return nil, ErrUnknownKey
+	}
+	return nil, &UnavailableError{RetryAfter: s.kidSpent.Add(s.cooldown).Sub(now), Err: ErrKeyRefreshThrottled}
 }
 
-// refreshAsync starts a background refresh unless one runs, the store is
-// closed, or a failed one asked to wait.
-func (s *keysStore) refreshAsync(ctx context.Context, now time.Time) {
+// keysUnavailable is the 503-class error of class whose Retry-After is the
+// time left in the backoff that ends at until.
+func keysUnavailable(until, now time.Time, class error) error {
+	return &UnavailableError{RetryAfter: until.Sub(now), Err: class}
+}
+
+// refreshScheduled starts a background refresh unless a fetch runs, the
+// store is closed, or a failed fetch asked to wait.
+func (s *keysStore) refreshScheduled(ctx context.Context, now time.Time) {
 	s.mu.Lock()
-	if s.closed || s.asyncInFlight || now.Before(s.nextAsync) {
-		s.mu.Unlock()
+	defer s.mu.Unlock()
+	if s.closed || s.flight != nil || now.Before(s.backoffUntil) {
 		return
 	}
-	s.asyncInFlight = true
-	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		err := s.fetch(ctx, false)
-		s.mu.Lock()
-		s.asyncInFlight = false
-		if err != nil {
-			s.nextAsync = s.now().Add(s.cooldown)
-		}
-		s.mu.Unlock()
-	}()
+	s.startLocked(ctx, now, keysScheduled, time.Time{})
 }
 
-// prime fetches now, regardless of cooldown and staleness.
+// startLocked starts a fetch for reason in its own goroutine, tracked by wg;
+// refund is what the unknown-kid budget returns to if an unknown-kid fetch
+// fails. s.mu is held.
+func (s *keysStore) startLocked(ctx context.Context, now time.Time, reason keysReason, refund time.Time) *keysFlight {
+	fl := &keysFlight{reason: reason, start: now, refund: refund, done: make(chan struct{})}
+	s.flight = fl
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.fetch(ctx, fl)
+	}()
+	return fl
+}
+
+// prime fetches now, whatever the budget, backoff and staleness (joining a
+// fetch in flight), and reports the fetch's error.
 func (s *keysStore) prime(ctx context.Context) error {
 	if s.url == "" {
 		return nil
 	}
-	ch, err := s.startSync(ctx, s.now(), true)
-	if err != nil {
-		return err
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errKeysClosed
 	}
+	fl := s.flight
+	if fl == nil {
+		fl = s.startLocked(ctx, s.now(), keysPrime, time.Time{})
+	}
+	s.mu.Unlock()
 	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return fmt.Errorf("%w: %w", ErrKeysUnavailable, res.Err)
+	case <-fl.done:
+		if fl.err != nil {
+			return fmt.Errorf("%w: %w", ErrKeysUnavailable, fl.err)
 		}
 		return nil
 	case <-ctx.Done():
@@ -241,51 +336,75 @@ func (s *keysStore) close() {
 	s.wg.Wait()
 }
 
-// fetch downloads, parses and installs the key set. It must run inside a
+// fetch downloads, parses and installs the key set, records the outcome
+// under the rules of keysStore and ends the flight. It runs inside a
 // wg-counted goroutine.
-func (s *keysStore) fetch(parent context.Context, noCache bool) error {
+func (s *keysStore) fetch(parent context.Context, fl *keysFlight) {
 	ctx, cancel := httpx.DetachedContext(parent, s.fetchTimeout)
 	defer cancel()
+	stop := make(chan struct{})
+	defer close(stop)
 	s.wg.Add(1)
 	go func() { // cancel the fetch when the store closes
 		defer s.wg.Done()
 		select {
 		case <-s.closedCh:
 			cancel()
-		case <-ctx.Done():
+		case <-stop:
 		}
 	}()
 
-	snap, err := s.download(ctx, noCache)
+	snap, err := s.download(ctx, fl.reason == keysUnknownKid)
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	now := s.now()
 	if err != nil {
-		s.lastFailed = true
-		if !s.failing {
-			s.failing = true
-			s.logWarn("remote: JWKS fetch failed; keeping the last good key set", "jwks_url", s.url, "error", err.Error())
+		s.failures++
+		d := min(keysBackoffBase<<min(s.failures-1, 20), s.cooldown)
+		s.backoffUntil = now.Add(s.jitter(d))
+		if fl.reason == keysUnknownKid {
+			s.kidSpent = fl.refund // a failed fetch never spends the budget
 		}
-		return err
-	}
-	s.lastFailed = false
-	if s.failing {
-		s.failing = false
-		s.logInfo("remote: JWKS fetch recovered", "jwks_url", s.url, "keys", len(snap.keys))
-	}
-	// Keep the old *jwtKey for keys that did not change, so cached
-	// verifications made with them stay valid.
-	if old := s.snap.Load(); old != nil {
-		for kid, k := range snap.keys {
-			if o := old.keys[kid]; o != nil && o.sameAs(k) {
-				snap.keys[kid] = o
+		if s.failures == 1 {
+			held := "no key set held"
+			if s.snap.Load().usable(now) {
+				held = "keeping the last good key set"
+			}
+			s.logWarn("remote: JWKS fetch failed; "+held+" (logged once until it recovers)",
+				"jwks_host", s.host(), "reason", fl.reason.String(), "error", err.Error())
+		}
+	} else {
+		snap.fetched = fl.start
+		snap.expires = snap.refreshAt.Add(s.maxStale)
+		if s.failures > 0 {
+			s.logInfo("remote: JWKS fetch recovered", "jwks_host", s.host(), "failures", s.failures, "keys", len(snap.keys))
+		}
+		s.failures, s.backoffUntil = 0, time.Time{}
+		// Keep the old *jwtKey for keys that did not change, so cached
+		// verifications made with them stay valid.
+		if old := s.snap.Load(); old != nil {
+			for kid, k := range snap.keys {
+				if o := old.keys[kid]; o != nil && o.sameAs(k) {
+					snap.keys[kid] = o
+				}
 			}
 		}
+		s.snap.Store(snap)
+		if s.onSwap != nil {
+			s.onSwap(snap)
+		}
 	}
-	s.snap.Store(snap)
-	if s.onSwap != nil {
-		s.onSwap(snap)
+	fl.err = err
+	s.flight = nil
+	s.mu.Unlock()
+	close(fl.done)
+}
+
+// host is the configured JWKS URL's host, for logs.
+func (s *keysStore) host() string {
+	if u, err := url.Parse(s.url); err == nil {
+		return u.Host
 	}
-	return nil
+	return ""
 }
 
 func (s *keysStore) download(ctx context.Context, noCache bool) (*keysSnapshot, error) {
@@ -302,6 +421,9 @@ func (s *keysStore) download(ctx context.Context, noCache bool) (*keysSnapshot, 
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if err := httpx.CheckRedirectStatus(resp); err != nil {
+		return nil, fmt.Errorf("remote: JWKS: %w", err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		return nil, fmt.Errorf("remote: JWKS answered HTTP %d", resp.StatusCode)

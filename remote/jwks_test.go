@@ -105,21 +105,13 @@ func TestJWKSRotation(t *testing.T) {
 	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
 	mustVerify(t, v, jwtToken(t, k.rsaA, "a", jwtClaims(nil)))
 
-	// The issuer rotates: b appears. Within the cooldown after the last
-	// fetch, an unknown kid is refused without a fetch.
+	// The issuer rotates: b appears. The first fetch spent no budget, so
+	// the first token naming b fetches at once.
 	srv.set(http.StatusOK, jwtJWKS(t,
 		jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey},
 		jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}))
-	tokB := jwtToken(t, k.rsaB, "b", jwtClaims(nil))
 	clock.Advance(10 * time.Second)
-	if _, err := v.VerifyToken(context.Background(), tokB); !errors.Is(err, ErrUnknownKey) {
-		t.Fatalf("within cooldown err = %v, want ErrUnknownKey", err)
-	}
-	if n := srv.requests.Load(); n != 1 {
-		t.Fatalf("requests within cooldown = %d, want 1", n)
-	}
-	clock.Advance(DefaultUnknownKeyCooldown)
-	mustVerify(t, v, tokB)
+	mustVerify(t, v, jwtToken(t, k.rsaB, "b", jwtClaims(map[string]any{"iat": clock.Now().Unix()})))
 	if n := srv.requests.Load(); n != 2 {
 		t.Errorf("requests = %d, want 2 (one forced fetch)", n)
 	}
@@ -241,10 +233,10 @@ func TestJWKSOutageAfterPriming(t *testing.T) {
 	}
 	srv.set(http.StatusServiceUnavailable, []byte("down"))
 	tok := jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(72 * time.Hour).Unix()}))
-	// Walk past the max refresh interval (24 h) in 10-minute steps: the
-	// known key keeps verifying; failed refreshes are retried only after
-	// the cooldown.
-	steps := int((DefaultMaxRefreshInterval + time.Hour) / (10 * time.Minute))
+	// Walk to just before MaxStale past the refresh time (1 h + 24 h) in
+	// 10-minute steps: the known key keeps verifying; failed refreshes are
+	// retried only after the backoff.
+	steps := int((DefaultRefreshInterval+DefaultMaxStale)/(10*time.Minute)) - 1
 	for range steps {
 		clock.Advance(10 * time.Minute)
 		mustVerify(t, v, tok)
@@ -281,17 +273,21 @@ func TestJWKSOutageAtStartThenRecovery(t *testing.T) {
 	if !errors.Is(err, ErrKeysUnavailable) || !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalidToken) {
 		t.Fatalf("first verify err = %v, want ErrKeysUnavailable (503 class)", err)
 	}
-	// Within the cooldown: no new fetch, still unavailable.
-	clock.Advance(10 * time.Second)
-	if _, err := v.VerifyToken(context.Background(), tok); !errors.Is(err, ErrKeysUnavailable) {
-		t.Fatalf("second verify err = %v, want ErrKeysUnavailable", err)
+	var ue *UnavailableError
+	if !errors.As(err, &ue) || ue.RetryAfter <= 0 || ue.RetryAfter > keysBackoffBase {
+		t.Fatalf("first verify err = %v, want a Retry-After within the first backoff (%v)", err, keysBackoffBase)
+	}
+	// Inside the backoff: no new fetch, still unavailable.
+	clock.Advance(ue.RetryAfter / 2)
+	if _, err := v.VerifyToken(context.Background(), tok); !errors.Is(err, ErrKeysBackoff) {
+		t.Fatalf("second verify err = %v, want ErrKeysBackoff", err)
 	}
 	if n := srv.requests.Load(); n != 1 {
 		t.Fatalf("requests = %d, want 1", n)
 	}
-	// The server recovers; after the cooldown the next request fetches.
+	// The server recovers; after the backoff the next request fetches.
 	srv.set(http.StatusOK, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
-	clock.Advance(DefaultUnknownKeyCooldown)
+	clock.Advance(ue.RetryAfter)
 	mustVerify(t, v, tok)
 	if n := srv.requests.Load(); n != 2 {
 		t.Errorf("requests = %d, want 2", n)

@@ -22,6 +22,7 @@ const (
 	DefaultMaxRefreshInterval = 24 * time.Hour
 	DefaultRefreshInterval    = 1 * time.Hour
 	DefaultUnknownKeyCooldown = 30 * time.Second
+	DefaultMaxStale           = 24 * time.Hour
 	DefaultJWKSFetchTimeout   = 10 * time.Second
 	DefaultMaxJWKSBytes       = 256 << 10
 	DefaultMaxTokenBytes      = 16 << 10
@@ -82,9 +83,13 @@ type JWTConfig struct {
 	// MaxTokenBytes caps the token length. Default 16 KiB.
 	MaxTokenBytes int
 
-	// HTTPClient fetches the JWKS. Default: a retrying client from
-	// internal/httpx (2 retries, 5 s per attempt, 10 s overall, redirects
-	// not followed).
+	// HTTPClient fetches the JWKS. Default: a retrying client (2 retries,
+	// 5 s per attempt, 10 s overall). Whatever the client, redirects are
+	// never followed: the verifier uses a copy whose CheckRedirect refuses
+	// them (the inner client of a go-retryablehttp RoundTripper too), and a
+	// 3xx answer is a failed fetch (503 for tokens that need it). A
+	// transport that follows redirects by itself is detected and its
+	// answer refused; do not use one.
 	HTTPClient *http.Client
 	// FetchTimeout bounds one JWKS fetch, retries included. Default 10 s.
 	FetchTimeout time.Duration
@@ -93,9 +98,26 @@ type JWTConfig struct {
 	MinRefreshInterval, MaxRefreshInterval time.Duration
 	// RefreshInterval is used when the response has no max-age. Default 1 h.
 	RefreshInterval time.Duration
-	// UnknownKeyCooldown is the least time between two fetches caused by an
-	// unknown kid, and between retries after a failed fetch. Default 30 s.
+	// UnknownKeyCooldown is the least time between two fetches caused by a
+	// token whose kid the held key set lacks (the unknown-kid budget), and
+	// the longest backoff after a failed fetch. The start-up fetch (Prime),
+	// the first fetch and scheduled refreshes neither spend nor wait for
+	// the budget, so a key published after start-up is picked up by the
+	// first token that names it. Default 30 s.
+	//
+	// Inside the cooldown, a token naming a kid the set lacks is refused:
+	// with 401 invalid_token when it was issued (unverified "iat") at least
+	// Leeway before the held set was fetched, since that set should hold
+	// its key; otherwise with 503 and a Retry-After until the budget
+	// returns, so a client holding a token signed with a brand-new key
+	// retries instead of discarding it.
 	UnknownKeyCooldown time.Duration
+	// MaxStale bounds how long a key set that cannot be refreshed stays in
+	// use past its scheduled refresh time. Longer rides out longer
+	// identity-provider outages; shorter stops trusting keys the provider
+	// may have revoked sooner. Past it, every token is answered 503 until a
+	// fetch succeeds. Default 24 h; it must not be negative.
+	MaxStale time.Duration
 	// MaxJWKSBytes caps the JWKS response body. Default 256 KiB.
 	MaxJWKSBytes int64
 
@@ -194,18 +216,28 @@ func NewJWTVerifier(cfg JWTConfig) (*JWTVerifier, error) {
 		maxRefresh:   jwtDuration(cfg.MaxRefreshInterval, DefaultMaxRefreshInterval),
 		defRefresh:   jwtDuration(cfg.RefreshInterval, DefaultRefreshInterval),
 		cooldown:     jwtDuration(cfg.UnknownKeyCooldown, DefaultUnknownKeyCooldown),
+		maxStale:     jwtDuration(cfg.MaxStale, DefaultMaxStale),
+		leeway:       v.leeway,
 		fetchTimeout: jwtDuration(cfg.FetchTimeout, DefaultJWKSFetchTimeout),
 		maxBytes:     cfg.MaxJWKSBytes,
+		jitter:       keysJitter,
 		closedCh:     make(chan struct{}),
 	}
 	if ks.maxRefresh < ks.minRefresh {
 		return nil, errors.New("remote: JWTConfig.MaxRefreshInterval is below MinRefreshInterval")
 	}
+	if cfg.MaxStale < 0 || cfg.UnknownKeyCooldown < 0 {
+		return nil, errors.New("remote: JWTConfig.MaxStale and UnknownKeyCooldown must not be negative; leave them zero for the defaults")
+	}
 	if ks.maxBytes <= 0 {
 		ks.maxBytes = DefaultMaxJWKSBytes
 	}
-	if ks.client == nil && cfg.JWKSURL != "" {
-		ks.client = httpx.NewClient(httpx.Options{})
+	if cfg.JWKSURL != "" {
+		if ks.client == nil {
+			ks.client = httpx.NewClient(httpx.Options{})
+		} else {
+			ks.client = httpx.NoRedirects(ks.client)
+		}
 	}
 	if v.cache != nil {
 		cache := v.cache
@@ -285,9 +317,10 @@ func jwtDuration(d, def time.Duration) time.Duration {
 	return d
 }
 
-// Prime fetches the JWKS now (ignoring cooldown) so that a start-up check
-// can fail fast. The error wraps ErrKeysUnavailable. With static keys it
-// does nothing.
+// Prime fetches the JWKS now (whatever the unknown-kid budget and the
+// backoff after a failure; it spends neither) so that a start-up check can
+// fail fast. The error wraps ErrKeysUnavailable. With static keys it does
+// nothing.
 func (v *JWTVerifier) Prime(ctx context.Context) error {
 	return v.keys.prime(ctx)
 }
@@ -352,7 +385,7 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*TokenInfo
 	if !v.allowed.has(parsed.alg) {
 		return nil, jwtErr(ErrInvalidSignature, "algorithm not allowed")
 	}
-	key, err := v.keys.lookup(ctx, parsed.kid)
+	key, err := v.keys.lookup(ctx, parsed.kid, parsed)
 	if err != nil {
 		return nil, err
 	}

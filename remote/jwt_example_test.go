@@ -80,7 +80,7 @@ func ExampleNewIntrospectionVerifier() {
 			fmt.Fprint(w, `{"active":false}`)
 			return
 		}
-		fmt.Fprint(w, `{"active":true,"sub":"user_01","client_id":"client_app","iss":"https://example.authkit.app","scope":"mcp:tools"}`)
+		fmt.Fprint(w, `{"active":true,"sub":"user_01","client_id":"client_app","iss":"https://example.authkit.app","aud":"https://mcp.example.com/mcp","scope":"mcp:tools"}`)
 	}))
 	defer as.Close()
 

@@ -123,6 +123,9 @@ func TestJWTClaimRules(t *testing.T) {
 		{name: "sub missing", overrides: map[string]any{"sub": nil}, want: ErrMissingClaim},
 		{name: "sub empty", overrides: map[string]any{"sub": ""}, want: ErrMissingClaim},
 		{name: "sub number", overrides: map[string]any{"sub": 42}, want: ErrMalformedToken},
+		{name: "bound to a DPoP key (cnf.jkt)", overrides: map[string]any{"cnf": map[string]any{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}, want: ErrBoundToken},
+		{name: "bound to a certificate (cnf.x5t#S256)", overrides: map[string]any{"cnf": map[string]any{"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}}, want: ErrBoundToken},
+		{name: "cnf of any shape", overrides: map[string]any{"cnf": "x"}, want: ErrBoundToken},
 		// client id, scopes
 		{name: "azp when no client_id", overrides: map[string]any{"client_id": nil, "azp": "client_azp"}, check: func(t *testing.T, ti *TokenInfo) {
 			if ti.ClientID != "client_azp" {

@@ -16,6 +16,7 @@ type jwtParsed struct {
 	signingInput string // header "." payload, as received
 	payload      string // base64url payload
 	sig          []byte
+	decoded      map[string]any // the payload's claims once decoded (before or after verification)
 }
 
 // jwtB64 is strict unpadded base64url: non-zero trailing bits are refused so
@@ -119,6 +120,9 @@ func jwtParseCompact(token string) (*jwtParsed, error) {
 
 // claims decodes the payload as a JSON object without duplicate members.
 func (p *jwtParsed) claims() (map[string]any, error) {
+	if p.decoded != nil {
+		return p.decoded, nil
+	}
 	raw, err := jwtB64.DecodeString(p.payload)
 	if err != nil {
 		return nil, jwtErr(ErrMalformedToken, "bad payload encoding")
@@ -127,7 +131,27 @@ func (p *jwtParsed) claims() (map[string]any, error) {
 	if err != nil {
 		return nil, jwtErr(ErrMalformedToken, "bad payload JSON")
 	}
+	p.decoded = m
 	return m, nil
+}
+
+// unverifiedIssuedAt returns the token's "iat" before its signature is
+// checked, zero when absent, unreadable or p is nil. The key store uses it
+// only to choose between two refusals (401 or 503) for a kid it lacks;
+// nothing is accepted on its strength.
+func (p *jwtParsed) unverifiedIssuedAt() time.Time {
+	if p == nil {
+		return time.Time{}
+	}
+	claims, err := p.claims()
+	if err != nil {
+		return time.Time{}
+	}
+	iat, ok, err := jwtNumericDate(claims, "iat")
+	if !ok || err != nil {
+		return time.Time{}
+	}
+	return iat
 }
 
 // jwtMaxNumericDate is 9999-12-31T23:59:59Z; NumericDates are clamped to
@@ -199,6 +223,9 @@ func (v *JWTVerifier) validate(claims map[string]any, now time.Time) (*TokenInfo
 		return nil, jwtErr(ErrInvalidIssuer, "iss mismatch")
 	}
 	info.Issuer = v.issuer
+	if _, bound := claims["cnf"]; bound {
+		return nil, jwtErr(ErrBoundToken, "cnf")
+	}
 
 	if err := checkTimeClaims(claims, now, v.leeway, true, info); err != nil {
 		return nil, err

@@ -108,7 +108,9 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 			p.reject(w, r, start, d, set.invalid, tok)
 		} else {
 			d.Outcome = OutcomeUnavailable
-			p.reject(w, r, start, d, p.unavailable, tok)
+			cr := p.unavailable
+			cr.retryAfter = retryAfterHeader(err)
+			p.reject(w, r, start, d, cr, tok)
 		}
 		return
 	}

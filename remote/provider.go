@@ -111,8 +111,10 @@ type Config struct {
 	ResourceDocumentation string
 
 	// RetryAfter is sent in the Retry-After header of 503 responses when the
-	// verifier is unavailable, rounded up to whole seconds. Default:
-	// [DefaultRetryAfter] (10 s).
+	// verifier is unavailable and does not say itself when to retry (an
+	// [*UnavailableError] does: the JWT verifier's backoff and unknown-kid
+	// budget), rounded up to whole seconds. Default: [DefaultRetryAfter]
+	// (10 s).
 	RetryAfter time.Duration
 
 	// MaxTokenBytes caps the length of a bearer token in bytes; a longer
@@ -349,19 +351,13 @@ func (p *Provider) verify(ctx context.Context, token string) (*TokenInfo, string
 	if info == nil {
 		return nil, name, errVerifierNoInfo
 	}
-	if info.Subject == "" {
-		return nil, name, errNoSubject
-	}
 	if !p.skipAudience && !audiencesMatch(info.Audiences, p.audiences) {
 		return nil, name, ErrInvalidAudience
 	}
 	return info, name, nil
 }
 
-var (
-	errVerifierNoInfo = fmt.Errorf("%w: verifier returned neither token info nor an error", ErrUnavailable)
-	errNoSubject      = fmt.Errorf("%w: token info without subject", ErrMissingClaim)
-)
+var errVerifierNoInfo = fmt.Errorf("%w: verifier returned neither token info nor an error", ErrUnavailable)
 
 // satisfied reports whether granted covers every scope in need.
 func (p *Provider) satisfied(granted, need []string) bool {

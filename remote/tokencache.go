@@ -45,6 +45,7 @@ func jwtStringBytes(s string) []byte {
 type tcEntry struct {
 	key        tcKey
 	info       *TokenInfo
+	rejected   error   // a cached refusal (introspection's short negative cache); info is nil then
 	signer     *jwtKey // the key that verified the token; nil for introspection
 	until      int64   // unix nanoseconds; the entry is dead from then on
 	prev, next *tcEntry
@@ -95,28 +96,47 @@ func (c *tcCache) shard(k *tcKey) *tcShard { return &c.shards[k[0]%tcShards] }
 
 // get returns the live entry's TokenInfo and signer, promoting it.
 func (c *tcCache) get(k tcKey, now time.Time) (*TokenInfo, *jwtKey, bool) {
+	info, signer, ok, _ := c.load(k, now)
+	return info, signer, ok && info != nil
+}
+
+// getRejected returns the cached refusal of a token, nil when there is none.
+func (c *tcCache) getRejected(k tcKey, now time.Time) error {
+	_, _, ok, rejected := c.load(k, now)
+	if !ok {
+		return nil
+	}
+	return rejected
+}
+
+// putRejected caches the refusal err of a token for the cache's TTL.
+func (c *tcCache) putRejected(k tcKey, err error, now time.Time) {
+	c.store(k, nil, nil, err, now.Add(c.ttl), now)
+}
+
+func (c *tcCache) load(k tcKey, now time.Time) (*TokenInfo, *jwtKey, bool, error) {
 	sh := c.shard(&k)
 	n := now.UnixNano()
 	sh.mu.Lock()
 	e := sh.m[k]
 	if e == nil {
 		sh.mu.Unlock()
-		return nil, nil, false
+		return nil, nil, false, nil
 	}
 	if n >= e.until {
 		sh.unlink(e)
 		delete(sh.m, k)
 		c.count.Add(-1)
 		sh.mu.Unlock()
-		return nil, nil, false
+		return nil, nil, false, nil
 	}
 	if sh.root.next != e {
 		sh.unlink(e)
 		sh.pushFront(e)
 	}
-	info, signer := e.info, e.signer
+	info, signer, rejected := e.info, e.signer, e.rejected
 	sh.mu.Unlock()
-	return info, signer, true
+	return info, signer, true, rejected
 }
 
 // put stores info until min(expiry, now+ttl). An already expired token or a
@@ -126,6 +146,10 @@ func (c *tcCache) put(k tcKey, info *TokenInfo, signer *jwtKey, now time.Time) {
 	if !info.Expiry.IsZero() && info.Expiry.Before(until) {
 		until = info.Expiry
 	}
+	c.store(k, info, signer, nil, until, now)
+}
+
+func (c *tcCache) store(k tcKey, info *TokenInfo, signer *jwtKey, rejected error, until, now time.Time) {
 	if !until.After(now) {
 		return
 	}
@@ -133,7 +157,7 @@ func (c *tcCache) put(k tcKey, info *TokenInfo, signer *jwtKey, now time.Time) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if e := sh.m[k]; e != nil {
-		e.info, e.signer, e.until = info, signer, until.UnixNano()
+		e.info, e.signer, e.rejected, e.until = info, signer, rejected, until.UnixNano()
 		sh.unlink(e)
 		sh.pushFront(e)
 		return
@@ -148,7 +172,7 @@ func (c *tcCache) put(k tcKey, info *TokenInfo, signer *jwtKey, now time.Time) {
 		e = new(tcEntry)
 		c.count.Add(1)
 	}
-	*e = tcEntry{key: k, info: info, signer: signer, until: until.UnixNano()}
+	*e = tcEntry{key: k, info: info, signer: signer, rejected: rejected, until: until.UnixNano()}
 	sh.m[k] = e
 	sh.pushFront(e)
 }

@@ -50,11 +50,25 @@ func bearer(tok string) []string { return []string{"Bearer " + tok} }
 // key server that jku/x5u headers name.
 func adversarialAttacks(t *testing.T, r *rig, keyURL *keyURLServer, attacker *authkittest.Key) []attack {
 	t.Helper()
-	mint := func(o authkittest.TokenOptions) string { return r.mint(t, o) }
+	now := r.clock.Now()
+	// Tokens are issued well before the key set was fetched (the rig primed
+	// it), so a kid missing from that set is a plain 401. A token issued
+	// after it, with a kid it lacks, may name a key newer than the set: the
+	// key store answers 503 while the unknown-kid budget is spent (one row
+	// below; the fault suite covers the rest).
+	issued := now.Add(-10 * time.Minute)
+	mint := func(o authkittest.TokenOptions) string {
+		if o.IssuedAt.IsZero() {
+			o.IssuedAt = issued
+			if o.ExpiresIn == 0 {
+				o.ExpiresIn = time.Hour
+			}
+		}
+		return r.mint(t, o)
+	}
 	good := mint(authkittest.TokenOptions{})
 	kid := r.as.SigningKey().ID()
 	realKey := r.as.SigningKey().Private()
-	now := r.clock.Now()
 	hdr := func(extra string) string { return `{"alg":"RS256","typ":"JWT","kid":"` + kid + `"` + extra + `}` }
 	claimsJSON := mustJSON(t, r.claims(nil))
 	raw := func(header, payload string) string { return signRaw(t, "RS256", realKey, header, payload) }
@@ -108,6 +122,7 @@ func adversarialAttacks(t *testing.T, r *rig, keyURL *keyURLServer, attacker *au
 		{name: "kid empty", auth: bearer(mint(authkittest.TokenOptions{Header: map[string]any{"kid": ""}})), status: 401, code: invalidToken},
 		{name: "kid a number", auth: bearer(mint(authkittest.TokenOptions{Header: map[string]any{"kid": 1}})), status: 401, code: invalidToken},
 		{name: "kid unknown", auth: bearer(mint(authkittest.TokenOptions{KeyID: "kid_does_not_exist"})), status: 401, code: invalidToken},
+		{name: "kid unknown, issued after the key set was fetched (budget spent: 503, not a 401 that would discard a new key's token)", auth: bearer(mint(authkittest.TokenOptions{KeyID: "kid_newer_than_the_set", IssuedAt: now})), status: 503},
 		{name: "kid path traversal", auth: bearer(mint(authkittest.TokenOptions{KeyID: "../../../../../../etc/passwd"})), status: 401, code: invalidToken},
 		{name: "kid absolute path", auth: bearer(mint(authkittest.TokenOptions{KeyID: "/dev/null"})), status: 401, code: invalidToken},
 		{name: "kid SQL-ish", auth: bearer(mint(authkittest.TokenOptions{KeyID: "x' UNION SELECT 'secret' AS k --"})), status: 401, code: invalidToken},
@@ -160,8 +175,8 @@ func adversarialAttacks(t *testing.T, r *rig, keyURL *keyURLServer, attacker *au
 		{name: "iss with a trailing slash added", auth: bearer(mint(authkittest.TokenOptions{Issuer: r.as.Issuer() + "/"})), status: 401, code: invalidToken},
 		{name: "iss missing", auth: bearer(mint(authkittest.TokenOptions{Omit: []string{"iss"}})), status: 401, code: invalidToken},
 		{name: "iss as an array with ours", auth: bearer(mint(authkittest.TokenOptions{Claims: map[string]any{"iss": []string{r.as.Issuer()}}})), status: 401, code: invalidToken},
-		{name: "token of another AuthKit environment", auth: bearer(other.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}, Scopes: []string{requiredScope}})), status: 401, code: invalidToken},
-		{name: "token of another AuthKit environment naming our kid", auth: bearer(other.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}, Scopes: []string{requiredScope}, KeyID: kid})), status: 401, code: invalidToken},
+		{name: "token of another AuthKit environment", auth: bearer(other.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}, Scopes: []string{requiredScope}, IssuedAt: issued, ExpiresIn: time.Hour})), status: 401, code: invalidToken},
+		{name: "token of another AuthKit environment naming our kid", auth: bearer(other.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}, Scopes: []string{requiredScope}, KeyID: kid, IssuedAt: issued, ExpiresIn: time.Hour})), status: 401, code: invalidToken},
 		{name: "AuthKit session token (user_management issuer, no aud)", auth: bearer(mint(authkittest.TokenOptions{Issuer: r.as.SessionIssuer(), Omit: []string{"aud"}})), status: 401, code: invalidToken},
 		{name: "AuthKit session token with our aud", auth: bearer(mint(authkittest.TokenOptions{Issuer: r.as.SessionIssuer()})), status: 401, code: invalidToken},
 
