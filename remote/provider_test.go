@@ -597,3 +597,25 @@ func TestMiddlewareCORSWithoutOrigin(t *testing.T) {
 		})
 	}
 }
+
+// Every reason a verifier cannot decide, or refuses a token for a class of
+// its own, is a distinct Decision.Reason.
+func TestDecisionReasons(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&UnavailableError{RetryAfter: time.Second, Err: ErrKeysBackoff}, "keys_backoff"},
+		{&UnavailableError{RetryAfter: time.Second, Err: ErrKeyRefreshThrottled}, "unknown_key_throttled"},
+		{&UnavailableError{RetryAfter: time.Second, Err: ErrKeysStale}, "keys_stale"},
+		{&UnavailableError{RetryAfter: time.Second, Err: errKeysFetch}, "keys_unavailable"},
+		{ErrIntrospectionBusy, "introspection_busy"},
+		{jwtErr(ErrBoundToken, "cnf"), "key_bound"},
+		{jwtErr(ErrNotAccessToken, "token_type"), "not_access_token"},
+		{ErrUnknownKey, "unknown_key"},
+	} {
+		if got := decisionReason(tc.err); got != tc.want {
+			t.Errorf("decisionReason(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
