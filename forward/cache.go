@@ -1,6 +1,7 @@
 package forward
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,11 +71,12 @@ type flight struct {
 // entry on the hot path, at most one fetch at a time, stale-while-
 // revalidate and stale-if-error.
 type docCache struct {
-	f        *Forwarder
-	name     string // well-known name, for logs
-	url      string
-	validate func([]byte) (*Metadata, error)
+	f          *Forwarder
+	name       string   // well-known name, for logs
+	candidates []string // the locations to try, in order, until one answers
+	validate   func([]byte) (*Metadata, error)
 
+	url atomic.Pointer[string] // the location in use, once one answered
 	cur atomic.Pointer[entry]
 
 	mu          sync.Mutex
@@ -84,6 +87,22 @@ type docCache struct {
 	nextAttempt time.Time // no new fetch before this after a failure
 
 	onWait func() // test hook: a caller starts waiting for a flight
+}
+
+func newDocCache(f *Forwarder, name string, candidates []string, validate func([]byte) (*Metadata, error)) *docCache {
+	c := &docCache{f: f, name: name, candidates: candidates, validate: validate}
+	if len(candidates) == 1 {
+		c.url.Store(&candidates[0])
+	}
+	return c
+}
+
+// currentURL is the location in use, or the first to try.
+func (c *docCache) currentURL() string {
+	if u := c.url.Load(); u != nil {
+		return *u
+	}
+	return c.candidates[0]
 }
 
 // get returns the document to serve now: the cached entry when fresh; the
@@ -190,7 +209,7 @@ func (c *docCache) finish(fl *flight, e *entry, err error) {
 	if err == nil {
 		c.cur.Store(e)
 		if c.failures > 0 {
-			log.Info("forward: upstream metadata recovered", "document", c.name, "url", c.url, "failures", c.failures)
+			log.Info("forward: upstream metadata recovered", "document", c.name, "url", c.currentURL(), "failures", c.failures)
 		}
 		c.failures, c.lastErr, c.failClass, c.nextAttempt = 0, nil, "", time.Time{}
 	} else {
@@ -209,7 +228,7 @@ func (c *docCache) finish(fl *flight, e *entry, err error) {
 }
 
 func (c *docCache) logFailure(log *slog.Logger, now time.Time, class string, err error) {
-	attrs := []any{"document", c.name, "url", c.url, "class", class, "error", err}
+	attrs := []any{"document", c.name, "url", c.currentURL(), "class", class, "error", err}
 	if e := c.cur.Load(); e != nil {
 		attrs = append(attrs, "serving", "last good copy", "age", time.Duration(e.age(now))*time.Second)
 	} else {
@@ -236,11 +255,43 @@ func failureClass(err error) string {
 	}
 }
 
-// fetch GETs the upstream document, revalidating with If-None-Match when the
-// cached copy has an upstream ETag, and validates what comes back.
+// fetch GETs the upstream document from the location in use or, while none
+// answered yet, from each candidate in turn until one answers a valid
+// document. On failure it returns the most telling error: an issuer
+// mismatch, then an invalid document, then the first failure.
 func (c *docCache) fetch(ctx context.Context) (*entry, error) {
+	if u := c.url.Load(); u != nil {
+		return c.fetchURL(ctx, *u)
+	}
+	var first, invalid, mismatch error
+	for i := range c.candidates {
+		e, err := c.fetchURL(ctx, c.candidates[i])
+		if err == nil {
+			c.url.Store(&c.candidates[i])
+			return e, nil
+		}
+		var mm *IssuerMismatchError
+		switch {
+		case errors.As(err, &mm) && mismatch == nil:
+			mismatch = err
+		case errors.Is(err, ErrInvalidMetadata) && invalid == nil:
+			invalid = err
+		case first == nil:
+			first = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	err := cmp.Or(mismatch, invalid, first)
+	return nil, fmt.Errorf("%w (tried %s)", err, strings.Join(c.candidates, ", "))
+}
+
+// fetchURL GETs the document at url, revalidating with If-None-Match when
+// the cached copy has an upstream ETag, and validates what comes back.
+func (c *docCache) fetchURL(ctx context.Context, url string) (*entry, error) {
 	prev := c.cur.Load()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -251,7 +302,7 @@ func (c *docCache) fetch(ctx context.Context) (*entry, error) {
 	}
 	resp, err := c.f.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: GET %s: %w", ErrUnavailable, c.url, err)
+		return nil, fmt.Errorf("%w: GET %s: %w", ErrUnavailable, url, err)
 	}
 	defer resp.Body.Close()
 	if err := httpx.CheckRedirectStatus(resp); err != nil {
@@ -270,11 +321,11 @@ func (c *docCache) fetch(ctx context.Context) (*entry, error) {
 		return newEntry(prev.body, prev.meta, etag, now, c.ttl(resp.Header, now)), nil
 	case resp.StatusCode != http.StatusOK:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, limit))
-		return nil, fmt.Errorf("%w: GET %s: status %d", ErrUnavailable, c.url, resp.StatusCode)
+		return nil, fmt.Errorf("%w: GET %s: status %d", ErrUnavailable, url, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: GET %s: reading body: %w", ErrUnavailable, c.url, err)
+		return nil, fmt.Errorf("%w: GET %s: reading body: %w", ErrUnavailable, url, err)
 	}
 	if int64(len(body)) > limit {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalidMetadata, limit)

@@ -76,17 +76,17 @@ func (f *Forwarder) Check(ctx context.Context) []Finding {
 	case errors.Is(err, ErrInvalidMetadata):
 		add(SeverityError, FindingInvalid,
 			"The document at %s was rejected (%v), so clients looking on this origin get 503; check Config.Issuer and Config.MetadataURL.",
-			f.cfg.MetadataURL, err)
+			f.MetadataURL(), err)
 	case err != nil:
 		add(SeverityError, FindingUnavailable,
 			"The authorization server metadata at %s could not be fetched (%v), so clients looking on this origin get 503; check Config.Issuer, Config.MetadataURL and the network.",
-			f.cfg.MetadataURL, err)
+			f.MetadataURL(), err)
 	}
 	if m != nil {
 		if n, err := f.as.failure(); n > 0 {
 			add(SeverityWarning, FindingRefreshFailing,
 				"The last %d refresh(es) of %s failed (%v), so clients get an older cached copy; fix the upstream or the configuration before the copy goes out of date.",
-				n, f.cfg.MetadataURL, err)
+				n, f.MetadataURL(), err)
 		}
 		switch {
 		case m.RegistrationEndpoint == "" && !m.ClientIDMetadataDocumentSupported:

@@ -35,11 +35,23 @@ type Config struct {
 	// trailing slash, is rejected: strict clients would reject it too.
 	Issuer string
 
-	// MetadataURL overrides the upstream RFC 8414 metadata URL. Default:
-	// derived from Issuer per RFC 8414 §3.1:
-	// https://host/.well-known/oauth-authorization-server, with the issuer's
-	// path appended after it when the issuer has one
-	// (https://host/.well-known/oauth-authorization-server/tenant).
+	// MetadataURL is the upstream metadata URL. Default: discovered from
+	// Issuer, trying in this order the locations RFC 8414 and OpenID
+	// Connect Discovery define (the order MCP clients use):
+	//
+	//  1. https://host/.well-known/oauth-authorization-server[/issuer-path]
+	//     (RFC 8414 §3.1, the issuer's path inserted after the well-known
+	//     part);
+	//  2. https://host/.well-known/openid-configuration[/issuer-path]
+	//     (RFC 8414 §5, the same rule for the OIDC document);
+	//  3. https://host/issuer-path/.well-known/openid-configuration
+	//     (OpenID Connect Discovery §4, appended), only for an issuer with
+	//     a path.
+	//
+	// The first location that answers a valid document whose issuer equals
+	// Issuer byte for byte is used from then on; until one does, every
+	// fetch tries them all in order. Set it when the provider publishes its
+	// metadata elsewhere.
 	MetadataURL string
 
 	// OpenIDConfiguration also serves /.well-known/openid-configuration on
@@ -132,7 +144,8 @@ type Config struct {
 // settings is a validated Config with defaults applied.
 type settings struct {
 	Config
-	oidcURL string
+	oidcURL   string
+	discovery []string // the metadata locations to try, in order (one when MetadataURL is set)
 }
 
 func (cfg Config) validate() (settings, error) {
@@ -145,9 +158,11 @@ func (cfg Config) validate() (settings, error) {
 		return s, err
 	}
 	if s.MetadataURL == "" {
-		s.MetadataURL = wellKnownURL(iss, "oauth-authorization-server")
+		s.discovery = discoveryURLs(iss)
 	} else if _, err := checkURL("MetadataURL", s.MetadataURL); err != nil {
 		return s, err
+	} else {
+		s.discovery = []string{s.MetadataURL}
 	}
 	if s.OpenIDConfiguration {
 		if s.OpenIDConfigurationURL == "" {
@@ -256,9 +271,26 @@ func checkURL(field, raw string) (*url.URL, error) {
 // wellKnownURL inserts /.well-known/<name> between the issuer's host and
 // path, per RFC 8414 §3.1 (a terminating "/" of the issuer is dropped).
 func wellKnownURL(issuer *url.URL, name string) string {
+	origin, path := issuerParts(issuer)
+	return origin + "/.well-known/" + name + path
+}
+
+// discoveryURLs lists the metadata locations of an issuer in the order
+// documented on Config.MetadataURL.
+func discoveryURLs(issuer *url.URL) []string {
+	urls := []string{wellKnownURL(issuer, "oauth-authorization-server"), wellKnownURL(issuer, "openid-configuration")}
+	if origin, path := issuerParts(issuer); path != "" {
+		urls = append(urls, origin+path+"/.well-known/openid-configuration")
+	}
+	return urls
+}
+
+// issuerParts splits an issuer into its origin and its escaped path without
+// a terminating "/" ("" at the root).
+func issuerParts(issuer *url.URL) (origin, path string) {
 	u := *issuer
-	path := strings.TrimSuffix(u.EscapedPath(), "/")
+	path = strings.TrimSuffix(u.EscapedPath(), "/")
 	u.RawPath = ""
 	u.Path = ""
-	return u.String() + "/.well-known/" + name + path
+	return u.String(), path
 }

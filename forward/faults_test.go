@@ -91,9 +91,12 @@ func TestFaultAuthKitMetadataDownServesStale(t *testing.T) {
 
 func TestFaultAuthKitMetadataNeverFetched(t *testing.T) {
 	as, clk, _, f := authkitForwarder(t)
-	as.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{
-		Status: http.StatusBadGateway, ContentType: "text/html", Body: []byte("<h1>502 Bad Gateway</h1> upstream 10.0.0.7"),
-	})
+	// Every discovery location fails.
+	for _, path := range []string{authkittest.PathAuthServerMetadata, authkittest.PathOpenIDConfiguration} {
+		as.SetFault(path, authkittest.Fault{
+			Status: http.StatusBadGateway, ContentType: "text/html", Body: []byte("<h1>502 Bad Gateway</h1> upstream 10.0.0.7"),
+		})
+	}
 	for range 3 {
 		w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
 		assertGeneric503(t, w)
@@ -105,6 +108,7 @@ func TestFaultAuthKitMetadataNeverFetched(t *testing.T) {
 		clk.Advance(DefaultErrorRetryInterval)
 	}
 	as.ClearFault(authkittest.PathAuthServerMetadata)
+	as.ClearFault(authkittest.PathOpenIDConfiguration)
 	clk.Advance(DefaultErrorRetryInterval)
 	w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
 	if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), upstreamMetadata(t, as)) {

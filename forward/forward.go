@@ -45,15 +45,16 @@ func New(cfg Config) (*Forwarder, error) {
 	f := &Forwarder{cfg: s}
 	issuer := s.Issuer
 	validate := func(b []byte) (*Metadata, error) { return parseMetadata(b, issuer) }
-	f.as = &docCache{f: f, name: "oauth-authorization-server", url: s.MetadataURL, validate: validate}
+	f.as = newDocCache(f, "oauth-authorization-server", s.discovery, validate)
 	if s.OpenIDConfiguration {
-		f.oidc = &docCache{f: f, name: "openid-configuration", url: s.oidcURL, validate: validate}
+		f.oidc = newDocCache(f, "openid-configuration", []string{s.oidcURL}, validate)
 	}
 	return f, nil
 }
 
-// MetadataURL returns the upstream RFC 8414 metadata URL in use.
-func (f *Forwarder) MetadataURL() string { return f.cfg.MetadataURL }
+// MetadataURL returns the upstream metadata URL in use: Config.MetadataURL,
+// or the discovered location (the first one to try until one answered).
+func (f *Forwarder) MetadataURL() string { return f.as.currentURL() }
 
 // Routes returns the routes to mount on the MCP server's mux, never behind
 // a bearer check: /.well-known/oauth-authorization-server, plus

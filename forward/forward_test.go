@@ -83,7 +83,7 @@ func TestMetadataURLDerivation(t *testing.T) {
 			if got := f.MetadataURL(); got != tc.wantAS {
 				t.Errorf("metadata URL = %q, want %q", got, tc.wantAS)
 			}
-			if got := f.oidc.url; got != tc.wantOIDC {
+			if got := f.oidc.currentURL(); got != tc.wantOIDC {
 				t.Errorf("OIDC URL = %q, want %q", got, tc.wantOIDC)
 			}
 		})

@@ -163,10 +163,13 @@ func newClock() *clock { return testutil.NewClock(time.Date(2026, 3, 1, 12, 0, 0
 // logBuffer collects log records for assertions.
 type logBuffer = testutil.LogBuffer
 
-// testConfig is a Config against u with a fake clock and fast retries.
+// testConfig is a Config against u with a fake clock and fast retries. It
+// names the RFC 8414 location, so a failure there is not followed by the
+// discovery of the other locations (which discovery_test.go covers).
 func testConfig(u *upstream, clk *clock, logs *logBuffer) Config {
 	cfg := Config{
 		Issuer:         u.issuer(),
+		MetadataURL:    u.issuer() + PathAuthorizationServer,
 		RetryWaitMin:   time.Millisecond,
 		RetryWaitMax:   5 * time.Millisecond,
 		MaxRetryAfter:  10 * time.Millisecond,

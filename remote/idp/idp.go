@@ -34,12 +34,12 @@ type Config struct {
 	// MetadataURL is where the authorization server's metadata is fetched:
 	// it is served verbatim on this server's
 	// /.well-known/oauth-authorization-server and its jwks_uri is where
-	// signing keys come from. Default: the RFC 8414 URL derived from Issuer
-	// (https://host/.well-known/oauth-authorization-server[/issuer-path]).
-	// Providers that publish only an OpenID Connect document, or publish
-	// RFC 8414 metadata under the issuer's path (Okta custom authorization
-	// servers, Keycloak realms), need it set, e.g.
-	// Issuer + "/.well-known/openid-configuration".
+	// signing keys come from. Default: discovered from Issuer, trying the
+	// RFC 8414 and OpenID Connect Discovery locations in the order
+	// forward.Config.MetadataURL documents (path-inserted RFC 8414, then
+	// path-inserted and appended OpenID), and keeping the first that
+	// answers a document whose issuer equals Issuer byte for byte. Set it
+	// only for a provider that publishes its metadata elsewhere.
 	MetadataURL string
 
 	// JWKSURL skips discovery: keys are fetched from this URL instead of the

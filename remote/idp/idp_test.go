@@ -134,8 +134,9 @@ func TestDiscoveryOutage(t *testing.T) {
 	h := p.Handler(subjectEcho)
 	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
 
-	// Metadata down before discovery: 503, not 401.
+	// Metadata down before discovery (at every location): 503, not 401.
 	ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	ak.SetFault(authkittest.PathOpenIDConfiguration, authkittest.Fault{Status: http.StatusServiceUnavailable})
 	if w := post(t, h, tok); w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("metadata down: status %d, want 503", w.Code)
 	}
@@ -149,6 +150,7 @@ func TestDiscoveryOutage(t *testing.T) {
 
 	// Metadata without jwks_uri: unavailable, and Check says so.
 	ak.ClearFault(authkittest.PathAuthServerMetadata)
+	ak.ClearFault(authkittest.PathOpenIDConfiguration)
 	ak2 := authkittest.Start(t)
 	ak2.SetMetadataOverrides(map[string]any{"jwks_uri": nil})
 	p2 := newIDP(t, ak2, nil)

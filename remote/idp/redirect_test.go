@@ -44,7 +44,10 @@ func TestDiscoveryNeverFollowsARedirect(t *testing.T) {
 				})
 			}))
 			defer evil.Close()
-			ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusFound, Headers: http.Header{"Location": {evil.URL + "/.well-known/oauth-authorization-server"}}})
+			// Every discovery location redirects.
+			for _, path := range []string{authkittest.PathAuthServerMetadata, authkittest.PathOpenIDConfiguration} {
+				ak.SetFault(path, authkittest.Fault{Status: http.StatusFound, Headers: http.Header{"Location": {evil.URL + path}}})
+			}
 
 			p := newIDP(t, ak, func(c *idp.Config) { c.HTTPClient = client.c(ak); c.Now = clock.Now })
 			forged := attackerAS.MustMint(t, authkittest.TokenOptions{Issuer: ak.Issuer(), Audience: []string{resourceURL}, Subject: "user_01ANYONE"})
@@ -62,6 +65,7 @@ func TestDiscoveryNeverFollowsARedirect(t *testing.T) {
 			}
 
 			ak.ClearFault(authkittest.PathAuthServerMetadata)
+			ak.ClearFault(authkittest.PathOpenIDConfiguration)
 			clock.Advance(time.Minute) // past the metadata's retry interval
 			if w := post(t, h, ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})); w.Code != http.StatusOK {
 				t.Fatalf("legitimate token after the metadata healed: %d %s", w.Code, w.Body.String())

@@ -1,0 +1,126 @@
+package forward
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestDiscoveryOrder(t *testing.T) {
+	for _, tc := range []struct{ issuer, want string }{
+		{"https://x.authkit.app", "https://x.authkit.app/.well-known/oauth-authorization-server https://x.authkit.app/.well-known/openid-configuration"},
+		{"https://dev-abc.us.auth0.com/", "https://dev-abc.us.auth0.com/.well-known/oauth-authorization-server https://dev-abc.us.auth0.com/.well-known/openid-configuration"},
+		{"https://sso.example.com/realms/mcp", "https://sso.example.com/.well-known/oauth-authorization-server/realms/mcp https://sso.example.com/.well-known/openid-configuration/realms/mcp https://sso.example.com/realms/mcp/.well-known/openid-configuration"},
+	} {
+		f := mustNew(t, Config{Issuer: tc.issuer})
+		if got := strings.Join(f.as.candidates, " "); got != tc.want {
+			t.Errorf("%s: candidates\n %s\nwant\n %s", tc.issuer, got, tc.want)
+		}
+	}
+	f := mustNew(t, Config{Issuer: "https://x.authkit.app", MetadataURL: "https://x.authkit.app/meta"})
+	if !slices.Equal(f.as.candidates, []string{"https://x.authkit.app/meta"}) {
+		t.Errorf("explicit MetadataURL: candidates %v", f.as.candidates)
+	}
+}
+
+// discoveryIssuer is an issuer with a path that publishes its metadata at
+// the locations given, and records the paths asked for.
+type discoveryIssuer struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got []string
+}
+
+func newDiscoveryIssuer(t *testing.T, realm string, serve map[string]func(issuer string) []byte) *discoveryIssuer {
+	t.Helper()
+	d := &discoveryIssuer{}
+	d.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		d.got = append(d.got, r.URL.Path)
+		d.mu.Unlock()
+		doc := serve[r.URL.Path]
+		if doc == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(doc(d.srv.URL + realm))
+	}))
+	t.Cleanup(d.srv.Close)
+	return d
+}
+
+func (d *discoveryIssuer) paths() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.got)
+}
+
+func TestDiscoveryFindsTheOpenIDDocument(t *testing.T) {
+	const realm = "/realms/mcp"
+	valid := func(iss string) []byte { return docWith(iss, nil) }
+	// A Keycloak-shaped issuer: only the appended OpenID document.
+	d := newDiscoveryIssuer(t, realm, map[string]func(string) []byte{realm + "/.well-known/openid-configuration": valid})
+	clk := newClock()
+	f := mustNew(t, Config{Issuer: d.srv.URL + realm, Now: clk.Now})
+	m, err := f.Metadata(t.Context())
+	if err != nil {
+		t.Fatalf("Metadata: %v", err)
+	}
+	if m.Issuer != d.srv.URL+realm {
+		t.Errorf("issuer = %q", m.Issuer)
+	}
+	want := []string{"/.well-known/oauth-authorization-server" + realm, "/.well-known/openid-configuration" + realm, realm + "/.well-known/openid-configuration"}
+	if got := d.paths(); !slices.Equal(got, want) {
+		t.Errorf("asked for %v, want %v (the documented order)", got, want)
+	}
+	if got := f.MetadataURL(); got != d.srv.URL+realm+"/.well-known/openid-configuration" {
+		t.Errorf("MetadataURL = %q, want the location that answered", got)
+	}
+	// Later fetches go straight to the location found.
+	clk.Advance(DefaultMaxCacheTTL)
+	if _, err := f.Metadata(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, f.as)
+	if got := d.paths(); len(got) != 4 || got[3] != realm+"/.well-known/openid-configuration" {
+		t.Errorf("refresh asked for %v, want only the found location again", got)
+	}
+	// The forwarded route serves that document.
+	if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Code != http.StatusOK {
+		t.Errorf("route: %d", w.Code)
+	}
+}
+
+func TestDiscoveryRequiresTheExactIssuer(t *testing.T) {
+	const realm = "/realms/mcp"
+	// The RFC 8414 location answers with another issuer's document (a
+	// trailing slash): never used; the appended OpenID one is right.
+	d := newDiscoveryIssuer(t, realm, map[string]func(string) []byte{
+		"/.well-known/oauth-authorization-server" + realm: func(iss string) []byte { return docWith(iss+"/", nil) },
+		realm + "/.well-known/openid-configuration":       func(iss string) []byte { return docWith(iss, nil) },
+	})
+	f := mustNew(t, Config{Issuer: d.srv.URL + realm, Now: newClock().Now})
+	m, err := f.Metadata(t.Context())
+	if err != nil || m.Issuer != d.srv.URL+realm {
+		t.Fatalf("Metadata = %+v, %v; want the document with the exact issuer", m, err)
+	}
+
+	// Only mismatching documents: the mismatch is the error reported.
+	d2 := newDiscoveryIssuer(t, realm, map[string]func(string) []byte{
+		"/.well-known/oauth-authorization-server" + realm: func(iss string) []byte { return docWith(iss+"/", nil) },
+	})
+	f2 := mustNew(t, Config{Issuer: d2.srv.URL + realm, Now: newClock().Now})
+	_, err = f2.Metadata(t.Context())
+	var mm *IssuerMismatchError
+	if !errors.As(err, &mm) || !strings.Contains(err.Error(), "tried ") {
+		t.Fatalf("err = %v, want an IssuerMismatchError naming the locations tried", err)
+	}
+	if assertGeneric503(t, do(t, f2.Handler(), http.MethodGet, PathAuthorizationServer, nil)); t.Failed() {
+		return
+	}
+}
