@@ -19,14 +19,13 @@
 // at start-up and [Provider.Check] reports misconfigurations in plain
 // sentences.
 //
-// Use, e.g. with Auth0 (whose issuer ends with a slash, and who signs
-// access tokens for an API whose identifier is the MCP URL):
+// Presets build the Config of the identity providers MCP server authors use
+// most from the values their users know, quirks handled and documented
+// ([Auth0], [Okta], [Keycloak], [EntraID]):
 //
-//	p, err := idp.New(idp.Config{
-//		Issuer:      "https://dev-abc123.us.auth0.com/",
-//		MetadataURL: "https://dev-abc123.us.auth0.com/.well-known/openid-configuration",
-//		ResourceURL: "https://mcp.example.com/mcp",
-//	})
+//	cfg := idp.Keycloak("https://sso.example.com", "mcp", "https://mcp.example.com/mcp")
+//	cfg.ToolScopes = map[string][]string{"delete_file": {"files:write"}}
+//	p, err := idp.New(cfg)
 //	if err != nil {
 //		log.Fatal(err)
 //	}
@@ -36,21 +35,14 @@
 //	}
 //	log.Fatal(http.ListenAndServe(":8080", p.Handler(mcpHandler)))
 //
-// Okta (custom authorization server):
+// Any other issuer needs only its issuer identifier, exactly as its
+// metadata spells it; the metadata is discovered at the RFC 8414 and
+// OpenID Connect locations (see Config.MetadataURL):
 //
-//	idp.Config{
-//		Issuer:      "https://example.okta.com/oauth2/default",
-//		MetadataURL: "https://example.okta.com/oauth2/default/.well-known/oauth-authorization-server",
-//		ResourceURL: "https://mcp.example.com/mcp", // the authorization server's audience
-//	}
-//
-// Keycloak (a realm; add an audience mapper so tokens carry the MCP URL):
-//
-//	idp.Config{
-//		Issuer:      "https://sso.example.com/realms/mcp",
-//		MetadataURL: "https://sso.example.com/realms/mcp/.well-known/openid-configuration",
+//	p, err := idp.New(idp.Config{
+//		Issuer:      "https://auth.example.com/tenant/acme",
 //		ResourceURL: "https://mcp.example.com/mcp",
-//	}
+//	})
 //
 // To write a turnkey package for another identity provider, follow package
 // authkit: derive Issuer, MetadataURL and JWKSURL from the one value users
