@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -230,7 +231,7 @@ func TestLegacyEndpoints(t *testing.T) {
 		t.Errorf("legacy /authorize served by default: %d", w.Code)
 	}
 	w := do(t, on, http.MethodGet, "/authorize?client_id=x", "", "")
-	if loc := w.Header().Get("Location"); w.Code != http.StatusFound || loc != ak.URL()+"/oauth2/authorize?client_id=x" {
+	if loc := w.Header().Get("Location"); w.Code != http.StatusFound || loc != ak.URL()+"/oauth2/authorize?client_id=x&resource="+url.QueryEscape(mcpURL) {
 		t.Errorf("legacy /authorize: %d %q", w.Code, loc)
 	}
 }
@@ -532,5 +533,24 @@ func TestJWKSRedirectNotFollowed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Overriding the forwarded authorization-server metadata with a route of
+// one's own, as a seed shows, replaces it instead of panicking with
+// conflicting patterns.
+func TestHandlerReplacesAStandardRoute(t *testing.T) {
+	ak := authkittest.Start(t)
+	p := newProvider(t, ak, nil)
+	custom := remote.Route{Pattern: "/.well-known/oauth-authorization-server", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"custom":true}`)
+	})}
+	h := p.Handler(claimsEcho, custom)
+	w := do(t, h, http.MethodGet, "/.well-known/oauth-authorization-server", "", "")
+	if w.Body.String() != `{"custom":true}` {
+		t.Errorf("GET the overridden route = %d %q", w.Code, w.Body.String())
+	}
+	if w := do(t, h, http.MethodGet, "/.well-known/openid-configuration", "", ""); w.Code != http.StatusOK {
+		t.Errorf("the other forwarded document: %d", w.Code)
 	}
 }

@@ -78,10 +78,25 @@ type Config struct {
 	//
 	// Trade-off: with the shims on, authorization codes, refresh tokens,
 	// client secrets and issued tokens transit this server (never logged),
-	// the upstream sees this server's address (X-Forwarded-For is added),
-	// and an outage of this server also stops token refreshes. Leave it off
+	// the upstream sees this server's address (X-Forwarded-For carries the
+	// connecting peer's address only, never one the client wrote), and an
+	// outage of this server also stops token refreshes. Leave it off
 	// unless you must support such clients.
+	//
+	// The shims only send clients to endpoints that are https (http on a
+	// loopback host), never to a link-local, unspecified or multicast
+	// address; they pass back JSON bodies only, with an allow-list of
+	// headers (Cache-Control, Pragma, Retry-After, WWW-Authenticate,
+	// DPoP-Nonce); /authorize adds Resource as the resource parameter when
+	// the client sent none.
 	LegacyEndpoints bool
+
+	// Resource is the canonical URL of the protected resource (the MCP
+	// URL) that the /authorize shim adds as the RFC 8707 resource
+	// parameter to requests that carry none, so that legacy clients get a
+	// token bound to this server. Only used with LegacyEndpoints; package
+	// idp sets it. Default none.
+	Resource string
 
 	// HTTPClient fetches the upstream documents. It must be safe to retry
 	// GETs with it. Default: a retrying client built from the Retry*,
@@ -233,10 +248,9 @@ func (cfg Config) validate() (settings, error) {
 		s.HTTPClient = httpx.NoRedirects(s.HTTPClient)
 	}
 	if s.LegacyHTTPClient == nil {
-		s.LegacyHTTPClient = &http.Client{
-			Transport: http.DefaultTransport.(*http.Transport).Clone(),
-			Timeout:   DefaultLegacyTimeout,
-		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DialContext = httpx.RefuseUnroutableDialer().DialContext // whatever a name resolves to
+		s.LegacyHTTPClient = &http.Client{Transport: tr, Timeout: DefaultLegacyTimeout}
 	}
 	s.LegacyHTTPClient = httpx.NoRedirects(s.LegacyHTTPClient)
 	if s.Now == nil {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,20 +22,31 @@ import (
 const legacyUnavailable = "The authorization server is temporarily unavailable. Try again later."
 
 // serveAuthorize answers GET /authorize with a 302 to the upstream
-// authorization_endpoint carrying the same query.
+// authorization_endpoint carrying the same query, plus resource (the
+// configured Resource) when the client sent none: a client that predates
+// resource indicators would otherwise get a token for no resource in
+// particular (AuthKit then puts its client id in aud), refused by every
+// call.
 func (f *Forwarder) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	e, _, ok := serveBegin(w, r, f.as, false, legacyUnavailable)
 	if !ok {
 		return
 	}
 	h := w.Header()
-	u, err := url.Parse(e.meta.AuthorizationEndpoint) // validated when fetched
+	u, err := legacyEndpoint(e.meta.AuthorizationEndpoint)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable",
-			legacyUnavailable)
+		f.cfg.Logger.Warn("forward: legacy /authorize refused the metadata's authorization_endpoint", "error", err)
+		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", legacyUnavailable)
 		return
 	}
-	if q := r.URL.RawQuery; q != "" {
+	q := r.URL.RawQuery
+	if f.cfg.Resource != "" && !queryHas(q, "resource") {
+		if q != "" {
+			q += "&"
+		}
+		q += "resource=" + url.QueryEscape(f.cfg.Resource)
+	}
+	if q != "" {
 		if u.RawQuery != "" {
 			u.RawQuery += "&" + q
 		} else {
@@ -59,12 +71,41 @@ type proxyHandler struct {
 // dropped.
 var proxyRequestHeaders = []string{"Accept", "Accept-Language", "Authorization", "Content-Type", "DPoP", "User-Agent"}
 
-// Response headers never passed back: hop-by-hop headers, cookies for the
-// upstream's origin, CORS (ours replaces it) and the length (recomputed).
-var proxyDroppedResponseHeaders = map[string]bool{
-	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
-	"Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-	"Set-Cookie": true, "Content-Length": true, "Alt-Svc": true,
+// Response headers passed back, the only ones: what an OAuth token or
+// registration response means (RFC 6749 §5.1, RFC 7591, RFC 9449). Cookies
+// of the upstream's origin, its CORS, caching and security policies and
+// anything else stay out of the MCP origin.
+var proxyResponseHeaders = []string{"Cache-Control", "Pragma", "Retry-After", "Www-Authenticate", "Dpop-Nonce"}
+
+// legacyEndpoint parses an endpoint of the upstream's metadata for a shim:
+// https (http on a loopback host only), no link-local or unspecified
+// address. The metadata was validated when fetched; this is the shims'
+// stricter rule, since they send the client there.
+func legacyEndpoint(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("not a URL")
+	}
+	if err := httpx.CheckEndpoint(u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// queryHas reports whether a raw query has a parameter named name.
+func queryHas(rawQuery, name string) bool {
+	for part := range strings.SplitSeq(rawQuery, "&") {
+		k, _, _ := strings.Cut(part, "=")
+		if k == name {
+			return true
+		}
+		if strings.ContainsAny(k, "%+") {
+			if d, err := url.QueryUnescape(k); err == nil && d == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (p *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -74,9 +115,15 @@ func (p *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
-	target := p.endpoint(e.meta)
-	if target == "" {
+	raw := p.endpoint(e.meta)
+	if raw == "" {
 		writeError(w, http.StatusNotFound, "invalid_request", "The authorization server does not offer this endpoint.")
+		return
+	}
+	target, err := legacyEndpoint(raw)
+	if err != nil {
+		f.cfg.Logger.Warn("forward: legacy proxy refused the metadata's endpoint", "endpoint", p.name, "error", err)
+		writeError(w, http.StatusBadGateway, "temporarily_unavailable", "The authorization server could not be reached.")
 		return
 	}
 
@@ -90,7 +137,7 @@ func (p *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request", "Could not read the request body.")
 		return
 	}
-	out, err := http.NewRequestWithContext(r.Context(), http.MethodPost, target, bytes.NewReader(body))
+	out, err := http.NewRequestWithContext(r.Context(), http.MethodPost, target.String(), bytes.NewReader(body))
 	if err != nil {
 		writeError(w, http.StatusBadGateway, "temporarily_unavailable", "The authorization server could not be reached.")
 		return
@@ -100,10 +147,10 @@ func (p *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out.Header[name] = v
 		}
 	}
+	// The peer's address only: an X-Forwarded-For the client wrote itself
+	// must not reach the authorization server as the client's address
+	// (rate limits, risk scoring and logs trust it).
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		if prior := r.Header.Values("X-Forwarded-For"); len(prior) > 0 {
-			ip = strings.Join(prior, ", ") + ", " + ip
-		}
 		out.Header.Set("X-Forwarded-For", ip)
 	}
 
@@ -125,12 +172,22 @@ func (p *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadGateway, "temporarily_unavailable", "The authorization server could not be reached.")
 		return
 	}
-	for name, v := range resp.Header {
-		if proxyDroppedResponseHeaders[name] || strings.HasPrefix(name, "Access-Control-") {
-			continue
+	// Only JSON is replayed from the MCP origin: an HTML or script body of
+	// the upstream's would be served as ours.
+	if len(respBody) > 0 {
+		if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			f.cfg.Logger.Warn("forward: legacy proxy got a non-JSON upstream response; not passed back", "endpoint", p.name, "status", resp.StatusCode)
+			writeError(w, http.StatusBadGateway, "temporarily_unavailable", "The authorization server could not be reached.")
+			return
 		}
-		h[name] = v
+		h["Content-Type"] = hdrJSON
 	}
+	for _, name := range proxyResponseHeaders {
+		if v := resp.Header.Values(name); len(v) > 0 {
+			h[name] = v
+		}
+	}
+	h["X-Content-Type-Options"] = hdrNosniff
 	if h.Get("Cache-Control") == "" {
 		h["Cache-Control"] = hdrNoStore
 	}

@@ -222,3 +222,93 @@ func TestLegacyProxyUpstreamUnreachable(t *testing.T) {
 		t.Errorf("logs:\n%s", logs)
 	}
 }
+
+// A legacy client's /authorize gets the canonical MCP URL as resource when
+// it sent none (its token is then bound to this server), and keeps its own
+// otherwise.
+func TestLegacyAuthorizeAddsTheResource(t *testing.T) {
+	u := legacyUpstream(t, func(u *upstream) []byte { return docWith(u.issuer(), nil) }, nil)
+	cfg := testConfig(u, newClock(), nil)
+	cfg.Resource = "https://mcp.example.com/mcp"
+	mux := legacyMux(t, cfg)
+	for query, want := range map[string]string{
+		"client_id=c1":                              "client_id=c1&resource=https%3A%2F%2Fmcp.example.com%2Fmcp",
+		"client_id=c1&resource=https%3A%2F%2Fother": "client_id=c1&resource=https%3A%2F%2Fother",
+		"resourc%65=x":                              "resourc%65=x",
+	} {
+		w := do(t, mux, http.MethodGet, PathAuthorize+"?"+query, nil)
+		if got := w.Header().Get("Location"); got != u.issuer()+"/oauth2/authorize?"+want {
+			t.Errorf("?%s → %q, want ?%s", query, got, want)
+		}
+	}
+}
+
+// The shims' hardening: the client's own X-Forwarded-For never reaches the
+// authorization server, endpoints must be https (loopback http) and not
+// link-local, only an allow-list of headers and only JSON bodies come back.
+func TestLegacyProxyHardening(t *testing.T) {
+	t.Run("X-Forwarded-For is the peer's address only", func(t *testing.T) {
+		xff := make(chan string, 1)
+		u := legacyUpstream(t, func(u *upstream) []byte { return u.doc() }, func(w http.ResponseWriter, r *http.Request) {
+			xff <- r.Header.Get("X-Forwarded-For")
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{}`)
+		})
+		mux := legacyMux(t, testConfig(u, newClock(), nil))
+		post(t, mux, PathToken, []byte(secretForm), map[string]string{"X-Forwarded-For": "203.0.113.66"})
+		if got := <-xff; got != "192.0.2.7" {
+			t.Errorf("X-Forwarded-For = %q, want the peer only", got)
+		}
+	})
+	t.Run("only allowed headers and JSON bodies come back", func(t *testing.T) {
+		html := false
+		u := legacyUpstream(t, func(u *upstream) []byte { return u.doc() }, func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Location", "https://evil.example/")
+			h.Set("Content-Security-Policy", "default-src *")
+			h.Set("X-Upstream-Secret", "s")
+			h.Set("Retry-After", "3")
+			h.Set("DPoP-Nonce", "n1")
+			if html {
+				h.Set("Content-Type", "text/html")
+				_, _ = io.WriteString(w, "<script>alert(1)</script>")
+				return
+			}
+			h.Set("Content-Type", "application/json; charset=utf-8")
+			_, _ = io.WriteString(w, `{"access_token":"x"}`)
+		})
+		mux := legacyMux(t, testConfig(u, newClock(), nil))
+		w := post(t, mux, PathToken, []byte(secretForm), nil)
+		for _, dropped := range []string{"Location", "Content-Security-Policy", "X-Upstream-Secret"} {
+			if w.Header().Get(dropped) != "" {
+				t.Errorf("%s passed back", dropped)
+			}
+		}
+		if w.Header().Get("Retry-After") != "3" || w.Header().Get("DPoP-Nonce") != "n1" || w.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("allowed headers: %v", w.Header())
+		}
+		html = true
+		w = post(t, mux, PathToken, []byte(secretForm), nil)
+		if w.Code != http.StatusBadGateway || strings.Contains(w.Body.String(), "<script>") {
+			t.Errorf("HTML upstream body: %d %q, want a generic 502", w.Code, w.Body)
+		}
+	})
+	for _, tc := range []struct{ name, endpoint string }{
+		{"http on a routable host", "http://auth.example.com/token"},
+		{"link-local (cloud metadata)", "https://169.254.169.254/latest/meta-data"},
+		{"link-local IPv6", "https://[fe80::1]/token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := legacyUpstream(t, func(u *upstream) []byte {
+				return docWith(u.issuer(), map[string]any{"token_endpoint": tc.endpoint, "authorization_endpoint": tc.endpoint})
+			}, nil)
+			mux := legacyMux(t, testConfig(u, newClock(), nil))
+			if w := post(t, mux, PathToken, []byte(secretForm), nil); w.Code != http.StatusBadGateway {
+				t.Errorf("/token to %s: %d, want 502", tc.endpoint, w.Code)
+			}
+			if w := do(t, mux, http.MethodGet, PathAuthorize+"?client_id=c", nil); w.Code != http.StatusServiceUnavailable || w.Header().Get("Location") != "" {
+				t.Errorf("/authorize to %s: %d %q, want 503 and no redirect", tc.endpoint, w.Code, w.Header().Get("Location"))
+			}
+		})
+	}
+}

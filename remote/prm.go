@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // prmMetadata is the RFC 9728 §2 document the provider publishes.
@@ -110,21 +112,15 @@ func (p *Provider) Routes() []Route {
 // Handler returns a handler serving Routes(), then extra, then the MCP
 // handler mcp, protected by [Provider.Middleware], at the MCP path (exactly;
 // "/{$}" when the MCP endpoint is the origin, so no catch-all answers
-// /.well-known/ requests). An extra route with the same pattern as one of
-// Routes() replaces it, like overriding a method; other conflicting patterns
-// panic as in [http.ServeMux.Handle], at setup.
+// /.well-known/ requests). A route replaces every route before it for the
+// same path, whatever their methods: an extra route for a standard path
+// (the metadata, a forwarded document) replaces the standard one, like
+// overriding a method, and of two extra routes for one path the later
+// wins. The MCP path itself cannot be replaced (it would lose its bearer
+// check): such a route panics as in [http.ServeMux.Handle], at setup.
 func (p *Provider) Handler(mcp http.Handler, extra ...Route) http.Handler {
 	mux := http.NewServeMux()
-	overridden := make(map[string]bool, len(extra))
-	for _, r := range extra {
-		overridden[r.Pattern] = true
-	}
-	for _, r := range p.Routes() {
-		if !overridden[r.Pattern] {
-			mux.Handle(r.Pattern, r.Handler)
-		}
-	}
-	for _, r := range extra {
+	for _, r := range mergeRoutes(p.Routes(), extra) {
 		mux.Handle(r.Pattern, r.Handler)
 	}
 	pattern := p.mcpPath
@@ -133,4 +129,33 @@ func (p *Provider) Handler(mcp http.Handler, extra ...Route) http.Handler {
 	}
 	mux.Handle(pattern, p.Middleware(mcp))
 	return mux
+}
+
+// mergeRoutes returns base followed by extra, each route dropping the
+// earlier ones for the same path (a pattern's method and host are not
+// compared: "GET /x" replaces "/x").
+func mergeRoutes(base, extra []Route) []Route {
+	all := append(slices.Clip(base), extra...)
+	last := make(map[string]int, len(all))
+	for i, r := range all {
+		last[routePath(r.Pattern)] = i
+	}
+	out := make([]Route, 0, len(last))
+	for i, r := range all {
+		if last[routePath(r.Pattern)] == i {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// routePath is the path of a ServeMux pattern "[METHOD ][HOST]/PATH".
+func routePath(pattern string) string {
+	if i := strings.IndexAny(pattern, " \t"); i >= 0 {
+		pattern = strings.TrimLeft(pattern[i:], " \t")
+	}
+	if i := strings.IndexByte(pattern, '/'); i > 0 {
+		pattern = pattern[i:] // drop a host
+	}
+	return pattern
 }

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -200,4 +201,40 @@ func TestHandler(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A route for a standard path replaces the standard one whatever its
+// method; of two routes for one path the later wins; the MCP path cannot be
+// replaced.
+func TestHandlerRouteOverrides(t *testing.T) {
+	p := newTestProvider(t, nil)
+	mine := func(body string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, body) })
+	}
+	h := p.Handler(http.NotFoundHandler(),
+		Route{Pattern: "GET /.well-known/oauth-protected-resource", Handler: mine("root PRM, mine")},
+		Route{Pattern: "/.well-known/oauth-authorization-server", Handler: mine("first")},
+		Route{Pattern: "GET /.well-known/oauth-authorization-server", Handler: mine("second")},
+	)
+	for path, want := range map[string]string{
+		"/.well-known/oauth-protected-resource":   "root PRM, mine",
+		"/.well-known/oauth-authorization-server": "second",
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if got := rec.Body.String(); got != want {
+			t.Errorf("GET %s = %q, want %q", path, got, want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/.well-known/oauth-protected-resource/mcp", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"resource"`) {
+		t.Errorf("the path-inserted PRM not served: %d", rec.Code)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a route for the MCP path did not panic")
+		}
+	}()
+	p.Handler(http.NotFoundHandler(), Route{Pattern: "/mcp", Handler: mine("unprotected")})
 }

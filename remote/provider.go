@@ -378,56 +378,11 @@ const wellKnownPRM = "/.well-known/oauth-protected-resource"
 // canonicalResourceURL validates raw and returns its canonical form, its
 // origin and its escaped path ("" at the root).
 func canonicalResourceURL(raw string) (canon, origin, path string, err error) {
-	shown := httpx.RedactUserinfo(raw) // never echo credentials
-	bad := func(why string) (string, string, string, error) {
-		return "", "", "", fmt.Errorf("remote: Config.ResourceURL %q %s", shown, why)
+	canon, origin, path, err = httpx.CanonicalResourceURL(raw)
+	if err != nil {
+		return "", "", "", fmt.Errorf("remote: Config.ResourceURL %q %w", httpx.RedactUserinfo(raw), err)
 	}
-	u, perr := url.Parse(raw)
-	if perr != nil {
-		return bad("is not a valid URL")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	if scheme != "https" && scheme != "http" {
-		return bad("must be an absolute https URL such as https://mcp.example.com/mcp")
-	}
-	if u.Opaque != "" || u.Host == "" {
-		return bad("must be an absolute URL with a host")
-	}
-	if u.User != nil {
-		return bad("must not contain userinfo")
-	}
-	if u.RawQuery != "" || u.ForceQuery {
-		return bad("must not contain a query")
-	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return bad("must not contain a fragment")
-	}
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
-		port = ""
-	}
-	if scheme == "http" && !httpx.IsLoopbackHost(host) {
-		return bad("must use https (http is allowed only for localhost, 127.0.0.0/8 and ::1)")
-	}
-	hostport := host
-	if strings.Contains(host, ":") {
-		hostport = "[" + host + "]"
-	}
-	if port != "" {
-		hostport += ":" + port
-	}
-	p := strings.TrimRight(u.EscapedPath(), "/")
-	for seg := range strings.SplitSeq(p, "/") {
-		if seg == "." || seg == ".." {
-			return bad("must not contain dot segments")
-		}
-	}
-	if strings.ContainsAny(p, "\"\\ ") {
-		return bad("contains characters not allowed in a URL path")
-	}
-	origin = scheme + "://" + hostport
-	return origin + p, origin, p, nil
+	return canon, origin, path, nil
 }
 
 // prmCheckHTTPURL validates an absolute http(s) URL published in metadata.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -148,4 +149,24 @@ func TestRetryTransportErrorsOnly(t *testing.T) {
 	if got := n.Load(); got != 1 {
 		t.Errorf("attempts on 503 = %d, want 1", got)
 	}
+}
+
+func TestRefuseUnroutableDialer(t *testing.T) {
+	d := RefuseUnroutableDialer()
+	for _, addr := range []string{"169.254.169.254:80", "[fe80::1]:443", "0.0.0.0:80", "[::]:80", "224.0.0.1:80"} {
+		c, err := d.DialContext(t.Context(), "tcp", addr)
+		if err == nil {
+			c.Close()
+			t.Errorf("dial %s succeeded", addr)
+		} else if !strings.Contains(err.Error(), "refusing") {
+			t.Errorf("dial %s: %v, want refused before connecting", addr, err)
+		}
+	}
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	c, err := d.DialContext(t.Context(), "tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatalf("dial loopback: %v", err)
+	}
+	c.Close()
 }

@@ -146,11 +146,15 @@ func New(cfg Config) (*Provider, error) {
 		// the keys, which live on the same host.
 		cfg.HTTPClient = httpx.NewClient(httpx.Options{})
 	}
+	// The legacy /authorize shim adds the canonical MCP URL as resource
+	// (a bad ResourceURL is reported by remote.New below).
+	resource, _, _, _ := httpx.CanonicalResourceURL(cfg.ResourceURL)
 	fwd, err := forward.New(forward.Config{
 		Issuer:              cfg.Issuer,
 		MetadataURL:         cfg.MetadataURL,
 		OpenIDConfiguration: cfg.OpenIDConfiguration,
 		LegacyEndpoints:     cfg.LegacyEndpoints,
+		Resource:            resource,
 		HTTPClient:          cfg.HTTPClient,
 		Now:                 cfg.Now,
 		Logger:              cfg.Logger,
