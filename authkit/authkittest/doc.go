@@ -56,15 +56,18 @@
 //			OrganizationID: "org_01ACME",
 //			Permissions:    []string{"widgets:read"},
 //		})
-//		// Point the code under test at as.Issuer() / as.JWKSURL().
-//		good := as.MustMint(t, authkittest.TokenOptions{Audience: []string{"https://mcp.example.com/mcp"}})
+//		// Point the code under test at as.Issuer() / as.JWKSURL(), its
+//		// Logger at authkittest.Logger(t) (a refusal then says why in the
+//		// test's output).
+//		good := as.MustMintFor(t, "https://mcp.example.com/mcp", authkittest.TokenOptions{})
+//		client := authkittest.BearerClient(good) // sends it on every request
 //		expired := as.MustMint(t, authkittest.TokenOptions{
 //			Audience:  []string{"https://mcp.example.com/mcp"},
 //			ExpiresIn: -time.Minute,
 //		})
 //		otherKey := as.MustMint(t, authkittest.TokenOptions{SignWith: authkittest.MustNewKey("")})
 //		// ... send them to the server under test ...
-//		_, _, _ = good, expired, otherKey
+//		_, _, _ = client, expired, otherKey
 //
 //		as.SetFault("/oauth2/jwks", authkittest.Fault{Status: http.StatusServiceUnavailable, Times: 1})
 //		as.RotateKey() // new tokens carry the new kid; old ones still verify

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/workos/workos-go/v4/pkg/usermanagement"
 
+	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 )
 
@@ -100,4 +104,45 @@ func ExampleServer_APIKey() {
 	fmt.Println(u.Email, list.Data[0].OrganizationID, list.Data[0].Role.Slug)
 	// Output:
 	// alice@example.com org_01ACME admin
+}
+
+// A test of an MCP server protected by package authkit: a token minted for
+// the server's MCP URL is accepted, one minted with the defaults (whose aud
+// is the environment client id, as AuthKit issues without a resource
+// indicator) is refused. In a test, set the provider's Logger to
+// authkittest.Logger(t): the refusal's reason (wrong_audience) is then in
+// the test's output.
+func ExampleServer_MintFor() {
+	as := authkittest.NewServer()
+	defer as.Close()
+	p, err := authkit.New(authkit.Config{Domain: as.URL(), BaseURL: "http://127.0.0.1:8080"})
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+	srv := httptest.NewServer(p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := authkit.ClaimsFromContext(r.Context())
+		fmt.Fprint(w, c.UserID)
+	})))
+	defer srv.Close()
+
+	for _, opts := range []func() (string, error){
+		func() (string, error) { return as.MintFor(p.MCPURL(), authkittest.TokenOptions{}) },
+		func() (string, error) { return as.Mint(authkittest.TokenOptions{}) },
+	} {
+		tok, err := opts()
+		if err != nil {
+			panic(err)
+		}
+		resp, err := authkittest.BearerClient(tok).Post(srv.URL+"/mcp", "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			panic(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	// Output:
+	// 200 user_01TESTUSER0000000000000000
+	// 401 {"error":"invalid_token","error_description":"The access token is invalid or expired"}
 }
