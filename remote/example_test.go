@@ -23,8 +23,12 @@ var stubVerifier = remote.TokenVerifierFunc(func(_ context.Context, token string
 
 func Example() {
 	mcpHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info, _ := remote.TokenInfoFromContext(r.Context())
-		fmt.Fprintln(w, "hello", info.Subject)
+		id, err := remote.IdentityFromContext(r.Context()) // nil-safe; err says why there is none
+		if err != nil {
+			http.Error(w, "no identity", http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "hello", id.Subject())
 	})
 	p := remote.MustNew(remote.Config{
 		ResourceURL:          "https://mcp.example.com/mcp",
@@ -161,8 +165,11 @@ func ExampleNewMultiIssuer() {
 //
 //	mcpServer := server.NewMCPServer("demo", "1.0.0")
 //	mcpServer.AddTool(mcp.NewTool("whoami"), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-//		info, _ := remote.TokenInfoFromContext(ctx)
-//		return mcp.NewToolResultText(info.Subject), nil
+//		id, err := remote.IdentityFromContext(ctx)
+//		if err != nil {
+//			return mcp.NewToolResultError("not signed in"), nil
+//		}
+//		return mcp.NewToolResultText(id.Subject()), nil
 //	})
 //	streamable := server.NewStreamableHTTPServer(mcpServer)
 //	http.ListenAndServe(":8080", p.Handler(streamable))
