@@ -15,9 +15,9 @@ import (
 // Provider is what [Handler] mounts a server behind: a *remote.Provider,
 // *idp.Provider or *authkit.Provider.
 type Provider interface {
-	// Handler serves the provider's metadata routes and mcp behind its
-	// bearer middleware.
-	Handler(mcp http.Handler, extra ...remote.Route) http.Handler
+	// Handler serves the provider's metadata routes, extra, and h behind
+	// its bearer middleware at the MCP path.
+	Handler(h http.Handler, extra ...remote.Route) http.Handler
 	// Identity returns the identity this provider verified for the
 	// request in ctx.
 	Identity(ctx context.Context) (*remote.Identity, error)

@@ -155,6 +155,15 @@ func callSeen(t *testing.T, cs *mcp.ClientSession) seen {
 	return out
 }
 
+// newSeenRig is a rig serving seenServer.
+func newSeenRig(t *testing.T, cfg func(*authkit.Config), mount func(*authkit.Provider, *mcp.Server) http.Handler) *rig {
+	t.Helper()
+	var p *authkit.Provider
+	r := newRig(t, seenServer(&p), cfg, mount)
+	p = r.p
+	return r
+}
+
 // seenServer is a go-sdk server whose "seen" tool reports every identity
 // accessor's view; pp is read when the tool runs (the provider is built
 // after the server).
@@ -201,11 +210,9 @@ func TestPerCallIdentityTokenRotation(t *testing.T) {
 	for _, mode := range handlerModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Run("permission added and removed", func(t *testing.T) {
-				var p *authkit.Provider
-				r := newRig(t, seenServer(&p), nil, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
+				r := newSeenRig(t, nil, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
 					return gosdk.Handler(ap, s, mode.opts)
 				})
-				p = r.p
 				first := r.mint(t, "jti-first", time.Hour, "p:initialize")
 				second := r.mint(t, "jti-second", time.Hour, "p:second-token")
 				rt := &switchable{token: first}
@@ -219,11 +226,9 @@ func TestPerCallIdentityTokenRotation(t *testing.T) {
 				assertSeen(t, "second token", got, "jti-second", []string{"p:second-token"}, false, true)
 			})
 			t.Run("expired first token, valid second", func(t *testing.T) {
-				var p *authkit.Provider
-				r := newRig(t, seenServer(&p), nil, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
+				r := newSeenRig(t, nil, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
 					return gosdk.Handler(ap, s, mode.opts)
 				})
-				p = r.p
 				first := r.mint(t, "jti-first", time.Minute, "p:initialize")
 				rt := &switchable{token: first}
 				cs := connectWith(t, r.url, rt)
@@ -271,12 +276,10 @@ func assertSeen(t *testing.T, when string, got seen, jti string, perms []string,
 // stateful handler the tool gets no identity, with an error saying why,
 // and the provider logs a warning naming the fix; it never panics.
 func TestMountedWithoutHandlerFailsClosed(t *testing.T) {
-	var p *authkit.Provider
 	logs := &testutil.LogBuffer{}
-	r := newRig(t, seenServer(&p), func(c *authkit.Config) { c.Logger = logs.Logger() }, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
+	r := newSeenRig(t, func(c *authkit.Config) { c.Logger = logs.Logger() }, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
 		return ap.Handler(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil))
 	})
-	p = r.p
 	rt := &switchable{token: r.mint(t, "jti-first", time.Hour, "p:initialize")}
 	cs := connectWith(t, r.url, rt)
 	for range 2 {
