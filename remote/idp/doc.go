@@ -34,7 +34,8 @@
 //	for _, f := range p.Check(ctx) {
 //		log.Print(f)
 //	}
-//	log.Fatal(http.ListenAndServe(":8080", p.Handler(mcpHandler)))
+//	// server: a go-sdk *mcp.Server; any other http.Handler: p.Handler(h)
+//	log.Fatal(http.ListenAndServe(":8080", gosdk.Handler(p, server, nil)))
 //
 // Okta (custom authorization server):
 //
