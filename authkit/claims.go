@@ -12,10 +12,11 @@ import (
 )
 
 // Claims are the AuthKit claims of a verified access token, typed: a copy,
-// the caller's to keep or change. UserID is set for every AuthKit token; the rest appear when AuthKit issues them: OrganizationID
-// when the user picked an organization at consent, and Role, Roles,
-// Permissions, Entitlements and FeatureFlags only when a JWT template in the
-// WorkOS dashboard adds them to access tokens.
+// the caller's to keep or change. UserID is set for every AuthKit token;
+// the rest appear when AuthKit issues them: OrganizationID when the user
+// picked an organization at consent, and Role, Roles, Permissions,
+// Entitlements and FeatureFlags only when a JWT template in the WorkOS
+// dashboard adds them to access tokens.
 type Claims struct {
 	// UserID is the "sub" claim: the WorkOS user ("user_…"), or the
 	// application's client id for machine-to-machine tokens. It is the id
