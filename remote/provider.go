@@ -352,19 +352,13 @@ func (p *Provider) verify(ctx context.Context, token string) (*TokenInfo, string
 	if info == nil {
 		return nil, name, errVerifierNoInfo
 	}
-	if info.Subject == "" {
-		return nil, name, errNoSubject
-	}
 	if !p.skipAudience && !audiencesMatch(info.Audiences, p.audiences) {
 		return nil, name, ErrInvalidAudience
 	}
 	return info, name, nil
 }
 
-var (
-	errVerifierNoInfo = fmt.Errorf("%w: verifier returned neither token info nor an error", ErrUnavailable)
-	errNoSubject      = fmt.Errorf("%w: token info without subject", ErrMissingClaim)
-)
+var errVerifierNoInfo = fmt.Errorf("%w: verifier returned neither token info nor an error", ErrUnavailable)
 
 // satisfied reports whether granted covers every scope in need.
 func (p *Provider) satisfied(granted, need []string) bool {

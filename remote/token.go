@@ -40,7 +40,12 @@ func (f TokenVerifierFunc) VerifyToken(ctx context.Context, token string) (*Toke
 // whose methods return copies.
 type TokenInfo struct {
 	// Subject is the "sub" claim: the user (or, for machine-to-machine
-	// tokens, the client) the token was issued for.
+	// tokens, the client) the token was issued for. The JWT verifier always
+	// sets it (RFC 9068 requires "sub" in access tokens). It is empty when
+	// an introspection response has none (RFC 7662 makes it optional) or a
+	// custom verifier reports none: such a caller has no user identity, so
+	// no rule naming a user matches it, and session adapters bind its
+	// sessions to something narrower than a user (see remote/gosdk).
 	Subject string
 	// ClientID is the OAuth client the token was issued to ("client_id" or
 	// "azp"), when known.
