@@ -472,3 +472,56 @@ func sessionRequest(t *testing.T, url, method, session, token, body string) int 
 	res.Body.Close() // a GET stream that was accepted ends here
 	return res.StatusCode
 }
+
+// TestSessionOfATokenWithoutSubject: a verifier may accept a token without
+// subject (an introspection response may omit "sub"). Its session is never
+// left unbound: it belongs to that token alone, so another subject-less
+// token, even of the same client, gets 403 on it, while the token that
+// opened it keeps using it.
+func TestSessionOfATokenWithoutSubject(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	resource := "http://" + srv.Listener.Addr().String() + "/mcp"
+	p := remote.MustNew(remote.Config{
+		ResourceURL:          resource,
+		AuthorizationServers: []string{"https://auth.example.com"},
+		Verifier: remote.TokenVerifierFunc(func(_ context.Context, tok string) (*remote.TokenInfo, error) {
+			if tok != "opaque-1" && tok != "opaque-2" {
+				return nil, remote.ErrInvalidToken
+			}
+			return &remote.TokenInfo{ClientID: "client_1", Issuer: "https://auth.example.com", Audiences: []string{resource}, Expiry: time.Now().Add(time.Hour)}, nil
+		}),
+	})
+	server := mcp.NewServer(&mcp.Implementation{Name: "anon", Version: "1.0.0"}, nil)
+	var owners []string
+	var mu sync.Mutex
+	mcp.AddTool(server, &mcp.Tool{Name: "echo"}, func(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		mu.Lock()
+		owners = append(owners, req.Extra.TokenInfo.UserID)
+		mu.Unlock()
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
+	})
+	srv.Config.Handler = gosdk.Handler(p, server, nil)
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	id := openSession(t, resource, "opaque-1")
+	call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{}}}`
+	for _, tc := range []struct {
+		method, body, token string
+		want                int
+	}{
+		{http.MethodPost, call, "opaque-2", http.StatusForbidden},
+		{http.MethodGet, "", "opaque-2", http.StatusForbidden},
+		{http.MethodDelete, "", "opaque-2", http.StatusForbidden},
+		{http.MethodPost, call, "opaque-1", http.StatusOK},
+	} {
+		if got := sessionRequest(t, resource, tc.method, id, tc.token, tc.body); got != tc.want {
+			t.Errorf("%s on opaque-1's session with %s = %d, want %d", tc.method, tc.token, got, tc.want)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(owners) != 1 || !strings.HasPrefix(owners[0], `["https://auth.example.com","","token-sha256:`) || strings.Contains(owners[0], "opaque") {
+		t.Errorf("session owners seen by the tool: %q", owners)
+	}
+}
