@@ -52,6 +52,31 @@ func Example() {
 	// 200 hello user_123
 }
 
+// What a handler reads: the identity the middleware verified for this
+// request, read-only (slices come back as copies), or an error saying why
+// there is none.
+func ExampleIdentityFromContext() {
+	// What the middleware puts in the context; in tests of your own
+	// handlers, put it there yourself.
+	ctx := remote.ContextWithTokenInfo(context.Background(), &remote.TokenInfo{
+		Subject: "user_123", Issuer: "https://example.authkit.app", Scopes: []string{"mcp:tools"},
+	})
+	id, err := remote.IdentityFromContext(ctx)
+	fmt.Println(id.Subject(), id.HasScope("mcp:tools"), err)
+	scopes := id.Scopes()
+	scopes[0] = "mcp:admin" // the caller's copy: the identity is unchanged
+	fmt.Println(id.Scopes(), id.Owner())
+
+	_, err = remote.IdentityFromContext(context.Background())
+	fmt.Println(errors.Is(err, remote.ErrNoIdentity))
+	fmt.Println(err)
+	// Output:
+	// user_123 true <nil>
+	// [mcp:tools] ["https://example.authkit.app","user_123"]
+	// true
+	// remote: no verified token in this context: no provider middleware verified a token for this request (serve the handler behind Provider.Middleware or Provider.Handler; mount go-sdk servers with gosdk.Handler)
+}
+
 // Routes can be mounted on any router next to your own.
 func ExampleProvider_Routes() {
 	p := remote.MustNew(remote.Config{
