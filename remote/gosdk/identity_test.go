@@ -54,8 +54,15 @@ func errText(err error) string {
 // switchable is the client's transport: it sends the current token, which
 // the test changes mid-session as a client does when it refreshes one.
 type switchable struct {
-	mu    sync.Mutex
-	token string
+	mu       sync.Mutex
+	token    string
+	versions map[string]bool // Mcp-Protocol-Version values sent
+}
+
+func (s *switchable) sawVersion(v string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.versions[v]
 }
 
 func (s *switchable) set(tok string) {
@@ -67,6 +74,12 @@ func (s *switchable) set(tok string) {
 func (s *switchable) RoundTrip(r *http.Request) (*http.Response, error) {
 	s.mu.Lock()
 	tok := s.token
+	if v := r.Header.Get("Mcp-Protocol-Version"); v != "" {
+		if s.versions == nil {
+			s.versions = map[string]bool{}
+		}
+		s.versions[v] = true
+	}
 	s.mu.Unlock()
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+tok)
@@ -193,12 +206,16 @@ func seenServer(pp **authkit.Provider) *mcp.Server {
 	return server
 }
 
+// handlerModes are the two ways to serve: stateful sessions, which go-sdk
+// speaks with the 2025 protocols, and stateless, where its client and
+// server speak 2026-07-28 (wantVersion is what the client sends then).
 var handlerModes = []struct {
-	name string
-	opts *mcp.StreamableHTTPOptions
+	name        string
+	opts        *mcp.StreamableHTTPOptions
+	wantVersion string
 }{
-	{"stateful", nil},
-	{"stateless", &mcp.StreamableHTTPOptions{Stateless: true}},
+	{"stateful", nil, "2025-11-25"},
+	{"stateless", &mcp.StreamableHTTPOptions{Stateless: true}, "2026-07-28"},
 }
 
 // TestPerCallIdentityTokenRotation: a session opened with one token and
@@ -224,6 +241,9 @@ func TestPerCallIdentityTokenRotation(t *testing.T) {
 				rt.set(second) // the client refreshed its token; same user, same session
 				got = callSeen(t, cs)
 				assertSeen(t, "second token", got, "jti-second", []string{"p:second-token"}, false, true)
+				if !rt.sawVersion(mode.wantVersion) {
+					t.Errorf("the client never spoke %s: %v", mode.wantVersion, rt.versions)
+				}
 			})
 			t.Run("expired first token, valid second", func(t *testing.T) {
 				r := newSeenRig(t, nil, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
