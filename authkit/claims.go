@@ -2,21 +2,26 @@ package authkit
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mcpauth/mcpauth/remote"
 )
 
-// Claims are the AuthKit claims of a verified access token, typed. Only
-// UserID is always set; the rest appear when AuthKit issues them: OrganizationID
-// when the user picked an organization at consent, and Role, Roles,
-// Permissions, Entitlements and FeatureFlags only when a JWT template in the
-// WorkOS dashboard adds them to access tokens.
+// Claims are the AuthKit claims of a verified access token, typed: a copy,
+// the caller's to keep or change. UserID is set for every AuthKit token;
+// the rest appear when AuthKit issues them: OrganizationID when the user
+// picked an organization at consent, and Role, Roles, Permissions,
+// Entitlements and FeatureFlags only when a JWT template in the WorkOS
+// dashboard adds them to access tokens.
 type Claims struct {
 	// UserID is the "sub" claim: the WorkOS user ("user_…"), or the
-	// application's client id for machine-to-machine tokens.
+	// application's client id for machine-to-machine tokens. It is the id
+	// to give WorkOS APIs ([Provider.Profile]). Alone it identifies a user
+	// only within Issuer.
 	UserID string
 	// GrantID is the "sid" claim. In AuthKit's MCP tokens it identifies the
 	// consent grant, not a browser session.
@@ -48,90 +53,60 @@ type Claims struct {
 }
 
 // ClaimsFromContext returns the claims of the token the provider's
-// middleware verified for this request, and whether there was one. In tests
-// of your own handlers, put a token into the context with
-// remote.ContextWithTokenInfo.
-func ClaimsFromContext(ctx context.Context) (*Claims, bool) {
-	info, ok := remote.TokenInfoFromContext(ctx)
-	if !ok {
-		return nil, false
+// middleware verified for this request, or, in a go-sdk tool served by
+// gosdk.Handler, for the current call. Without one it returns nil and an
+// error wrapping remote.ErrNoIdentity that says why; it never returns an
+// earlier request's claims. In tests of your own handlers, put a token into
+// the context with remote.ContextWithTokenInfo.
+//
+// Use it to read who is calling; for decisions use [Provider.Allow], which
+// accepts only tokens that provider verified.
+func ClaimsFromContext(ctx context.Context) (*Claims, error) {
+	id, err := remote.IdentityFromContext(ctx)
+	if err != nil {
+		return nil, err
 	}
-	c := ClaimsFromTokenInfo(info)
-	return c, c != nil
+	return ClaimsFromIdentity(id), nil
 }
 
-// ClaimsFromTokenInfo types the claims of a verified token. It returns nil
-// for a nil info or one without a subject.
-func ClaimsFromTokenInfo(info *remote.TokenInfo) *Claims {
-	if info == nil || info.Subject == "" {
+// ClaimsFromIdentity types the AuthKit claims of a verified identity. It
+// returns nil for a nil id. Claims of an unexpected JSON type are left out,
+// never converted: "permissions", "roles", "entitlements" and
+// "feature_flags" must be arrays of strings (a single string, or an array
+// holding anything but strings, grants nothing), "role", "sid", "org_id" and
+// "client_id" strings. A provider's checks log each such claim at debug
+// level ([Config.Logger]).
+func ClaimsFromIdentity(id *remote.Identity) *Claims {
+	return claimsOf(context.Background(), id, nil)
+}
+
+// claimsOf is ClaimsFromIdentity, logging ignored claims to log (nil:
+// silent).
+func claimsOf(ctx context.Context, id *remote.Identity, log *slog.Logger) *Claims {
+	if id == nil {
 		return nil
 	}
+	r := claimReader{ctx: ctx, id: id, log: log}
 	c := &Claims{
-		UserID:         info.Subject,
-		GrantID:        stringClaim(info.Claims, "sid"),
-		OrganizationID: stringClaim(info.Claims, "org_id"),
-		Role:           stringClaim(info.Claims, "role"),
-		Roles:          stringsClaim(info.Claims, "roles"),
-		Permissions:    stringsClaim(info.Claims, "permissions"),
-		Entitlements:   stringsClaim(info.Claims, "entitlements"),
-		FeatureFlags:   stringsClaim(info.Claims, "feature_flags"),
-		ClientID:       info.ClientID,
-		Scopes:         info.Scopes,
-		Audiences:      info.Audiences,
-		Issuer:         info.Issuer,
-		Expiry:         info.Expiry,
-		TokenID:        info.TokenID,
+		UserID:         id.Subject(),
+		GrantID:        r.str("sid"),
+		OrganizationID: r.str("org_id"),
+		Role:           r.str("role"),
+		Roles:          r.strs("roles"),
+		Permissions:    r.strs("permissions"),
+		Entitlements:   r.strs("entitlements"),
+		FeatureFlags:   r.strs("feature_flags"),
+		ClientID:       id.ClientID(),
+		Scopes:         id.Scopes(),
+		Audiences:      id.Audiences(),
+		Issuer:         id.Issuer(),
+		Expiry:         id.Expiry(),
+		TokenID:        id.TokenID(),
 	}
 	if c.ClientID == "" {
-		c.ClientID = stringClaim(info.Claims, "client_id")
+		c.ClientID = r.str("client_id")
 	}
 	return c
-}
-
-// ClaimsFromMap types the claims of a verified token given as its raw claim
-// set (a JWT payload decoded from JSON). Use it where only the claims
-// travel, as in go-sdk tool handlers, whose req.Extra.TokenInfo.Extra is
-// the claim set when the token was carried there by package remote/gosdk:
-//
-//	c := authkit.ClaimsFromMap(req.Extra.TokenInfo.Extra)
-//
-// Scopes come from "scope" (space-separated) or "scp", the client id from
-// "client_id" or "azp". It returns nil when there is no "sub". Only pass
-// claims of a token that was verified.
-func ClaimsFromMap(claims map[string]any) *Claims {
-	sub := stringClaim(claims, "sub")
-	if sub == "" {
-		return nil
-	}
-	info := &remote.TokenInfo{
-		Subject:   sub,
-		ClientID:  stringClaim(claims, "client_id"),
-		Audiences: stringsClaim(claims, "aud"),
-		Issuer:    stringClaim(claims, "iss"),
-		TokenID:   stringClaim(claims, "jti"),
-		Claims:    claims,
-	}
-	if info.ClientID == "" {
-		info.ClientID = stringClaim(claims, "azp")
-	}
-	if s := stringClaim(claims, "scope"); s != "" {
-		info.Scopes = strings.Fields(s)
-	} else if v, ok := claims["scp"].(string); ok {
-		info.Scopes = strings.Fields(v)
-	} else {
-		info.Scopes = stringsClaim(claims, "scp")
-	}
-	switch v := claims["exp"].(type) {
-	case float64:
-		if v > 0 && v < 1<<40 {
-			info.Expiry = time.Unix(int64(v), 0)
-		}
-	case int64:
-		info.Expiry = time.Unix(v, 0)
-	case int:
-		info.Expiry = time.Unix(int64(v), 0)
-	}
-	return ClaimsFromTokenInfo(info)
 }
 
 // HasPermission reports whether the token carries permission p.
@@ -159,29 +134,67 @@ func (c *Claims) HasScope(scope string) bool {
 	return c != nil && slices.Contains(c.Scopes, scope)
 }
 
-func stringClaim(claims map[string]any, name string) string {
-	s, _ := claims[name].(string)
+// claimReader reads AuthKit's claims with their JSON types, and logs a
+// claim it ignores for its type.
+type claimReader struct {
+	ctx context.Context
+	id  *remote.Identity
+	log *slog.Logger
+}
+
+// str reads a claim that must be a string.
+func (r claimReader) str(name string) string {
+	s, ok := r.id.StringClaim(name)
+	if !ok {
+		r.ignored(name, "a string")
+	}
 	return s
 }
 
-// stringsClaim reads a claim that should be an array of strings. A single
-// string is taken as a one-element list; non-string elements are skipped.
-func stringsClaim(claims map[string]any, name string) []string {
-	switch v := claims[name].(type) {
-	case []string:
-		return slices.Clone(v)
+// strs reads a claim that must be an array of strings.
+func (r claimReader) strs(name string) []string {
+	list, ok := r.id.StringsClaim(name)
+	if !ok {
+		r.ignored(name, "an array of strings")
+	}
+	return list
+}
+
+// ignored logs, at debug level, a claim that is present but not of the
+// wanted type: its name and JSON class, never its value.
+func (r claimReader) ignored(name, want string) {
+	if r.log == nil || !r.log.Enabled(r.ctx, slog.LevelDebug) {
+		return
+	}
+	v, present := r.id.Claim(name)
+	if !present {
+		return
+	}
+	r.log.LogAttrs(r.ctx, slog.LevelDebug, "authkit: claim ignored: unexpected type",
+		slog.String("claim", name), slog.String("type", jsonClass(v)), slog.String("want", want),
+		slog.String("sub", r.id.Subject()), slog.String("iss", r.id.Issuer()))
+}
+
+// jsonClass names the JSON type of a decoded value.
+func jsonClass(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case float64, json.Number:
+		return "number"
+	case map[string]any:
+		return "object"
 	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			if s, ok := e.(string); ok && s != "" {
-				out = append(out, s)
+		for _, e := range t {
+			if _, ok := e.(string); !ok {
+				return "array with a " + jsonClass(e) + " element"
 			}
 		}
-		return out
-	case string:
-		if s := strings.TrimSpace(v); s != "" {
-			return []string{s}
-		}
+		return "array"
 	}
-	return nil
+	return fmt.Sprintf("%T", v)
 }

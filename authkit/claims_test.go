@@ -3,8 +3,10 @@ package authkit
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,19 +46,29 @@ func tokenInfo(tb testing.TB, claims map[string]any) *remote.TokenInfo {
 	}
 }
 
+// identity is what the middleware hands handlers for info.
+func identity(tb testing.TB, info *remote.TokenInfo) *remote.Identity {
+	tb.Helper()
+	id, err := remote.IdentityFromContext(remote.ContextWithTokenInfo(context.Background(), info))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}
+
 func TestClaimsFromContext(t *testing.T) {
 	info := tokenInfo(t, map[string]any{
 		"org_id":        "org_01ACME",
 		"role":          "admin",
 		"roles":         []any{"admin", "member"},
-		"permissions":   []any{"repos:read", "repos:write", 7},
+		"permissions":   []any{"repos:read", "repos:write"},
 		"entitlements":  []any{"pro"},
 		"feature_flags": []any{"beta-tools"},
 	})
 	ctx := remote.ContextWithTokenInfo(context.Background(), info)
-	c, ok := ClaimsFromContext(ctx)
-	if !ok {
-		t.Fatal("no claims in context")
+	c, err := ClaimsFromContext(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
 	want := Claims{
 		UserID: "user_01HXYZ", GrantID: "grant_01ABC", OrganizationID: "org_01ACME",
@@ -94,17 +106,11 @@ func TestClaimsOptional(t *testing.T) {
 		{"minimal token", map[string]any{"sid": nil}, func(c *Claims) bool {
 			return c.UserID == "user_01HXYZ" && c.GrantID == "" && c.OrganizationID == "" && c.Roles == nil && c.Permissions == nil
 		}},
-		{"single string permissions", map[string]any{"permissions": "repos:read"}, func(c *Claims) bool {
-			return slices.Equal(c.Permissions, []string{"repos:read"})
-		}},
 		{"typed slice", map[string]any{"roles": []string{"a"}}, func(c *Claims) bool { return slices.Equal(c.Roles, []string{"a"}) }},
-		{"wrong types ignored", map[string]any{"org_id": 5, "role": []any{"x"}, "permissions": map[string]any{}}, func(c *Claims) bool {
-			return c.OrganizationID == "" && c.Role == "" && c.Permissions == nil
-		}},
 		{"client_id claim when verifier gave none", map[string]any{"client_id": "client_X"}, func(c *Claims) bool { return c.ClientID == "client_01DCR" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := ClaimsFromTokenInfo(tokenInfo(t, tc.claims))
+			c := ClaimsFromIdentity(identity(t, tokenInfo(t, tc.claims)))
 			if c == nil || !tc.check(c) {
 				t.Errorf("claims = %+v", c)
 			}
@@ -112,14 +118,14 @@ func TestClaimsOptional(t *testing.T) {
 	}
 	info := tokenInfo(t, map[string]any{"client_id": "client_X"})
 	info.ClientID = ""
-	if c := ClaimsFromTokenInfo(info); c.ClientID != "client_X" {
+	if c := ClaimsFromIdentity(identity(t, info)); c.ClientID != "client_X" {
 		t.Errorf("ClientID from claim = %q", c.ClientID)
 	}
-	if _, ok := ClaimsFromContext(context.Background()); ok {
-		t.Error("claims from an empty context")
+	if c, err := ClaimsFromContext(context.Background()); c != nil || !errors.Is(err, remote.ErrNoIdentity) {
+		t.Errorf("claims from an empty context: %+v, %v", c, err)
 	}
-	if ClaimsFromTokenInfo(nil) != nil || ClaimsFromTokenInfo(&remote.TokenInfo{}) != nil {
-		t.Error("claims from nil or subject-less token info")
+	if ClaimsFromIdentity(nil) != nil {
+		t.Error("claims from a nil identity")
 	}
 	var nilClaims *Claims
 	if nilClaims.HasPermission("x") || nilClaims.HasRole("x") || nilClaims.HasScope("x") {
@@ -127,29 +133,85 @@ func TestClaimsOptional(t *testing.T) {
 	}
 }
 
+// TestClaimTypes: AuthKit's list claims are arrays of strings and its role
+// a string. Any other JSON type is ignored, never converted, so a plain
+// string "permissions" grants nothing; each ignored claim is logged at
+// debug level by name and type, without its value.
+func TestClaimTypes(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		claims map[string]any
+		check  func(*Claims) bool
+		logged []string // "claim type" pairs
+	}{
+		{"string permissions", map[string]any{"permissions": "repos:delete"}, func(c *Claims) bool {
+			return c.Permissions == nil && !c.HasPermission("repos:delete")
+		}, []string{"permissions string"}},
+		{"string roles", map[string]any{"roles": "admin"}, func(c *Claims) bool { return c.Roles == nil && !c.HasRole("admin") }, []string{"roles string"}},
+		{"array holding a non-string", map[string]any{"permissions": []any{"repos:read", 7.0}}, func(c *Claims) bool {
+			return c.Permissions == nil && !c.HasPermission("repos:read")
+		}, []string{"permissions array with a number element"}},
+		{"role as array", map[string]any{"role": []any{"admin"}}, func(c *Claims) bool { return c.Role == "" && !c.HasRole("admin") }, []string{"role array"}},
+		{"role singular string", map[string]any{"role": "admin"}, func(c *Claims) bool { return c.Role == "admin" && c.HasRole("admin") }, nil},
+		{"others", map[string]any{"org_id": 5.0, "entitlements": map[string]any{}, "feature_flags": true, "sid": nil}, func(c *Claims) bool {
+			return c.OrganizationID == "" && c.Entitlements == nil && c.FeatureFlags == nil && c.GrantID == ""
+		}, []string{"org_id number", "entitlements object", "feature_flags boolean"}},
+		{"absent claims are not logged", map[string]any{}, func(*Claims) bool { return true }, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf strings.Builder
+			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			id := identity(t, tokenInfo(t, tc.claims))
+			c := claimsOf(context.Background(), id, log)
+			if !tc.check(c) {
+				t.Errorf("claims = %+v", c)
+			}
+			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			if buf.Len() == 0 {
+				lines = nil
+			}
+			if len(lines) != len(tc.logged) {
+				t.Fatalf("logged %d lines, want %d:\n%s", len(lines), len(tc.logged), buf.String())
+			}
+			for _, want := range tc.logged {
+				claim, class, _ := strings.Cut(want, " ")
+				if !strings.Contains(buf.String(), "claim="+claim+" type=\""+class+"\"") && !strings.Contains(buf.String(), "claim="+claim+" type="+class+" ") {
+					t.Errorf("log lacks claim %s of type %q:\n%s", claim, class, buf.String())
+				}
+			}
+			if strings.Contains(buf.String(), "repos:") {
+				t.Errorf("log holds a claim value:\n%s", buf.String())
+			}
+			if ClaimsFromIdentity(id) == nil {
+				t.Error("ClaimsFromIdentity refused the token")
+			}
+		})
+	}
+}
+
 func TestRules(t *testing.T) {
-	c := ClaimsFromTokenInfo(tokenInfo(t, map[string]any{
+	c := ClaimsFromIdentity(identity(t, tokenInfo(t, map[string]any{
 		"role":        "member",
 		"roles":       []any{"member", "billing"},
 		"permissions": []any{"repos:read"},
-	}))
+	})))
 	for _, tc := range []struct {
 		name string
 		rule Rule
 		desc string // "" means allowed
 	}{
-		{"permission held", Permissions("repos:read"), ""},
-		{"no permissions required", Permissions(), ""},
-		{"one missing", Permissions("repos:read", "repos:write"), "missing permission: repos:write"},
-		{"two missing", Permissions("repos:write", "repos:delete"), "missing permissions: repos:write, repos:delete"},
-		{"role from role claim", Role("member"), ""},
-		{"role from roles claim", Role("owner", "billing"), ""},
-		{"role missing", Role("admin"), "requires role: admin"},
-		{"roles missing", Role("admin", "owner"), "requires one of the roles: admin, owner"},
-		{"all allowed", All(Permissions("repos:read"), Role("member")), ""},
-		{"all merged", All(Permissions("repos:write"), Role("admin")), "missing permission: repos:write; requires role: admin"},
+		{"permission held", AllPermissions("repos:read"), ""},
+		{"no permissions required", AllPermissions(), ""},
+		{"one missing", AllPermissions("repos:read", "repos:write"), "missing permission: repos:write"},
+		{"two missing", AllPermissions("repos:write", "repos:delete"), "missing permissions: repos:write, repos:delete"},
+		{"role from role claim", AnyRole("member"), ""},
+		{"role from roles claim", AnyRole("owner", "billing"), ""},
+		{"role missing", AnyRole("admin"), "requires role: admin"},
+		{"roles missing", AnyRole("admin", "owner"), "requires one of the roles: admin, owner"},
+		{"all allowed", AllOf(AllPermissions("repos:read"), AnyRole("member")), ""},
+		{"all merged", AllOf(AllPermissions("repos:write"), AnyRole("admin")), "missing permission: repos:write; requires role: admin"},
 		{"custom rule", func(*Claims) error { return errors.New("secret internal reason") }, "insufficient permissions"},
-		{"all with custom", All(Role("member"), func(*Claims) error { return errors.New("internal") }), "insufficient permissions"},
+		{"all with custom", AllOf(AnyRole("member"), func(*Claims) error { return errors.New("internal") }), "insufficient permissions"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := evaluate(tc.rule, c, nil)
@@ -171,22 +233,8 @@ func TestRules(t *testing.T) {
 			}
 		})
 	}
-	if err := Permissions("x")(nil); err == nil {
+	if err := AllPermissions("x")(nil); err == nil {
 		t.Error("nil claims allowed")
-	}
-}
-
-func TestAllow(t *testing.T) {
-	ctx := remote.ContextWithTokenInfo(context.Background(), tokenInfo(t, map[string]any{"permissions": []any{"a"}}))
-	if err := Allow(ctx, Permissions("a")); err != nil {
-		t.Errorf("Allow: %v", err)
-	}
-	var re *remote.Error
-	if err := Allow(ctx, Permissions("b")); !errors.As(err, &re) || re.Status != http.StatusForbidden {
-		t.Errorf("Allow(missing) = %v", err)
-	}
-	if err := Allow(context.Background(), Permissions("a")); !errors.As(err, &re) || re.Status != http.StatusUnauthorized || !errors.Is(err, remote.ErrMissingToken) {
-		t.Errorf("Allow(no token) = %v", err)
 	}
 }
 
@@ -194,35 +242,12 @@ func BenchmarkClaimsFromContext(b *testing.B) {
 	ctx := remote.ContextWithTokenInfo(context.Background(), tokenInfo(b, map[string]any{
 		"org_id": "org_01ACME", "role": "admin", "permissions": []any{"a", "b", "c"},
 	}))
-	rule := Permissions("b", "c")
+	rule := AllPermissions("b", "c")
 	b.ReportAllocs()
 	for b.Loop() {
-		c, _ := ClaimsFromContext(ctx)
-		if rule(c) != nil {
+		c, err := ClaimsFromContext(ctx)
+		if err != nil || rule(c) != nil {
 			b.Fatal("denied")
 		}
-	}
-}
-
-func TestClaimsFromMap(t *testing.T) {
-	c := ClaimsFromMap(map[string]any{
-		"iss": "https://my-app.authkit.app", "sub": "user_01HXYZ", "aud": []any{"https://mcp.example.com/mcp"},
-		"sid": "grant_1", "jti": "j1", "exp": float64(1_900_000_000), "org_id": "org_1",
-		"permissions": []any{"a"}, "scope": "openid profile", "azp": "client_9",
-	})
-	if c == nil || c.UserID != "user_01HXYZ" || c.GrantID != "grant_1" || c.OrganizationID != "org_1" ||
-		!slices.Equal(c.Scopes, []string{"openid", "profile"}) || c.ClientID != "client_9" ||
-		!c.Expiry.Equal(time.Unix(1_900_000_000, 0)) || !slices.Equal(c.Audiences, []string{"https://mcp.example.com/mcp"}) ||
-		c.Issuer != "https://my-app.authkit.app" || c.TokenID != "j1" || !c.HasPermission("a") {
-		t.Errorf("claims = %+v", c)
-	}
-	if c := ClaimsFromMap(map[string]any{"sub": "u", "scp": []any{"x", "y"}, "client_id": "client_1", "aud": "one"}); !slices.Equal(c.Scopes, []string{"x", "y"}) || c.ClientID != "client_1" || !slices.Equal(c.Audiences, []string{"one"}) {
-		t.Errorf("scp array: %+v", c)
-	}
-	if c := ClaimsFromMap(map[string]any{"sub": "u", "scp": "x y"}); !slices.Equal(c.Scopes, []string{"x", "y"}) {
-		t.Errorf("scp string: %+v", c)
-	}
-	if ClaimsFromMap(nil) != nil || ClaimsFromMap(map[string]any{"sub": 5}) != nil {
-		t.Error("claims without a string sub")
 	}
 }

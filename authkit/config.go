@@ -111,7 +111,8 @@ type Config struct {
 	DisableTokenCache bool
 
 	// Logger receives failures by class with token metadata only (never a
-	// token). Default nil: silent.
+	// token) and, at debug level, each claim a rule check ignored for its
+	// type (name and JSON type, never the value). Default nil: silent.
 	Logger *slog.Logger
 
 	// Now is the clock for token validation and caches. Default time.Now.

@@ -1,10 +1,13 @@
 // Package authkit puts WorkOS AuthKit in front of a Go MCP server, in one
-// line:
+// line (server is your go-sdk *mcp.Server; package remote/gosdk):
 //
-//	http.ListenAndServe(addr, authkit.MustNew(authkit.Config{
+//	http.ListenAndServe(addr, gosdk.Handler(authkit.MustNew(authkit.Config{
 //		Domain:  "my-app.authkit.app",      // WorkOS dashboard → Domains
 //		BaseURL: "https://mcp.example.com", // where clients reach this server
-//	}).Handler(mcpHandler))
+//	}), server, nil))
+//
+// Any other http.Handler (another MCP SDK, a plain endpoint) is mounted
+// with the provider's own Handler: p.Handler(h).
 //
 // From the AuthKit domain every endpoint is derived ([DomainEndpoints]: the
 // issuer without a trailing slash, byte-identical to AuthKit's; JWKS at
@@ -42,40 +45,54 @@
 //		}
 //
 //		server := mcp.NewServer(&mcp.Implementation{Name: "repos"}, nil)
-//		mcp.AddTool(server, &mcp.Tool{Name: "delete_repo"}, deleteRepo)
-//		mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+//		mcp.AddTool(server, &mcp.Tool{Name: "delete_repo"}, deleteRepo(p))
 //
-//		srv := &http.Server{Addr: ":8080", Handler: p.Handler(gosdk.Carrier(mcpHandler)), ReadHeaderTimeout: 10 * time.Second}
+//		srv := &http.Server{Addr: ":8080", Handler: gosdk.Handler(p, server, nil), ReadHeaderTimeout: 10 * time.Second}
 //		return srv.ListenAndServe()
 //	}
 //
-// Inside handlers, [ClaimsFromContext] gives the typed AuthKit claims:
-// user id, consent grant id, organization, role, roles, permissions,
-// entitlements, feature flags, client id, scopes, expiry. go-sdk tool
-// handlers do not see the HTTP request's context: mount the MCP handler as
-// p.Handler(gosdk.Carrier(mcpHandler)) (package remote/gosdk) and read the
-// claims in the tool with [ClaimsFromMap]:
+// Inside handlers and go-sdk tools, [ClaimsFromContext] gives the typed
+// AuthKit claims of the current request's (or call's) token: user id,
+// consent grant id, organization, role, roles, permissions, entitlements,
+// feature flags, client id, scopes, expiry. It never panics and never
+// returns an earlier token's claims: without a token it returns an error
+// saying why. [Provider.Allow] decides a rule on the same token:
 //
-//	func deleteRepo(ctx context.Context, req *mcp.CallToolRequest, in Args) (*mcp.CallToolResult, any, error) {
-//		c := authkit.ClaimsFromMap(req.Extra.TokenInfo.Extra)
-//		log.Printf("%s of %s deletes %s", c.UserID, c.OrganizationID, in.Repo)
-//		...
+//	func deleteRepo(p *authkit.Provider) mcp.ToolHandlerFor[Args, any] {
+//		return func(ctx context.Context, req *mcp.CallToolRequest, in Args) (*mcp.CallToolResult, any, error) {
+//			if err := p.Allow(ctx, authkit.AllPermissions("repos:delete")); err != nil {
+//				return nil, nil, err
+//			}
+//			c, err := authkit.ClaimsFromContext(ctx)
+//			if err != nil {
+//				return nil, nil, err
+//			}
+//			log.Printf("%s of %s deletes %s", c.UserID, c.OrganizationID, in.Repo)
+//			...
+//		}
 //	}
 //
 // Permissions and roles come from a JWT template in the WorkOS dashboard.
-// Require them per route with [Provider.RequirePermissions],
-// [Provider.RequireRole] or [Provider.Require], and per MCP tool with
-// Config.ToolRules; a denial is 403 insufficient_scope whose
-// error_description names what is missing:
+// Require them per route with [Provider.RequireAllPermissions],
+// [Provider.RequireAnyRole] or [Provider.Require], per MCP tool with
+// Config.ToolRules, and in a tool with [Provider.Allow]; a denial is 403
+// insufficient_scope whose error_description names what is missing. The
+// names say how lists combine: [AllPermissions] needs every permission
+// listed, [AnyRole] one of the roles, [AllOf] every rule:
 //
 //	authkit.Config{
 //		Domain:  "my-app.authkit.app",
 //		BaseURL: "https://mcp.example.com",
 //		ToolRules: map[string]authkit.Rule{
-//			"delete_repo": authkit.Permissions("repos:delete"),
-//			"billing":     authkit.Role("admin", "owner"),
+//			"delete_repo": authkit.AllPermissions("repos:delete"),
+//			"billing":     authkit.AnyRole("admin", "owner"),
+//			"close_books": authkit.AllOf(authkit.AnyRole("admin"), authkit.AllPermissions("books:close")),
 //		},
 //	}
+//
+// Each check accepts only a token this provider verified: behind another
+// provider's middleware, Require and Allow authenticate the request
+// themselves (or refuse it).
 //
 // With Config.WorkOS (a workos-go usermanagement client, or WORKOS_API_KEY
 // with [FromEnv]), [Provider.Profile] adds what the token does not carry:

@@ -2,18 +2,40 @@ package authkit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/mcpauth/mcpauth/authkit"
+	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/remote"
+	"github.com/mcpauth/mcpauth/remote/gosdk"
 )
 
-// The one-line integration: AuthKit in front of any MCP handler.
+// The one-line integration: AuthKit in front of a go-sdk MCP server.
 func Example() {
-	var mcpHandler http.Handler // e.g. mcp.NewStreamableHTTPHandler(...)
+	server := mcp.NewServer(&mcp.Implementation{Name: "repos", Version: "1.0.0"}, nil)
+	log.Fatal(http.ListenAndServe(":8080", gosdk.Handler(authkit.MustNew(authkit.Config{
+		Domain:  "my-app.authkit.app",
+		BaseURL: "https://mcp.example.com",
+	}), server, nil)))
+}
+
+// Any other http.Handler (another MCP SDK, a plain endpoint) goes behind the
+// provider's own Handler; it reads the caller with ClaimsFromContext.
+func Example_httpHandler() {
+	mcpHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := authkit.ClaimsFromContext(r.Context())
+		if err != nil {
+			http.Error(w, "not signed in", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprintln(w, "hello", c.UserID)
+	})
 	log.Fatal(http.ListenAndServe(":8080", authkit.MustNew(authkit.Config{
 		Domain:  "my-app.authkit.app",
 		BaseURL: "https://mcp.example.com",
@@ -52,7 +74,7 @@ func ExampleNew() {
 		Domain:  "my-app.authkit.app",
 		BaseURL: "https://mcp.example.com",
 		ToolRules: map[string]authkit.Rule{
-			"delete_repo": authkit.Permissions("repos:delete"),
+			"delete_repo": authkit.AllPermissions("repos:delete"),
 		},
 	})
 	if err != nil {
@@ -104,33 +126,41 @@ func ExampleClaimsFromContext() {
 			"role": "admin", "permissions": []any{"repos:read", "repos:write"},
 		},
 	})
-	c, ok := authkit.ClaimsFromContext(ctx)
-	fmt.Println(ok, c.UserID, c.OrganizationID, c.Role)
+	c, err := authkit.ClaimsFromContext(ctx)
+	fmt.Println(err, c.UserID, c.OrganizationID, c.Role)
 	fmt.Println(c.HasPermission("repos:write"), c.HasPermission("repos:delete"))
+
+	// Without a token: no claims, and an error that says why.
+	c, err = authkit.ClaimsFromContext(context.Background())
+	fmt.Println(c == nil, errors.Is(err, remote.ErrNoIdentity))
 	// Output:
-	// true user_01HXYZ org_01ACME admin
+	// <nil> user_01HXYZ org_01ACME admin
 	// true false
+	// true true
 }
 
-func ExampleProvider_RequirePermissions() {
-	p := authkit.MustNew(authkit.Config{Domain: "my-app.authkit.app", BaseURL: "https://mcp.example.com"})
+func ExampleProvider_RequireAllPermissions() {
+	as := authkittest.NewServer() // a fake AuthKit; in production, your domain
+	defer as.Close()
+	as.SetUser(authkittest.User{ID: "user_01HXYZ", Permissions: []string{"repos:read"}})
+	p := authkit.MustNew(authkit.Config{Domain: as.URL(), BaseURL: "http://localhost:8080", HTTPClient: as.Client()})
 	defer p.Close()
-	admin := p.RequirePermissions("repos:delete")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	admin := p.RequireAllPermissions("repos:delete")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "deleted")
 	}))
 
-	// A caller whose token (verified by the provider's middleware) lacks
-	// the permission.
-	r := httptest.NewRequest(http.MethodPost, "https://mcp.example.com/admin", nil)
-	r = r.WithContext(remote.ContextWithTokenInfo(r.Context(), &remote.TokenInfo{
-		Subject: "user_01HXYZ",
-		Claims:  map[string]any{"permissions": []any{"repos:read"}},
-	}))
+	// A caller whose token lacks the permission.
+	tok, err := as.Mint(authkittest.TokenOptions{Audience: []string{p.MCPURL()}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "http://localhost:8080/admin", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
 	w := httptest.NewRecorder()
 	admin.ServeHTTP(w, r)
 	fmt.Println(w.Code)
 	fmt.Println(w.Header().Get("WWW-Authenticate"))
 	// Output:
 	// 403
-	// Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", error="insufficient_scope", error_description="missing permission: repos:delete"
+	// Bearer resource_metadata="http://localhost:8080/.well-known/oauth-protected-resource/mcp", error="insufficient_scope", error_description="missing permission: repos:delete"
 }

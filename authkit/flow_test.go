@@ -81,7 +81,7 @@ func TestFullFlow(t *testing.T) {
 		BaseURL:    base,
 		HTTPClient: ak.Client(),
 		WorkOS:     wc,
-		ToolRules:  map[string]authkit.Rule{"sail": authkit.Permissions("ships:sail"), "sink": authkit.Permissions("ships:sink")},
+		ToolRules:  map[string]authkit.Rule{"sail": authkit.AllPermissions("ships:sail"), "sink": authkit.AllPermissions("ships:sink")},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -90,14 +90,10 @@ func TestFullFlow(t *testing.T) {
 
 	server := mcp.NewServer(&mcp.Implementation{Name: "flow", Version: "1.0.0"}, nil)
 	mcp.AddTool(server, &mcp.Tool{Name: "whoami", Description: "who is calling"},
-		func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, whoami, error) {
-			ti := req.Extra.TokenInfo
-			if ti == nil {
-				return nil, whoami{}, errors.New("no token info")
-			}
-			c := authkit.ClaimsFromMap(ti.Extra)
-			if c == nil {
-				return nil, whoami{}, errors.New("no claims")
+		func(ctx context.Context, _ *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, whoami, error) {
+			c, err := authkit.ClaimsFromContext(ctx)
+			if err != nil {
+				return nil, whoami{}, err
 			}
 			out := whoami{UserID: c.UserID, OrganizationID: c.OrganizationID, Permissions: c.Permissions}
 			if prof, err := p.Profile(ctx, c.UserID); err == nil {
@@ -110,8 +106,7 @@ func TestFullFlow(t *testing.T) {
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "done"}}}, nil, nil
 		})
 	}
-	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
-	mcpSrv.Config.Handler = p.Handler(gosdk.Carrier(mcpHandler))
+	mcpSrv.Config.Handler = gosdk.Handler(p, server, nil)
 	mcpSrv.Start()
 	t.Cleanup(mcpSrv.Close)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -25,6 +26,7 @@ type Provider struct {
 	required  []string
 	extraAud  []string
 	enricher  *Enricher
+	logger    *slog.Logger
 }
 
 // New validates cfg and returns a Provider. It does not contact AuthKit:
@@ -47,7 +49,7 @@ func New(cfg Config) (*Provider, error) {
 	extra := cleanList(cfg.ExtraAudiences)
 	audiences := append([]string{mcpURL}, extra...)
 
-	toolCheck := toolRulesCheck(cfg.ToolRules, cfg.RequiredScopes)
+	toolCheck := toolRulesCheck(cfg.ToolRules, cfg.RequiredScopes, cfg.Logger)
 	ip, err := idp.New(idp.Config{
 		Issuer:                ep.Issuer,
 		ResourceURL:           mcpURL,
@@ -81,6 +83,7 @@ func New(cfg Config) (*Provider, error) {
 		mcpURL:    ip.ResourceURL(),
 		required:  slices.Clone(cfg.RequiredScopes),
 		extraAud:  extra,
+		logger:    cfg.Logger,
 	}
 	if cfg.WorkOS != nil {
 		ec := cfg.Profiles
@@ -144,19 +147,15 @@ func (p *Provider) Profile(ctx context.Context, userID string) (*Profile, error)
 
 // Require returns a middleware that lets a request through only when the
 // token satisfies every rule, and answers 403 insufficient_scope naming
-// what is missing otherwise. Behind [Provider.Middleware] (or inside
-// [Provider.Handler]'s MCP handler) it reads the verified token from the
-// request context; used alone it authenticates the request first.
+// what is missing otherwise. Behind this provider's middleware (or inside
+// [Provider.Handler]'s MCP handler) it reads the identity the provider
+// verified; otherwise, used alone or behind another provider, it
+// authenticates the request first.
 func (p *Provider) Require(rules ...Rule) func(http.Handler) http.Handler {
-	rule := All(rules...)
+	rule := AllOf(rules...)
 	return func(next http.Handler) http.Handler {
 		check := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c, ok := ClaimsFromContext(r.Context())
-			if !ok {
-				p.WriteError(w, r, remote.ErrMissingToken)
-				return
-			}
-			if err := evaluate(rule, c, p.required); err != nil {
+			if err := p.Allow(r.Context(), rule); err != nil {
 				p.WriteError(w, r, err)
 				return
 			}
@@ -164,7 +163,7 @@ func (p *Provider) Require(rules ...Rule) func(http.Handler) http.Handler {
 		})
 		authed := p.Middleware(check)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if _, ok := remote.TokenInfoFromContext(r.Context()); ok && r.Method != http.MethodOptions {
+			if _, err := p.Identity(r.Context()); err == nil && r.Method != http.MethodOptions {
 				check.ServeHTTP(w, r)
 				return
 			}
@@ -173,30 +172,45 @@ func (p *Provider) Require(rules ...Rule) func(http.Handler) http.Handler {
 	}
 }
 
-// RequirePermissions is Require(Permissions(perms...)): every permission
-// must be in the token's "permissions" claim.
-func (p *Provider) RequirePermissions(perms ...string) func(http.Handler) http.Handler {
-	return p.Require(Permissions(perms...))
+// RequireAllPermissions is Require(AllPermissions(perms...)): every
+// permission must be in the token's "permissions" claim.
+func (p *Provider) RequireAllPermissions(perms ...string) func(http.Handler) http.Handler {
+	return p.Require(AllPermissions(perms...))
 }
 
-// RequireRole is Require(Role(roles...)): the token's "role" or "roles"
-// must include one of roles.
-func (p *Provider) RequireRole(roles ...string) func(http.Handler) http.Handler {
-	return p.Require(Role(roles...))
+// RequireAnyRole is Require(AnyRole(roles...)): the token's "role" or
+// "roles" must include at least one of roles.
+func (p *Provider) RequireAnyRole(roles ...string) func(http.Handler) http.Handler {
+	return p.Require(AnyRole(roles...))
+}
+
+// Allow evaluates rule against the claims of the token this provider
+// verified for ctx's request (or, in a go-sdk tool served by
+// gosdk.Handler, for the current call). It returns a *remote.Error: 401
+// when ctx carries no token this provider verified (none, one of another
+// provider, or one whose request has ended), 403 insufficient_scope when
+// the rule denies; nil when allowed. Use it inside a handler or a tool for
+// decisions the static rules cannot express; p.WriteError writes its error.
+func (p *Provider) Allow(ctx context.Context, rule Rule) error {
+	id, err := p.Identity(ctx)
+	if err != nil {
+		return &remote.Error{Status: http.StatusUnauthorized, Scopes: p.required, Err: err}
+	}
+	return evaluate(rule, claimsOf(ctx, id, p.logger), p.required)
 }
 
 // toolRulesCheck turns per-tool rules into the remote provider's ToolCheck.
-func toolRulesCheck(rules map[string]Rule, required []string) func(context.Context, string, *remote.TokenInfo) error {
+func toolRulesCheck(rules map[string]Rule, required []string, log *slog.Logger) func(context.Context, string, *remote.Identity) error {
 	if len(rules) == 0 {
 		return nil
 	}
 	rules = maps.Clone(rules)
 	required = slices.Clone(required)
-	return func(_ context.Context, tool string, info *remote.TokenInfo) error {
+	return func(ctx context.Context, tool string, id *remote.Identity) error {
 		rule, ok := rules[tool]
 		if !ok {
 			return nil
 		}
-		return evaluate(rule, ClaimsFromTokenInfo(info), required)
+		return evaluate(rule, claimsOf(ctx, id, log), required)
 	}
 }

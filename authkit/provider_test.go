@@ -41,8 +41,8 @@ func newProvider(tb testing.TB, ak *authkittest.Server, mutate func(*authkit.Con
 
 // claimsEcho answers with the claims the provider put in the context.
 var claimsEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-	c, ok := authkit.ClaimsFromContext(r.Context())
-	if !ok {
+	c, err := authkit.ClaimsFromContext(r.Context())
+	if err != nil {
 		http.Error(w, "no claims", http.StatusInternalServerError)
 		return
 	}
@@ -236,7 +236,7 @@ func TestLegacyEndpoints(t *testing.T) {
 	}
 }
 
-func TestRequirePermissionsAndRole(t *testing.T) {
+func TestRequireAllPermissionsAndAnyRole(t *testing.T) {
 	ak := authkittest.Start(t)
 	ak.SetUser(authkittest.User{ID: "user_01ADA", Role: "member", Roles: []string{"member"}, Permissions: []string{"repos:read"}})
 	p := newProvider(t, ak, func(c *authkit.Config) { c.RequiredScopes = []string{"mcp"} })
@@ -244,11 +244,11 @@ func TestRequirePermissionsAndRole(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
 
 	mux := http.NewServeMux()
-	mux.Handle("/read", p.RequirePermissions("repos:read")(ok))
-	mux.Handle("/write", p.RequirePermissions("repos:read", "repos:write", "repos:delete")(ok))
-	mux.Handle("/member", p.RequireRole("member")(ok))
-	mux.Handle("/admin", p.RequireRole("admin", "owner")(ok))
-	mux.Handle("/both", p.Require(authkit.Permissions("billing:read"), authkit.Role("admin"))(ok))
+	mux.Handle("/read", p.RequireAllPermissions("repos:read")(ok))
+	mux.Handle("/write", p.RequireAllPermissions("repos:read", "repos:write", "repos:delete")(ok))
+	mux.Handle("/member", p.RequireAnyRole("member")(ok))
+	mux.Handle("/admin", p.RequireAnyRole("admin", "owner")(ok))
+	mux.Handle("/both", p.Require(authkit.AllPermissions("billing:read"), authkit.AnyRole("admin"))(ok))
 	behind := p.Middleware(mux) // the rules also work behind the middleware
 
 	for _, tc := range []struct {
@@ -304,9 +304,9 @@ func TestToolRules(t *testing.T) {
 	ak.SetUser(authkittest.User{ID: "user_01ADA", Role: "member", Permissions: []string{"repos:read"}})
 	p := newProvider(t, ak, func(c *authkit.Config) {
 		c.ToolRules = map[string]authkit.Rule{
-			"list_repos":  authkit.Permissions("repos:read"),
-			"delete_repo": authkit.Permissions("repos:delete"),
-			"billing":     authkit.Role("admin"),
+			"list_repos":  authkit.AllPermissions("repos:read"),
+			"delete_repo": authkit.AllPermissions("repos:delete"),
+			"billing":     authkit.AnyRole("admin"),
 		}
 	})
 	reached := 0

@@ -1,7 +1,6 @@
 package authkit
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,14 +9,17 @@ import (
 )
 
 // A Rule decides whether the caller's claims allow an operation: nil allows,
-// an error denies. Build rules with [Permissions], [Role] and [All], or write
-// your own; the provider answers a denial with 403 insufficient_scope. A
+// an error denies. Build rules with [AllPermissions] (every one of),
+// [AnyRole] (at least one of) and [AllOf] (every rule), or write your own;
+// the provider answers a denial with 403 insufficient_scope. A
 // [*DeniedError] names what is missing in the response's error_description;
 // the text of any other error stays in the logs and the client sees a generic
 // description.
 //
-// Rules apply per route ([Provider.Require], [Provider.RequirePermissions],
-// [Provider.RequireRole]) and per MCP tool (Config.ToolRules).
+// Rules apply per route ([Provider.Require], [Provider.RequireAllPermissions],
+// [Provider.RequireAnyRole]), per MCP tool (Config.ToolRules) and inside a
+// handler or tool ([Provider.Allow]). A rule sees only claims of a token the
+// provider verified.
 type Rule func(*Claims) error
 
 // DeniedError is the error the rules of this package return. Its fields are
@@ -54,9 +56,9 @@ func (e *DeniedError) Error() string { return "authkit: " + e.Description() }
 // Unwrap makes a denial match remote.ErrInsufficientScope.
 func (e *DeniedError) Unwrap() error { return remote.ErrInsufficientScope }
 
-// Permissions is a rule requiring every one of perms in the token's
-// "permissions" claim.
-func Permissions(perms ...string) Rule {
+// AllPermissions is a rule requiring every one of perms in the token's
+// "permissions" claim (an array of strings). With no perms it allows.
+func AllPermissions(perms ...string) Rule {
 	perms = cleanList(perms)
 	return func(c *Claims) error {
 		var missing []string
@@ -72,9 +74,10 @@ func Permissions(perms ...string) Rule {
 	}
 }
 
-// Role is a rule requiring at least one of roles, as the token's "role" or
-// among its "roles".
-func Role(roles ...string) Rule {
+// AnyRole is a rule requiring at least one of roles, as the token's "role"
+// (a string) or among its "roles" (an array of strings). With no roles it
+// allows.
+func AnyRole(roles ...string) Rule {
 	roles = cleanList(roles)
 	return func(c *Claims) error {
 		if len(roles) == 0 {
@@ -89,10 +92,10 @@ func Role(roles ...string) Rule {
 	}
 }
 
-// All is a rule requiring every one of rules. Denials of [Permissions] and
-// [Role] rules are merged, so the description names everything missing at
-// once.
-func All(rules ...Rule) Rule {
+// AllOf is a rule requiring every one of rules. Denials of [AllPermissions]
+// and [AnyRole] rules are merged, so the description names everything
+// missing at once.
+func AllOf(rules ...Rule) Rule {
 	return func(c *Claims) error {
 		var merged DeniedError
 		for _, r := range rules {
@@ -115,18 +118,6 @@ func All(rules ...Rule) Rule {
 		}
 		return nil
 	}
-}
-
-// Allow evaluates rule against the claims of the token in ctx. It returns
-// a *remote.Error: 401 when ctx carries no verified token, 403
-// insufficient_scope when the rule denies; nil when allowed. Use it inside
-// a handler or a tool for decisions the static rules cannot express.
-func Allow(ctx context.Context, rule Rule) error {
-	c, ok := ClaimsFromContext(ctx)
-	if !ok {
-		return &remote.Error{Status: http.StatusUnauthorized, Err: remote.ErrMissingToken}
-	}
-	return evaluate(rule, c, nil)
 }
 
 // evaluate runs rule on c and turns a denial into the 403 the provider

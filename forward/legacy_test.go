@@ -232,9 +232,9 @@ func TestLegacyAuthorizeAddsTheResource(t *testing.T) {
 	cfg.Resource = "https://mcp.example.com/mcp"
 	mux := legacyMux(t, cfg)
 	for query, want := range map[string]string{
-		"client_id=c1":                              "client_id=c1&resource=https%3A%2F%2Fmcp.example.com%2Fmcp",
+		"client_id=c1": "client_id=c1&resource=https%3A%2F%2Fmcp.example.com%2Fmcp",
 		"client_id=c1&resource=https%3A%2F%2Fother": "client_id=c1&resource=https%3A%2F%2Fother",
-		"resourc%65=x":                              "resourc%65=x",
+		"resourc%65=x": "resourc%65=x",
 	} {
 		w := do(t, mux, http.MethodGet, PathAuthorize+"?"+query, nil)
 		if got := w.Header().Get("Location"); got != u.issuer()+"/oauth2/authorize?"+want {

@@ -21,16 +21,27 @@
 //		log.Fatal(err)
 //	}
 //	// Metadata at /.well-known/oauth-protected-resource/mcp and at the root,
-//	// the MCP handler behind the bearer middleware at /mcp.
-//	srv := &http.Server{Addr: ":8080", Handler: p.Handler(mcpHandler), ReadHeaderTimeout: 10 * time.Second}
+//	// the MCP server behind the bearer middleware at /mcp. server is a
+//	// go-sdk *mcp.Server (package gosdk); any other http.Handler is mounted
+//	// with p.Handler(h).
+//	srv := &http.Server{Addr: ":8080", Handler: gosdk.Handler(p, server, nil), ReadHeaderTimeout: 10 * time.Second}
 //	log.Fatal(srv.ListenAndServe())
 //
-// The verified identity reaches handlers through the request context:
+// The verified identity reaches handlers through the request context, as a
+// read-only [Identity] valid while the request lasts (in go-sdk tools
+// behind gosdk.Handler: for the current call):
 //
-//	info, ok := remote.TokenInfoFromContext(r.Context())
+//	id, err := remote.IdentityFromContext(r.Context()) // err says why there is none
+//	if err != nil {
+//		p.WriteError(w, r, err) // 401
+//		return
+//	}
+//	log.Print(id.Subject(), id.Scopes())
 //
-// The go-sdk adapter in the gosdk sub-package also hands it to go-sdk tool
-// handlers as req.Extra.TokenInfo.
+// A verifier's TokenInfo may be shared by every request with the same token
+// (the verified-token cache); handlers never see it, only copies. A
+// provider's own checks ([Provider.RequireScopes]) accept only identity that
+// provider verified ([Provider.Identity]).
 //
 // Responses: no token → 401 with a challenge naming the metadata URL and the
 // required scopes; malformed Authorization header or a token in the URL →

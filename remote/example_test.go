@@ -23,8 +23,12 @@ var stubVerifier = remote.TokenVerifierFunc(func(_ context.Context, token string
 
 func Example() {
 	mcpHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info, _ := remote.TokenInfoFromContext(r.Context())
-		fmt.Fprintln(w, "hello", info.Subject)
+		id, err := remote.IdentityFromContext(r.Context()) // nil-safe; err says why there is none
+		if err != nil {
+			http.Error(w, "no identity", http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "hello", id.Subject())
 	})
 	p := remote.MustNew(remote.Config{
 		ResourceURL:          "https://mcp.example.com/mcp",
@@ -46,6 +50,31 @@ func Example() {
 	// Output:
 	// 401 Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="mcp:tools"
 	// 200 hello user_123
+}
+
+// What a handler reads: the identity the middleware verified for this
+// request, read-only (slices come back as copies), or an error saying why
+// there is none.
+func ExampleIdentityFromContext() {
+	// What the middleware puts in the context; in tests of your own
+	// handlers, put it there yourself.
+	ctx := remote.ContextWithTokenInfo(context.Background(), &remote.TokenInfo{
+		Subject: "user_123", Issuer: "https://example.authkit.app", Scopes: []string{"mcp:tools"},
+	})
+	id, err := remote.IdentityFromContext(ctx)
+	fmt.Println(id.Subject(), id.HasScope("mcp:tools"), err)
+	scopes := id.Scopes()
+	scopes[0] = "mcp:admin" // the caller's copy: the identity is unchanged
+	fmt.Println(id.Scopes(), id.Owner())
+
+	_, err = remote.IdentityFromContext(context.Background())
+	fmt.Println(errors.Is(err, remote.ErrNoIdentity))
+	fmt.Println(err)
+	// Output:
+	// user_123 true <nil>
+	// [mcp:tools] ["https://example.authkit.app","user_123"]
+	// true
+	// remote: no verified token in this context: no provider middleware verified a token for this request (serve the handler behind Provider.Middleware or Provider.Handler; mount go-sdk servers with gosdk.Handler)
 }
 
 // Routes can be mounted on any router next to your own.
@@ -161,8 +190,11 @@ func ExampleNewMultiIssuer() {
 //
 //	mcpServer := server.NewMCPServer("demo", "1.0.0")
 //	mcpServer.AddTool(mcp.NewTool("whoami"), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-//		info, _ := remote.TokenInfoFromContext(ctx)
-//		return mcp.NewToolResultText(info.Subject), nil
+//		id, err := remote.IdentityFromContext(ctx)
+//		if err != nil {
+//			return mcp.NewToolResultError("not signed in"), nil
+//		}
+//		return mcp.NewToolResultText(id.Subject()), nil
 //	})
 //	streamable := server.NewStreamableHTTPServer(mcpServer)
 //	http.ListenAndServe(":8080", p.Handler(streamable))

@@ -143,8 +143,9 @@ func TestIntrospectionThroughTheProvider(t *testing.T) {
 			p := MustNew(Config{ResourceURL: jwtTestAudience, AuthorizationServers: []string{jwtTestIssuer}, Verifier: v})
 			var sub *string
 			h := p.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				info, _ := TokenInfoFromContext(r.Context())
-				sub = &info.Subject
+				id, _ := IdentityFromContext(r.Context())
+				s := id.Subject()
+				sub = &s
 			}))
 			req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader("{}"))
 			req.Header.Set("Authorization", "Bearer "+introspectTestToken)

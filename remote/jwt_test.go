@@ -143,6 +143,17 @@ func TestJWTClaimRules(t *testing.T) {
 			}
 		}},
 		{name: "scope wrong type", overrides: map[string]any{"scope": 7}, want: ErrMalformedToken},
+		// RFC 6749 §3.3: scope tokens are separated by U+0020 alone.
+		{name: "scope split at spaces only", overrides: map[string]any{"scope": " openid  mcp:read "}, check: func(t *testing.T, ti *TokenInfo) {
+			if !reflect.DeepEqual(ti.Scopes, []string{"openid", "mcp:read"}) {
+				t.Errorf("Scopes = %q", ti.Scopes)
+			}
+		}},
+		{name: "scope not split at other white space", overrides: map[string]any{"scope": "openid\u00a0demo:admin\tmcp:write\nmcp:read\u2003x"}, check: func(t *testing.T, ti *TokenInfo) {
+			if want := []string{"openid\u00a0demo:admin\tmcp:write\nmcp:read\u2003x"}; !reflect.DeepEqual(ti.Scopes, want) || ti.HasScope("demo:admin") {
+				t.Errorf("Scopes = %q, want %q", ti.Scopes, want)
+			}
+		}},
 		// duplicates
 		{name: "duplicate sub", payload: `{"iss":"` + jwtTestIssuer + `","sub":"user_a","aud":"` + jwtTestAudience + `","exp":4102444800,"sub":"user_admin"}`, want: ErrMalformedToken},
 		{name: "duplicate sub via escape", payload: `{"iss":"` + jwtTestIssuer + `","sub":"user_a","aud":"` + jwtTestAudience + `","exp":4102444800,"s\u0075b":"user_admin"}`, want: ErrMalformedToken},

@@ -195,7 +195,7 @@ func jwtStrings(v any, split bool) ([]string, bool) {
 	switch t := v.(type) {
 	case string:
 		if split {
-			return strings.Fields(t), true
+			return splitScope(t), true
 		}
 		return []string{t}, true
 	case []any:
@@ -287,4 +287,18 @@ func jwtScopes(claims map[string]any, names []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// splitScope splits a scope string at U+0020 SPACE only (RFC 6749 §3.3:
+// scope = scope-token *( SP scope-token )), dropping empty tokens. Other
+// white space (tab, NBSP, ...) is part of a token, which then matches no
+// configured scope.
+func splitScope(s string) []string {
+	out := make([]string, 0, strings.Count(s, " ")+1)
+	for tok := range strings.SplitSeq(s, " ") {
+		if tok != "" {
+			out = append(out, tok)
+		}
+	}
+	return out
 }

@@ -22,10 +22,11 @@ import (
 // insufficient_scope); for a POST with ToolScopes or ToolCheck configured,
 // reads the tools/call tool names from the body and checks their scopes and
 // ToolCheck (403 insufficient_scope naming every needed scope). On success
-// it stores the [TokenInfo] in the request context ([TokenInfoFromContext])
-// and calls next. Every rejection (400/401/403/413/503), and every response
-// to a request carrying an Origin header (all browser cross-origin requests),
-// carries Access-Control-Allow-Origin: * and exposes WWW-Authenticate and
+// it calls next with the verified [Identity] in the request context
+// ([IdentityFromContext]), valid until next returns. Every rejection
+// (400/401/403/413/503), and every response to a request carrying an Origin
+// header (all browser cross-origin requests), carries
+// Access-Control-Allow-Origin: * and exposes WWW-Authenticate and
 // Mcp-Session-Id.
 func (p *Provider) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -34,10 +35,11 @@ func (p *Provider) Middleware(next http.Handler) http.Handler {
 }
 
 // RequireScopes returns a middleware that requires scopes on top of
-// RequiredScopes, for a sub-route. Behind [Provider.Middleware] (the request
-// context already holds a TokenInfo) it only checks the extra scopes; used
-// alone it authenticates the request first, exactly like Middleware but
-// without tool checks. A missing scope is answered 403 insufficient_scope
+// RequiredScopes, for a sub-route. Behind this provider's middleware (the
+// request context holds an identity p verified) it only checks the extra
+// scopes; otherwise, used alone or behind another provider, it
+// authenticates the request first, exactly like Middleware but without
+// tool checks. A missing scope is answered 403 insufficient_scope
 // naming RequiredScopes and scopes. Scopes that are not valid RFC 6749 scope
 // tokens can never be satisfied, so such a route always answers 403.
 func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
@@ -45,7 +47,8 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 	set := p.newChallengeSet(bearerUnion(p.required, extra))
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if info, ok := TokenInfoFromContext(r.Context()); ok && r.Method != http.MethodOptions {
+			if id, err := p.Identity(r.Context()); err == nil && r.Method != http.MethodOptions {
+				info := id.info
 				if p.satisfied(info.Scopes, extra) {
 					next.ServeHTTP(w, r)
 					return
@@ -121,6 +124,7 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 		return
 	}
 
+	scope := p.newScope(info, verName, tok)
 	var tool string
 	if tools && p.readBody && r.Method == http.MethodPost && r.Body != nil && r.Body != http.NoBody {
 		names, cr, reason := p.readToolCalls(r)
@@ -132,7 +136,7 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 		}
 		if len(names) > 0 {
 			tool = names[0]
-			if !p.toolsAllowed(w, r, start, info, verName, names, need) {
+			if !p.toolsAllowed(w, r, start, &scope.id, verName, names, need) {
 				return
 			}
 		}
@@ -143,12 +147,13 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 		decisionFill(&d, info)
 		p.onDecision(d)
 	}
-	next.ServeHTTP(w, r.WithContext(ContextWithTokenInfo(r.Context(), info)))
+	serveScoped(w, r, next, scope)
 }
 
 // toolsAllowed checks the scopes and ToolCheck of every called tool and
 // writes the rejection when one fails.
-func (p *Provider) toolsAllowed(w http.ResponseWriter, r *http.Request, start time.Time, info *TokenInfo, verName string, names []string, need []string) bool {
+func (p *Provider) toolsAllowed(w http.ResponseWriter, r *http.Request, start time.Time, id *Identity, verName string, names []string, need []string) bool {
+	info := id.info
 	all := need
 	ok := true
 	for _, name := range names {
@@ -169,7 +174,7 @@ func (p *Provider) toolsAllowed(w http.ResponseWriter, r *http.Request, start ti
 		return true
 	}
 	for _, name := range names {
-		err := p.toolCheck(r.Context(), name, info)
+		err := p.toolCheck(r.Context(), name, id)
 		if err == nil {
 			continue
 		}

@@ -152,8 +152,8 @@ func TestPRMHandlerMethods(t *testing.T) {
 
 func TestHandler(t *testing.T) {
 	mcp := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info, _ := TokenInfoFromContext(r.Context())
-		_, _ = w.Write([]byte("mcp:" + info.Subject))
+		id, _ := IdentityFromContext(r.Context())
+		_, _ = w.Write([]byte("mcp:" + id.Subject()))
 	})
 	extra := Route{Pattern: "GET /healthz", Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("healthy")) })}
 	override := Route{Pattern: "/.well-known/oauth-protected-resource", Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("mine")) })}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
@@ -77,12 +78,12 @@ type Config struct {
 	ToolScopes map[string][]string
 
 	// ToolCheck, when set, is called for every tools/call request after the
-	// scope checks, with the tool name and the verified token. A nil error
+	// scope checks, with the tool name and the verified identity. A nil error
 	// lets the call through. A returned *Error is written as is (use Status
 	// 403 and Code "insufficient_scope" for a step-up); any other error is
 	// answered with a generic 403 insufficient_scope naming the tool's
 	// scopes. Its text never reaches the client. Default: nil.
-	ToolCheck func(ctx context.Context, tool string, info *TokenInfo) error
+	ToolCheck func(ctx context.Context, tool string, id *Identity) error
 
 	// ScopeSatisfied reports whether the granted scopes satisfy one required
 	// scope. Use it for scope hierarchies, where a broad scope implies
@@ -156,7 +157,7 @@ type Provider struct {
 
 	required       []string
 	toolScopes     map[string][]string
-	toolCheck      func(context.Context, string, *TokenInfo) error
+	toolCheck      func(context.Context, string, *Identity) error
 	scopeSatisfied func([]string, string) bool
 	audiences      []string
 	skipAudience   bool
@@ -167,6 +168,8 @@ type Provider struct {
 	onDecision func(Decision)
 	logger     *slog.Logger
 	now        func() time.Time
+
+	endedWarned atomic.Bool // see warnEnded
 
 	// Precomputed responses.
 	challenges  *challengeSet // for RequiredScopes
@@ -327,11 +330,11 @@ func (p *Provider) MCPPath() string {
 
 // VerifyToken verifies token with the configured verifier and then applies
 // the provider's own audience check, so the result is safe to trust for this
-// resource. The middleware uses the same steps; VerifyToken serves adapters
-// such as the go-sdk one. It does not check scopes.
+// resource. The middleware uses the same steps. It does not check scopes.
+// The result is the caller's own copy.
 func (p *Provider) VerifyToken(ctx context.Context, token string) (*TokenInfo, error) {
 	info, _, err := p.verify(ctx, token)
-	return info, err
+	return info.Clone(), err
 }
 
 // verify runs the verifier (or the issuer-chosen one) and the audience check.

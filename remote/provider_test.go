@@ -88,13 +88,13 @@ func newTestProvider(tb testing.TB, mutate func(*Config)) *Provider {
 // nextHandler records whether it ran and what identity and body it saw.
 type nextHandler struct {
 	called bool
-	info   *TokenInfo
+	id     *Identity
 	body   string
 }
 
 func (n *nextHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n.called = true
-	n.info, _ = TokenInfoFromContext(r.Context())
+	n.id, _ = IdentityFromContext(r.Context())
 	b, _ := io.ReadAll(r.Body)
 	n.body = string(b)
 	w.WriteHeader(http.StatusOK)
@@ -216,8 +216,8 @@ func TestMiddleware(t *testing.T) {
 				t.Errorf("Retry-After = %q, want %q", got, tt.wantRetry)
 			}
 			if tt.wantStatus == 200 {
-				if !next.called || next.info == nil || (next.info.Subject != "user_1" && tt.auth[0] != "Bearer no-sub") {
-					t.Fatalf("next not called with the token info: %+v", next)
+				if !next.called || next.id == nil || (next.id.Subject() != "user_1" && tt.auth[0] != "Bearer no-sub") {
+					t.Fatalf("next not called with the identity: %+v", next)
 				}
 				return
 			}

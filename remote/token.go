@@ -35,7 +35,9 @@ func (f TokenVerifierFunc) VerifyToken(ctx context.Context, token string) (*Toke
 // token itself.
 //
 // A TokenInfo may be shared between requests by a verified-token cache:
-// treat it, and every slice and map in it, as read-only.
+// once a verifier returned it, treat it, and every slice and map in it, as
+// read-only. Handlers never see it: the provider hands them an [Identity],
+// whose methods return copies.
 type TokenInfo struct {
 	// Subject is the "sub" claim: the user (or, for machine-to-machine
 	// tokens, the client) the token was issued for. The JWT verifier always
@@ -72,20 +74,4 @@ type TokenInfo struct {
 // HasScope reports whether the token was granted scope (exact match).
 func (ti *TokenInfo) HasScope(scope string) bool {
 	return ti != nil && slices.Contains(ti.Scopes, scope)
-}
-
-type tokenInfoKey struct{}
-
-// ContextWithTokenInfo returns a copy of ctx carrying info. The provider's
-// middleware calls it for every authenticated request; tests of handlers can
-// call it to fake an authenticated caller.
-func ContextWithTokenInfo(ctx context.Context, info *TokenInfo) context.Context {
-	return context.WithValue(ctx, tokenInfoKey{}, info)
-}
-
-// TokenInfoFromContext returns the verified token information the middleware
-// stored in ctx, and whether there was any.
-func TokenInfoFromContext(ctx context.Context) (*TokenInfo, bool) {
-	info, ok := ctx.Value(tokenInfoKey{}).(*TokenInfo)
-	return info, ok && info != nil
 }

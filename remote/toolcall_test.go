@@ -155,8 +155,8 @@ func TestToolCheck(t *testing.T) {
 	var sawSub string
 	p := newTestProvider(t, func(c *Config) {
 		c.ToolScopes = map[string][]string{"delete": {"mcp:admin"}}
-		c.ToolCheck = func(_ context.Context, tool string, info *TokenInfo) error {
-			sawTool, sawSub = tool, info.Subject
+		c.ToolCheck = func(_ context.Context, tool string, id *Identity) error {
+			sawTool, sawSub = tool, id.Subject()
 			switch tool {
 			case "delete":
 				return errNoRole

@@ -1,8 +1,8 @@
 // Command authkit-demo is an MCP server protected by WorkOS AuthKit: the
-// go-sdk streamable HTTP server of internal/demo (tools whoami, echo and
-// admin_echo) behind the mcpauth authkit provider, in one visible line:
+// go-sdk server of internal/demo (tools whoami, echo and admin_echo) behind
+// the mcpauth authkit provider, in one visible line:
 //
-//	mux.Handle("/", provider.Handler(mcpHandler))
+//	mux.Handle("/", gosdk.Handler(provider, server, opts))
 //
 // Try it with no WorkOS account (an embedded fake AuthKit on another
 // loopback port):

@@ -15,7 +15,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/mcpauth/mcpauth/internal/demo"
+	"github.com/mcpauth/mcpauth/remote/gosdk"
 )
 
 func main() {
@@ -89,7 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logFindings(ctx, provider, logger)
 
-	mcpHandler := demo.NewHandler(demo.Options{Logger: logger.With("component", "mcp"), Profile: profileFunc(provider)})
+	mcpLogger := logger.With("component", "mcp")
+	server := demo.NewServer(demo.Options{Logger: mcpLogger, Profile: profileFunc(provider)})
 
 	// The canonical MCP URL (the audience tokens must carry), as the
 	// provider derived it from the base URL.
@@ -109,8 +113,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	// The one line that matters: AuthKit in front of the MCP server (protected
-	// resource metadata, AuthKit's forwarded metadata, bearer checks).
-	mux.Handle("/", provider.Handler(mcpHandler))
+	// resource metadata, AuthKit's forwarded metadata, bearer checks, and
+	// each tool call's own verified token).
+	mux.Handle("/", gosdk.Handler(provider, server, &mcp.StreamableHTTPOptions{Logger: mcpLogger}))
 
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()

@@ -1,9 +1,9 @@
 // Package demo builds the MCP server that cmd/authkit-demo serves: a go-sdk
 // server with three tools that show what authentication gives a tool
-// handler, and its streamable HTTP handler.
+// handler.
 //
 // It lives in its own package so that tests and benchmarks can drive exactly
-// the handler the demo program serves, with or without the auth layer in
+// the server the demo program serves, with or without the auth layer in
 // front of it.
 //
 // Tools:
@@ -15,14 +15,15 @@
 //     require [AdminScope] for it (see [ToolScopes]), so a client that lacks
 //     the scope is challenged with 403 insufficient_scope and steps up.
 //
-// The tools read the caller from the request's go-sdk TokenInfo, which the
-// mcpauth provider's go-sdk adapter fills from the verified token.
+// The tools read the caller with authkit.ClaimsFromContext(ctx): the
+// claims of the token the provider verified for the current call, which
+// gosdk.Handler installs for every call.
 //
 // Use:
 //
-//	h := demo.NewHandler(demo.Options{JSONResponse: true})
+//	server := demo.NewServer(demo.Options{})
 //	mux := http.NewServeMux()
-//	mux.Handle("/", provider.Handler(h)) // provider: an mcpauth provider
+//	mux.Handle("/", gosdk.Handler(provider, server, nil)) // provider: an mcpauth provider
 //	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 //	log.Fatal(srv.ListenAndServe())
 package demo

@@ -10,7 +10,7 @@ import (
 )
 
 // The demo server's tools, listed over an in-memory transport. Over HTTP,
-// NewHandler serves the same server; put an mcpauth provider in front of it.
+// serve it behind an mcpauth provider with gosdk.Handler.
 func ExampleNewServer() {
 	ctx := context.Background()
 	serverT, clientT := mcp.NewInMemoryTransports()

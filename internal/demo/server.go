@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit"
-	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -21,27 +19,19 @@ const (
 	ToolAdminEcho = "admin_echo"
 
 	// AdminScope is the extra scope admin_echo needs. The provider in front
-	// of the handler enforces it (see [ToolScopes]); the tool checks it
+	// of the server enforces it (see [ToolScopes]); the tool checks it
 	// again so that it never runs for a caller without it.
 	AdminScope = "demo:admin"
 )
 
 // ToolScopes returns the per-tool scope requirements the provider in front
-// of the handler must enforce: admin_echo needs [AdminScope].
+// of the server must enforce: admin_echo needs [AdminScope].
 func ToolScopes() map[string][]string {
 	return map[string][]string{ToolAdminEcho: {AdminScope}}
 }
 
-// Options configures [NewServer] and [NewHandler]. The zero value is a
-// stateful server answering with server-sent event streams, which is what
-// MCP clients use by default.
+// Options configures [NewServer]. The zero value is a working server.
 type Options struct {
-	// Stateless makes the streamable HTTP handler stateless: no
-	// Mcp-Session-Id, one temporary session per request. Default false.
-	Stateless bool
-	// JSONResponse makes the handler answer POSTs with application/json
-	// instead of text/event-stream. Default false.
-	JSONResponse bool
 	// Logger receives the go-sdk's logs. Nil means silent.
 	Logger *slog.Logger
 	// Profile, when non-nil, is called by whoami to add the caller's profile
@@ -87,8 +77,8 @@ type EchoOutput struct {
 }
 
 // errNoCaller is returned by tools reached without a verified token, which
-// only happens when the handler is served without the auth layer.
-var errNoCaller = errors.New("demo: no authenticated caller (is the handler behind the auth provider?)")
+// only happens when the server is served without gosdk.Handler.
+var errNoCaller = errors.New("demo: no authenticated caller (serve the server with gosdk.Handler behind the auth provider)")
 
 // NewServer returns the demo's MCP server with its three tools.
 func NewServer(opts Options) *mcp.Server {
@@ -109,8 +99,8 @@ func NewServer(opts Options) *mcp.Server {
 		Name:        ToolWhoami,
 		Description: "Who is calling: user id, organization, scopes, permissions, roles, token expiry and, when configured, the WorkOS profile.",
 		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true},
-	}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, Caller, error) {
-		c, ok := callerFrom(req)
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, Caller, error) {
+		c, ok := callerFrom(ctx)
 		if !ok {
 			return nil, Caller{}, errNoCaller
 		}
@@ -126,8 +116,8 @@ func NewServer(opts Options) *mcp.Server {
 		Name:        ToolEcho,
 		Description: "Sends the text back. Any authenticated caller may use it.",
 		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true},
-	}, func(ctx context.Context, req *mcp.CallToolRequest, in EchoInput) (*mcp.CallToolResult, EchoOutput, error) {
-		c, ok := callerFrom(req)
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, in EchoInput) (*mcp.CallToolResult, EchoOutput, error) {
+		c, ok := callerFrom(ctx)
 		if !ok {
 			return nil, EchoOutput{}, errNoCaller
 		}
@@ -138,8 +128,8 @@ func NewServer(opts Options) *mcp.Server {
 		Name:        ToolAdminEcho,
 		Description: "Sends the text back in upper case. Needs the " + AdminScope + " scope: a client without it is asked to step up.",
 		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true},
-	}, func(ctx context.Context, req *mcp.CallToolRequest, in EchoInput) (*mcp.CallToolResult, EchoOutput, error) {
-		c, ok := callerFrom(req)
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, in EchoInput) (*mcp.CallToolResult, EchoOutput, error) {
+		c, ok := callerFrom(ctx)
 		if !ok {
 			return nil, EchoOutput{}, errNoCaller
 		}
@@ -153,50 +143,32 @@ func NewServer(opts Options) *mcp.Server {
 	return s
 }
 
-// NewHandler returns the streamable HTTP handler serving [NewServer]'s
-// server. It contains no authentication: put a provider in front of it.
-// The *remote.TokenInfo the provider stores in the request context reaches
-// the tools as req.Extra.TokenInfo (UserID = sub, so the go-sdk binds each
-// session to its user).
-// The go-sdk's DNS-rebinding guard for loopback addresses stays on.
-func NewHandler(opts Options) http.Handler {
-	s := NewServer(opts)
-	return bridge(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, &mcp.StreamableHTTPOptions{
-		Stateless:    opts.Stateless,
-		JSONResponse: opts.JSONResponse,
-		Logger:       opts.Logger,
-	}))
-}
-
-// callerFrom builds the caller description from the go-sdk TokenInfo of the
-// request.
-func callerFrom(req *mcp.CallToolRequest) (Caller, bool) {
-	if req == nil || req.Extra == nil || req.Extra.TokenInfo == nil || req.Extra.TokenInfo.UserID == "" {
+// callerFrom describes the caller of the current call, from the claims the
+// provider verified for it, the way any go-sdk tool of an AuthKit-protected
+// server reads them (authkit.ClaimsFromContext).
+func callerFrom(ctx context.Context) (Caller, bool) {
+	claims, err := authkit.ClaimsFromContext(ctx)
+	if err != nil {
 		return Caller{}, false
 	}
-	return callerFromTokenInfo(req.Extra.TokenInfo), true
+	return callerFromClaims(claims), true
 }
 
-// callerFromTokenInfo types the claims gosdk.Carrier put in Extra with
-// authkit.ClaimsFromMap, the way any go-sdk tool of an AuthKit-protected
-// server reads them.
-func callerFromTokenInfo(ti *auth.TokenInfo) Caller {
+func callerFromClaims(claims *authkit.Claims) Caller {
 	c := Caller{
-		UserID:    ti.UserID,
-		Scopes:    slices.Clone(ti.Scopes),
-		ExpiresAt: ti.Expiration,
+		UserID:         claims.UserID,
+		OrganizationID: claims.OrganizationID,
+		ClientID:       claims.ClientID,
+		Scopes:         claims.Scopes,
+		Permissions:    claims.Permissions,
+		Roles:          claims.Roles,
+		ExpiresAt:      claims.Expiry,
 	}
 	if c.Scopes == nil {
 		c.Scopes = []string{}
 	}
-	if claims := authkit.ClaimsFromMap(ti.Extra); claims != nil {
-		c.OrganizationID = claims.OrganizationID
-		c.ClientID = claims.ClientID
-		c.Permissions = slices.Clone(claims.Permissions)
-		c.Roles = slices.Clone(claims.Roles)
-		if claims.Role != "" && !slices.Contains(c.Roles, claims.Role) {
-			c.Roles = append(c.Roles, claims.Role)
-		}
+	if claims.Role != "" && !slices.Contains(c.Roles, claims.Role) {
+		c.Roles = append(c.Roles, claims.Role)
 	}
 	return c
 }

@@ -11,28 +11,39 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/remote"
+	"github.com/mcpauth/mcpauth/remote/gosdk"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// serveWithIdentity serves the demo handler behind go-sdk's bearer
-// middleware fed by a verifier that answers info for any token, and returns
-// a connected client session.
-func serveWithIdentity(t testing.TB, opts Options, info *remote.TokenInfo) *mcp.ClientSession {
+// serveWithIdentity serves the demo server the way the demo does
+// (gosdk.Handler behind a provider), with a provider whose verifier answers
+// info for any token, and returns a connected client session. A nil info
+// serves the server bare, with no provider in front of it.
+func serveWithIdentity(t testing.TB, mode *mcp.StreamableHTTPOptions, opts Options, info *remote.TokenInfo) *mcp.ClientSession {
 	t.Helper()
-	h := NewHandler(opts)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if info != nil { // what the provider's middleware does
-			r = r.WithContext(remote.ContextWithTokenInfo(r.Context(), info))
-		}
-		h.ServeHTTP(w, r)
-	}))
+	srv := httptest.NewUnstartedServer(nil)
+	resource := "http://" + srv.Listener.Addr().String() + "/mcp"
+	server := NewServer(opts)
+	if info == nil {
+		srv.Config.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, mode)
+	} else {
+		info := *info
+		info.Audiences = []string{resource}
+		p := remote.MustNew(remote.Config{
+			ResourceURL:          resource,
+			AuthorizationServers: []string{"https://auth.example.com"},
+			Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return &info, nil }),
+		})
+		srv.Config.Handler = gosdk.Handler(p, server, mode)
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 
 	client := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{
-		Endpoint:   srv.URL,
+		Endpoint:   resource,
 		HTTPClient: &http.Client{Transport: bearer{"test-token"}},
 	}, nil)
 	if err != nil {
@@ -88,15 +99,15 @@ func TestTools(t *testing.T) {
 
 	modes := []struct {
 		name string
-		opts Options
+		opts *mcp.StreamableHTTPOptions
 	}{
-		{"stateful SSE", Options{}},
-		{"stateless JSON", Options{Stateless: true, JSONResponse: true}},
+		{"stateful SSE", nil},
+		{"stateless JSON", &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}},
 	}
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Run("tools are listed", func(t *testing.T) {
-				cs := serveWithIdentity(t, mode.opts, user)
+				cs := serveWithIdentity(t, mode.opts, Options{}, user)
 				res, err := cs.ListTools(context.Background(), nil)
 				if err != nil {
 					t.Fatal(err)
@@ -111,7 +122,7 @@ func TestTools(t *testing.T) {
 				}
 			})
 			t.Run("whoami reports the token", func(t *testing.T) {
-				cs := serveWithIdentity(t, mode.opts, user)
+				cs := serveWithIdentity(t, mode.opts, Options{}, user)
 				var got Caller
 				callTool(t, cs, ToolWhoami, map[string]any{}, &got)
 				want := Caller{
@@ -124,11 +135,10 @@ func TestTools(t *testing.T) {
 				}
 			})
 			t.Run("whoami adds the profile", func(t *testing.T) {
-				opts := mode.opts
-				opts.Profile = func(_ context.Context, id string) (*Profile, error) {
+				opts := Options{Profile: func(_ context.Context, id string) (*Profile, error) {
 					return &Profile{Email: id + "@example.com", Organizations: []string{"org_01XYZ"}}, nil
-				}
-				cs := serveWithIdentity(t, opts, user)
+				}}
+				cs := serveWithIdentity(t, mode.opts, opts, user)
 				var got Caller
 				callTool(t, cs, ToolWhoami, map[string]any{}, &got)
 				if got.Profile == nil || got.Profile.Email != "user_01ABC@example.com" {
@@ -136,9 +146,8 @@ func TestTools(t *testing.T) {
 				}
 			})
 			t.Run("whoami without profile when the lookup fails", func(t *testing.T) {
-				opts := mode.opts
-				opts.Profile = func(context.Context, string) (*Profile, error) { return nil, context.DeadlineExceeded }
-				cs := serveWithIdentity(t, opts, user)
+				opts := Options{Profile: func(context.Context, string) (*Profile, error) { return nil, context.DeadlineExceeded }}
+				cs := serveWithIdentity(t, mode.opts, opts, user)
 				var got Caller
 				res := callTool(t, cs, ToolWhoami, map[string]any{}, &got)
 				if res.IsError || got.UserID != "user_01ABC" || got.Profile != nil {
@@ -146,7 +155,7 @@ func TestTools(t *testing.T) {
 				}
 			})
 			t.Run("echo", func(t *testing.T) {
-				cs := serveWithIdentity(t, mode.opts, user)
+				cs := serveWithIdentity(t, mode.opts, Options{}, user)
 				var got EchoOutput
 				callTool(t, cs, ToolEcho, EchoInput{Text: "hello"}, &got)
 				if want := (EchoOutput{Text: "hello", UserID: "user_01ABC"}); got != want {
@@ -154,7 +163,7 @@ func TestTools(t *testing.T) {
 				}
 			})
 			t.Run("admin_echo with the scope", func(t *testing.T) {
-				cs := serveWithIdentity(t, mode.opts, admin)
+				cs := serveWithIdentity(t, mode.opts, Options{}, admin)
 				var got EchoOutput
 				callTool(t, cs, ToolAdminEcho, EchoInput{Text: "hello"}, &got)
 				if want := (EchoOutput{Text: "HELLO", UserID: "user_01ADM"}); got != want {
@@ -162,13 +171,13 @@ func TestTools(t *testing.T) {
 				}
 			})
 			t.Run("admin_echo refuses a caller without the scope", func(t *testing.T) {
-				cs := serveWithIdentity(t, mode.opts, user)
+				cs := serveWithIdentity(t, mode.opts, Options{}, user)
 				if res := callTool(t, cs, ToolAdminEcho, EchoInput{Text: "hello"}, nil); !res.IsError {
 					t.Errorf("admin_echo without %s succeeded: %+v", AdminScope, res.StructuredContent)
 				}
 			})
 			t.Run("tools refuse an unauthenticated caller", func(t *testing.T) {
-				cs := serveWithIdentity(t, mode.opts, nil)
+				cs := serveWithIdentity(t, mode.opts, Options{}, nil)
 				for _, name := range []string{ToolWhoami, ToolEcho, ToolAdminEcho} {
 					if res := callTool(t, cs, name, EchoInput{Text: "x"}, nil); !res.IsError {
 						t.Errorf("%s without a caller succeeded", name)

@@ -79,8 +79,8 @@ type enrichedReply struct {
 // serveMCP is an MCP handler that enriches when it can and never fails for
 // lack of a profile.
 func (r *authkitRig) serveMCP(w http.ResponseWriter, req *http.Request) {
-	c, ok := authkit.ClaimsFromContext(req.Context())
-	if !ok {
+	c, err := authkit.ClaimsFromContext(req.Context())
+	if err != nil {
 		http.Error(w, "no claims", http.StatusInternalServerError)
 		return
 	}

@@ -1,5 +1,5 @@
-// Package perf holds the performance comparison of mcpauth's auth layer (issue
-// 8): shared fixtures (keys, AuthKit-shaped tokens of two sizes, JWKS of any
+// Package perf holds the performance comparison of mcpauth's auth layer:
+// shared fixtures (keys, AuthKit-shaped tokens of two sizes, JWKS of any
 // size), baseline A (go-sdk auth.RequireBearerToken fed by a plain jwx
 // verifier) and the crypto/rsa floor. The benchmarks live in this package's
 // tests and run only with -bench, so a plain `go test ./...` stays fast:

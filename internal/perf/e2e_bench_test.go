@@ -1,15 +1,17 @@
 package perf
 
-// End to end over loopback TCP (issue 8, items 3–5): a real http.Server on
-// 127.0.0.1 serving the demo's MCP handler (stateless, JSON responses),
-// driven by internal/loadgen with 32 keep-alive clients. One op is one run
-// of a fixed number of tools/call requests (-perf.e2e-requests, default
-// 5,000); B/op and allocs/op are per run. Variants:
+// End to end over loopback TCP: a real http.Server on 127.0.0.1 serving the
+// demo's MCP server (stateless, JSON responses), driven by internal/loadgen
+// with 32 keep-alive clients. One op is one run of a fixed number of
+// tools/call requests (-perf.e2e-requests, default 5,000); B/op and
+// allocs/op are per run. Variants:
 //
-//	noauth          (i)   no verification: a fixed identity is put in the context
-//	ours            (ii)  remote.Provider (JWTVerifier, ToolScopes as in the demo), one repeated token
+//	noauth          (i)   no verification: the demo server mounted with gosdk.Handler behind a
+//	                      provider whose verifier answers a fixed identity for any token
+//	ours            (ii)  the same behind remote.Provider (JWTVerifier, ToolScopes as in the demo), one repeated token
 //	ours-512-users  (ii') the same with 512 distinct tokens in rotation (all cached)
-//	jwx-gosdk       (iii) baseline A: go-sdk auth.RequireBearerToken + NewJWXVerifier
+//	jwx-gosdk       (iii) baseline A: go-sdk auth.RequireBearerToken + NewJWXVerifier in front of
+//	                      the demo's echo tool reading req.Extra.TokenInfo
 //	ts-noauth, ts-jose    (c) the TypeScript SDK peer (Node, tspeer/): without auth, and
 //	                      requireBearerAuth with a jose verifier; skipped unless
 //	                      `npm ci` has been run in internal/perf/tspeer
@@ -41,8 +43,6 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
-
-	"github.com/mcpauth/mcpauth/remote"
 )
 
 const e2eConcurrency = 32
@@ -55,14 +55,9 @@ func BenchmarkE2E(b *testing.B) {
 	many := tokens(b, "RS256", 512, Small)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
-	mcp := mcpHandler()
-
-	fixed := &remote.TokenInfo{Subject: "user_01HJT8Y2P3F4Q5R6S7T8V9W0XY", Audiences: []string{fx.Audience}, Expiry: time.Now().Add(time.Hour)}
-	noauth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mcp.ServeHTTP(w, r.WithContext(remote.ContextWithTokenInfo(r.Context(), fixed)))
-	})
-	ours := ourProvider(b, ourVerifier(b, 1, 0), demoToolScopes).Middleware(mcp)
-	baseline := auth.RequireBearerToken(NewJWXVerifier(jwxSet(b, 1), fx.Issuer, fx.Audience), nil)(mcp)
+	noauth := mcpHandler(fixedProvider(b, fixedIdentity(b)))
+	ours := mcpHandler(ourProvider(b, ourVerifier(b, 1, 0), demoToolScopes))
+	baseline := auth.RequireBearerToken(NewJWXVerifier(jwxSet(b, 1), fx.Issuer, fx.Audience), nil)(baselineMCPHandler())
 
 	run := func(b *testing.B, url string, toks []string) {
 		ctx := context.Background()

@@ -1,11 +1,12 @@
 package perf
 
-// The hot path through the bearer middleware (issue 8, item 1): an
-// httptest request and recorder, no network, a handler that reads the
-// verified identity and answers 204. Every variant in one run:
+// The hot path through the bearer middleware: an httptest request and
+// recorder, no network, a handler that reads the verified identity and
+// answers 204. Every variant in one run:
 //
-//	harness            no verification: a fixed identity put in the context (r.WithContext), plus the
-//	                   recorder each variant allocates; subtract it to get a middleware's own cost
+//	harness            no verification: a fixed identity put in the context as the middleware puts it
+//	                   (remote.ContextWithIdentity, r.WithContext), plus the recorder each variant
+//	                   allocates; subtract it to get a middleware's own cost
 //	ours-cached        remote.Provider.Middleware + JWTVerifier, the same token every request (cache hit)
 //	ours-cached-tools  the same with ToolScopes set, so the middleware also reads a tools/call body
 //	ours-fresh         a different token every request (512 in rotation over a 16-entry cache: every request misses)
@@ -15,6 +16,7 @@ package perf
 // each sequential and with RunParallel.
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -29,7 +31,7 @@ const toolsCallBody = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"
 
 // okHandler checks that an identity arrived (either package's) and answers 204.
 var okHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-	if _, ok := remote.TokenInfoFromContext(r.Context()); !ok && auth.TokenInfoFromContext(r.Context()) == nil {
+	if id, err := remote.IdentityFromContext(r.Context()); (err != nil || id.Subject() == "") && auth.TokenInfoFromContext(r.Context()) == nil {
 		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}
@@ -91,9 +93,12 @@ func BenchmarkMiddleware(b *testing.B) {
 	}
 	cached := ourVerifier(b, 1, 0)
 	missing := ourVerifier(b, 1, 16)
-	fixed := &remote.TokenInfo{Subject: "user_01HJT8Y2P3F4Q5R6S7T8V9W0XY"}
+	fixed, err := remote.IdentityFromContext(remote.ContextWithTokenInfo(context.Background(), &remote.TokenInfo{Subject: "user_01HJT8Y2P3F4Q5R6S7T8V9W0XY"}))
+	if err != nil {
+		b.Fatal(err)
+	}
 	harness := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		okHandler.ServeHTTP(w, r.WithContext(remote.ContextWithTokenInfo(r.Context(), fixed)))
+		okHandler.ServeHTTP(w, r.WithContext(remote.ContextWithIdentity(r.Context(), fixed)))
 	})
 	variants := []variant{
 		{"harness", harness, one, ""},

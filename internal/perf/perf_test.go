@@ -50,7 +50,7 @@ func TestFixtureTokens(t *testing.T) {
 func TestRunE2E(t *testing.T) {
 	fx := fixture(t)
 	tok := tokens(t, "RS256", 1, Small)
-	ours := ourProvider(t, ourVerifier(t, 1, 0), demoToolScopes).Middleware(mcpHandler())
+	ours := mcpHandler(ourProvider(t, ourVerifier(t, 1, 0), demoToolScopes))
 	url, stop, err := Serve(ours)
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,8 @@
 package perf
 
-// Verifier-level scaling (issue 8, item 2 and 4): JWKS size, number of
-// distinct tokens in rotation against the cache bound, token size, and the
-// memory each cached verification keeps.
+// Verifier-level scaling: JWKS size, number of distinct tokens in rotation
+// against the cache bound, token size, and the memory each cached
+// verification keeps.
 
 import (
 	"context"

@@ -2,96 +2,193 @@ package gosdk
 
 import (
 	"context"
-	"errors"
 	"net/http"
+	"sync"
 	"time"
 
-	"github.com/mcpauth/mcpauth/remote"
 	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpauth/mcpauth/remote"
 )
 
-// expirySkew is the clock skew given to go-sdk's own expiry re-check in
-// [Carrier]. The provider's verifier has already checked expiry (with its
-// own leeway); the go-sdk check must not reject what it accepted.
+// Provider is what [Handler] mounts a server behind: a *remote.Provider,
+// *idp.Provider or *authkit.Provider.
+type Provider interface {
+	// Handler serves the provider's metadata routes, extra, and h behind
+	// its bearer middleware at the MCP path.
+	Handler(h http.Handler, extra ...remote.Route) http.Handler
+	// Identity returns the identity this provider verified for the
+	// request in ctx.
+	Identity(ctx context.Context) (*remote.Identity, error)
+}
+
+// expirySkew is the clock skew given to go-sdk's own expiry re-check of
+// the token info we hand it. The provider has already checked expiry (with
+// its own leeway); the go-sdk check must not reject what it accepted.
 const expirySkew = 5 * time.Minute
 
-// Protect returns h (typically an *mcp.StreamableHTTPHandler) behind the
-// provider's bearer middleware, with the verified token handed to go-sdk so
-// tool handlers see req.Extra.TokenInfo. The token is verified once, by the
-// provider. Mount the provider's routes (p.Routes()) next to it, or use
-// p.Handler(gosdk.Carrier(h)), which is the same.
-func Protect(p *remote.Provider, h http.Handler) http.Handler {
-	return p.Middleware(Carrier(h))
+// Handler serves server behind p: p's metadata routes, and at p's MCP path
+// a go-sdk streamable HTTP handler (configured by opts, which may be nil)
+// behind p's bearer middleware. It is the one way to mount a go-sdk server
+// behind a provider, and it cannot be half-assembled:
+//
+//   - every tool, prompt and resource handler of server, stateful or
+//     stateless, sees the current call's verified token, and only it:
+//     remote.IdentityFromContext(ctx), authkit.ClaimsFromContext(ctx), a
+//     provider's Allow(ctx, rule), go-sdk's auth.TokenInfoFromContext(ctx)
+//     and req.Extra.TokenInfo all describe the token of the HTTP request
+//     that carried the call, never the one that opened the session;
+//   - req.Extra.TokenInfo is never nil for a call through it: UserID is the
+//     session owner (remote.Identity.Owner: issuer and subject), Scopes
+//     and Expiration the token's, and Extra a copy of its claims, all
+//     the handler's own to read or change;
+//   - go-sdk binds each session to its owner: a token of another user, or
+//     of the same subject at another issuer, gets 403 on that session;
+//   - the token is verified once, by p.
+//
+// Handler adds a receiving middleware to server (see
+// mcp.Server.AddReceivingMiddleware); mount each server once per provider.
+// It panics if p or server is nil. Read the user id in tools from
+// authkit.ClaimsFromContext(ctx).UserID or remote.IdentityFromContext(ctx),
+// not from UserID, which names issuer and subject.
+func Handler(p Provider, server *mcp.Server, opts *mcp.StreamableHTTPOptions) http.Handler {
+	if p == nil || server == nil {
+		panic("gosdk: Handler needs a provider and an *mcp.Server")
+	}
+	m := &mount{p: p, sdk: newSDKContext()}
+	server.AddReceivingMiddleware(m.perCall)
+	streamable := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, opts)
+	return p.Handler(m.carry(streamable))
 }
 
-// Carrier returns h wrapped so that go-sdk receives the [remote.TokenInfo]
-// that an outer [remote.Provider.Middleware] stored in the request context,
-// converted with [TokenInfo]. It does not verify anything: it must sit
-// behind the provider's middleware (as [Protect] arranges). A request that
-// reaches it without a verified identity is refused with go-sdk's 401.
-//
-// go-sdk's context key is unexported, so Carrier uses its
-// auth.RequireBearerToken as the carrier, fed by a verifier that only reads
-// the context. The streamable handler then binds each session to
-// TokenInfo.UserID (the token's subject) and refuses another user's
-// requests on it.
-func Carrier(h http.Handler) http.Handler {
-	fromContext := func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
-		info, ok := remote.TokenInfoFromContext(ctx)
-		if !ok {
+// mount is one server behind one provider.
+type mount struct {
+	p   Provider
+	sdk *sdkContext
+	// live maps the go-sdk token info of each request in flight (what
+	// go-sdk puts in the calls' req.Extra.TokenInfo) to the identity the
+	// provider verified for that request.
+	live sync.Map // *auth.TokenInfo → *remote.Identity
+}
+
+// carry hands the verified identity to go-sdk and keeps it out of the
+// context go-sdk keeps. go-sdk derives a stateful session's context from
+// the request that opened it and runs every later call of the session with
+// it, so an identity left there would describe the first request. Instead
+// the request goes on with no identity in its context, and go-sdk's own
+// token info, the one value go-sdk copies into each call, leads perCall to
+// the identity of the request that carried the call.
+func (m *mount) carry(streamable http.Handler) http.Handler {
+	// go-sdk's context key is unexported: auth.RequireBearerToken is the
+	// one way to hand it token info. The verifier only reads what the
+	// provider verified for this request.
+	toSDK := auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+		id, err := m.p.Identity(ctx)
+		if err != nil {
 			return nil, errNotVerified
 		}
-		return TokenInfo(info), nil
-	}
-	return auth.RequireBearerToken(fromContext, &auth.RequireBearerTokenOptions{
+		return &auth.TokenInfo{
+			UserID:     id.Owner(),
+			Scopes:     id.Scopes(),
+			Expiration: id.Expiry(),
+			Extra:      id.Claims(),
+		}, nil
+	}, &auth.RequireBearerTokenOptions{
 		AllowMissingExpiration: true, // the verifier decided whether a token without exp is acceptable
 		ClockSkew:              expirySkew,
-	})(h)
-}
-
-// TokenInfo converts a verified [remote.TokenInfo] to go-sdk's: UserID is
-// the subject, Scopes and Expiration are copied, and Extra holds every claim
-// (the same map: do not modify it).
-func TokenInfo(info *remote.TokenInfo) *auth.TokenInfo {
-	if info == nil {
-		return nil
-	}
-	return &auth.TokenInfo{
-		UserID:     info.Subject,
-		Scopes:     info.Scopes,
-		Expiration: info.Expiry,
-		Extra:      info.Claims,
-	}
-}
-
-// Verifier converts a [remote.TokenVerifier] to go-sdk's auth.TokenVerifier,
-// for servers that prefer go-sdk's auth.RequireBearerToken. Pass the
-// *remote.Provider itself (it is a TokenVerifier) to keep its audience
-// check.
-//
-// Errors are mapped by class, with a generic text since go-sdk writes the
-// error's text into the response: an invalid token wraps
-// auth.ErrInvalidToken (401), a malformed request wraps auth.ErrOAuth
-// (400), and an unavailable verifier wraps neither, so go-sdk answers 500
-// rather than a 401 that would make clients discard a good token. The
-// original error stays reachable with errors.Is. go-sdk's middleware cannot
-// send 503 with Retry-After, RFC 6750 error codes or CORS headers: prefer
-// [Protect] when you can.
-func Verifier(v remote.TokenVerifier) auth.TokenVerifier {
-	return func(ctx context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
-		info, err := v.VerifyToken(ctx, token)
-		if err != nil {
-			return nil, mapError(err)
+	})
+	return toSDK(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		id, err := m.p.Identity(ctx)
+		ti := auth.TokenInfoFromContext(ctx)
+		if err != nil || ti == nil { // unreachable: toSDK let the request through
+			http.Error(w, "no verified token", http.StatusInternalServerError)
+			return
 		}
-		if info == nil {
-			return nil, mapError(remote.ErrUnavailable)
+		m.live.Store(ti, id)
+		defer m.live.Delete(ti)
+		streamable.ServeHTTP(w, r.WithContext(remote.ContextWithIdentity(ctx, nil)))
+	}))
+}
+
+// perCall is the server's receiving middleware: it runs every incoming
+// call with the identity of the request that carried it, and with go-sdk's
+// own token info set to that request's, both in place of what the
+// session's context holds.
+func (m *mount) perCall(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		var ti *auth.TokenInfo
+		if extra := req.GetExtra(); extra != nil {
+			ti = extra.TokenInfo
 		}
-		return TokenInfo(info), nil
+		if ti == nil {
+			// Not carried by a mount (another transport): its context
+			// holds no identity of ours.
+			return next(ctx, method, req)
+		}
+		if v, ok := m.live.Load(ti); ok {
+			ctx = remote.ContextWithIdentity(ctx, v.(*remote.Identity))
+		}
+		// Otherwise the request has ended (or another mount of this server
+		// carried it and installs its identity): ctx carries none, as
+		// carry arranged.
+		return next(m.sdk.with(ctx, ti), method, req)
 	}
 }
 
-// verifyError carries a client-safe text and the classes go-sdk and callers
-// test with errors.Is.
+// sdkContext sets go-sdk's token info (auth.TokenInfoFromContext) in a
+// context. Its key is unexported and auth.RequireBearerToken is the only
+// code that sets it, so sdkContext runs that middleware on a request that
+// exists only to carry the context.
+type sdkContext struct {
+	set    http.Handler
+	header http.Header // read-only: a bearer header for RequireBearerToken to find
+}
+
+type sdkCarry struct {
+	ti  *auth.TokenInfo
+	out context.Context
+}
+
+type sdkCarryKey struct{}
+
+func newSDKContext() *sdkContext {
+	verify := func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+		return ctx.Value(sdkCarryKey{}).(*sdkCarry).ti, nil
+	}
+	capture := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		r.Context().Value(sdkCarryKey{}).(*sdkCarry).out = r.Context()
+	})
+	return &sdkContext{
+		// Never rejects: the token info is the current request's, already
+		// checked.
+		set:    auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true, ClockSkew: 100 * 365 * 24 * time.Hour})(capture),
+		header: http.Header{"Authorization": {"Bearer call"}},
+	}
+}
+
+// with returns ctx with go-sdk's token info set to ti (not nil).
+func (s *sdkContext) with(ctx context.Context, ti *auth.TokenInfo) context.Context {
+	c := &sdkCarry{ti: ti}
+	r := (&http.Request{Method: http.MethodPost, Header: s.header}).WithContext(context.WithValue(ctx, sdkCarryKey{}, c))
+	s.set.ServeHTTP(discard{}, r)
+	if c.out == nil {
+		return ctx // unreachable: verify never fails for a non-nil ti
+	}
+	return c.out
+}
+
+// discard is a ResponseWriter for sdkContext's request, which has no
+// client.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
+
+// verifyError carries a client-safe text and the classes go-sdk tests with
+// errors.Is.
 type verifyError struct {
 	text   string
 	causes []error
@@ -101,14 +198,3 @@ func (e *verifyError) Error() string   { return e.text }
 func (e *verifyError) Unwrap() []error { return e.causes }
 
 var errNotVerified = &verifyError{text: "invalid token", causes: []error{auth.ErrInvalidToken, remote.ErrMissingToken}}
-
-func mapError(err error) error {
-	switch {
-	case errors.Is(err, remote.ErrInvalidToken), errors.Is(err, remote.ErrMissingToken):
-		return &verifyError{text: "invalid token", causes: []error{auth.ErrInvalidToken, err}}
-	case errors.Is(err, remote.ErrInvalidRequest):
-		return &verifyError{text: "invalid request", causes: []error{auth.ErrOAuth, err}}
-	default:
-		return &verifyError{text: "token verifier unavailable", causes: []error{err}}
-	}
-}

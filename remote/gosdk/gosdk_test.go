@@ -2,7 +2,7 @@ package gosdk_test
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/gosdk"
-	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -25,7 +24,7 @@ type fixture struct {
 	mu       *sync.Mutex
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts *mcp.StreamableHTTPOptions) *fixture {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	resource := "http://" + srv.Listener.Addr().String() + "/mcp"
@@ -38,6 +37,7 @@ func newFixture(t *testing.T) *fixture {
 		mu.Unlock()
 		info := &remote.TokenInfo{
 			Subject:   "user_" + token,
+			Issuer:    "https://auth.example.com",
 			Audiences: []string{resource},
 			Expiry:    time.Now().Add(time.Hour),
 			Claims:    map[string]any{"org_id": "org_1"},
@@ -68,23 +68,24 @@ func newFixture(t *testing.T) *fixture {
 	server := mcp.NewServer(&mcp.Implementation{Name: "test", Version: "1.0.0"}, nil)
 	type out struct {
 		Subject string   `json:"subject"`
+		Owner   string   `json:"owner"`
 		Scopes  []string `json:"scopes"`
 		Org     string   `json:"org"`
 		HasExp  bool     `json:"has_exp"`
 	}
-	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, func(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, out, error) {
-		ti := req.Extra.TokenInfo
-		if ti == nil {
-			return nil, out{}, errors.New("no token info")
+	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, out, error) {
+		id, err := remote.IdentityFromContext(ctx)
+		if err != nil {
+			return nil, out{}, err
 		}
+		ti := req.Extra.TokenInfo
 		org, _ := ti.Extra["org_id"].(string)
-		return nil, out{Subject: ti.UserID, Scopes: ti.Scopes, Org: org, HasExp: !ti.Expiration.IsZero()}, nil
+		return nil, out{Subject: id.Subject(), Owner: ti.UserID, Scopes: ti.Scopes, Org: org, HasExp: !ti.Expiration.IsZero()}, nil
 	})
 	mcp.AddTool(server, &mcp.Tool{Name: "delete_file"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, struct{}, error) {
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "deleted"}}}, struct{}{}, nil
 	})
-	streamable := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
-	srv.Config.Handler = p.Handler(gosdk.Carrier(streamable))
+	srv.Config.Handler = gosdk.Handler(p, server, opts)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &fixture{srv: srv, resource: resource, calls: &calls, mu: &mu}
@@ -127,7 +128,19 @@ func connect(t *testing.T, f *fixture, rt *recorder) (*mcp.ClientSession, error)
 }
 
 func TestEndToEnd(t *testing.T) {
-	f := newFixture(t)
+	for _, mode := range []struct {
+		name string
+		opts *mcp.StreamableHTTPOptions
+	}{
+		{"stateful", nil},
+		{"stateless", &mcp.StreamableHTTPOptions{Stateless: true}},
+	} {
+		t.Run(mode.name, func(t *testing.T) { testEndToEnd(t, mode.opts) })
+	}
+}
+
+func testEndToEnd(t *testing.T, opts *mcp.StreamableHTTPOptions) {
+	f := newFixture(t, opts)
 
 	t.Run("valid token, tool sees sub", func(t *testing.T) {
 		rt := &recorder{token: "reader"}
@@ -144,7 +157,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("CallTool: %v %+v", err, res)
 		}
 		got, _ := res.StructuredContent.(map[string]any)
-		if got["subject"] != "user_reader" || got["org"] != "org_1" || got["has_exp"] != true {
+		if got["subject"] != "user_reader" || got["owner"] != `["https://auth.example.com","user_reader"]` || got["org"] != "org_1" || got["has_exp"] != true {
 			t.Errorf("tool saw %v", got)
 		}
 		if scopes, _ := got["scopes"].([]any); !slices.Contains(scopes, any("mcp:tools")) {
@@ -201,7 +214,11 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	stateful := opts == nil || !opts.Stateless
 	t.Run("session bound to its user", func(t *testing.T) {
+		if !stateful {
+			return // a stateless handler has no sessions
+		}
 		rt := &recorder{token: "reader"}
 		cs, err := connect(t, f, rt)
 		if err != nil {
@@ -229,91 +246,23 @@ func TestEndToEnd(t *testing.T) {
 	})
 }
 
-func TestCarrierRefusesUnverified(t *testing.T) {
-	ran := false
-	h := gosdk.Carrier(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { ran = true }))
-	req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
-	req.Header.Set("Authorization", "Bearer forged")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if ran || rec.Code != http.StatusUnauthorized {
-		t.Errorf("status %d ran %v", rec.Code, ran)
-	}
-}
-
-func TestVerifier(t *testing.T) {
-	for _, tt := range []struct {
-		name      string
-		err       error
-		nilInfo   bool
-		wantClass error
-		wantText  string
-		invalid   bool
-		oauth     bool
-	}{
-		{name: "ok"},
-		{name: "unclassified error", err: errors.New("boom"), wantText: "token verifier unavailable"},
-		{name: "expired", err: remote.ErrTokenExpired, wantClass: remote.ErrTokenExpired, wantText: "invalid token", invalid: true},
-		{name: "malformed request", err: remote.ErrInvalidRequest, wantClass: remote.ErrInvalidRequest, wantText: "invalid request", oauth: true},
-		{name: "unavailable", err: remote.ErrKeysUnavailable, wantClass: remote.ErrKeysUnavailable, wantText: "token verifier unavailable"},
-		{name: "nil info", nilInfo: true, wantClass: remote.ErrUnavailable, wantText: "token verifier unavailable"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			v := gosdk.Verifier(remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) {
-				if tt.err != nil || tt.nilInfo {
-					return nil, tt.err
-				}
-				return &remote.TokenInfo{Subject: "u", Scopes: []string{"a"}, Claims: map[string]any{"x": 1.0}}, nil
-			}))
-			info, err := v(context.Background(), "tok", nil)
-			if tt.err == nil && !tt.nilInfo {
-				if err != nil || info.UserID != "u" || info.Scopes[0] != "a" || info.Extra["x"] != 1.0 {
-					t.Fatalf("info %+v err %v", info, err)
-				}
-				return
-			}
-			if err == nil || info != nil || err.Error() != tt.wantText {
-				t.Fatalf("err %v info %v", err, info)
-			}
-			if tt.wantClass != nil && !errors.Is(err, tt.wantClass) {
-				t.Errorf("errors.Is(%v, %v) false", err, tt.wantClass)
-			}
-			if errors.Is(err, auth.ErrInvalidToken) != tt.invalid || errors.Is(err, auth.ErrOAuth) != tt.oauth {
-				t.Errorf("go-sdk classes wrong for %v", err)
-			}
-		})
-	}
-}
-
-func TestVerifierWithGoSDKMiddleware(t *testing.T) {
-	// go-sdk's own middleware fed by a provider (audience checked): an
-	// unavailable verifier is a 500, not a 401; errors carry no internals.
-	p, err := remote.New(remote.Config{
+func TestHandlerNeedsProviderAndServer(t *testing.T) {
+	p := remote.MustNew(remote.Config{
 		ResourceURL:          "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://auth.example.com"},
-		Verifier: remote.TokenVerifierFunc(func(_ context.Context, tok string) (*remote.TokenInfo, error) {
-			switch tok {
-			case "down":
-				return nil, errors.New("dial tcp 10.0.0.1: secret internals")
-			case "other-aud":
-				return &remote.TokenInfo{Subject: "u", Audiences: []string{"https://other"}, Expiry: time.Now().Add(time.Hour)}, nil
-			}
-			return &remote.TokenInfo{Subject: "u", Audiences: []string{"https://mcp.example.com/mcp"}, Expiry: time.Now().Add(time.Hour)}, nil
-		}),
+		Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return nil, remote.ErrInvalidToken }),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := auth.RequireBearerToken(gosdk.Verifier(p), nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(auth.TokenInfoFromContext(r.Context()).UserID))
-	}))
-	for tok, want := range map[string]int{"good": 200, "other-aud": 401, "down": 500} {
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != want || strings.Contains(rec.Body.String(), "secret") {
-			t.Errorf("%s: %d %q, want %d", tok, rec.Code, rec.Body.String(), want)
-		}
+	for name, call := range map[string]func(){
+		"nil server":   func() { gosdk.Handler(p, nil, nil) },
+		"nil provider": func() { gosdk.Handler(nil, mcp.NewServer(&mcp.Implementation{Name: "x"}, nil), nil) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "gosdk: Handler needs") {
+					t.Errorf("recovered %v, want the gosdk panic", r)
+				}
+			}()
+			call()
+		})
 	}
 }

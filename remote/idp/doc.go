@@ -33,7 +33,8 @@
 //	for _, f := range p.Check(ctx) {
 //		log.Print(f)
 //	}
-//	log.Fatal(http.ListenAndServe(":8080", p.Handler(mcpHandler)))
+//	// server: a go-sdk *mcp.Server; any other http.Handler: p.Handler(h)
+//	log.Fatal(http.ListenAndServe(":8080", gosdk.Handler(p, server, nil)))
 //
 // Any other issuer needs only its issuer identifier, exactly as its
 // metadata spells it; the metadata is discovered at the RFC 8414 and

@@ -71,8 +71,8 @@ type Config struct {
 	// ToolScopes lists scopes per MCP tool name. Default none.
 	ToolScopes map[string][]string
 	// ToolCheck is called for every tools/call with the tool name and the
-	// verified token; see remote.Config.ToolCheck. Default nil.
-	ToolCheck func(ctx context.Context, tool string, info *remote.TokenInfo) error
+	// verified identity; see remote.Config.ToolCheck. Default nil.
+	ToolCheck func(ctx context.Context, tool string, id *remote.Identity) error
 	// ScopeSatisfied implements scope hierarchies; default exact match.
 	ScopeSatisfied func(granted []string, required string) bool
 
@@ -240,9 +240,16 @@ func (p *Provider) Metadata(ctx context.Context) (*forward.Metadata, error) {
 }
 
 // VerifyToken verifies a bearer token exactly as the middleware does
-// (signature, issuer, audience, expiry, required scopes aside).
+// (signature, issuer, audience, expiry, required scopes aside) and returns
+// the caller's own copy of what it learned.
 func (p *Provider) VerifyToken(ctx context.Context, token string) (*remote.TokenInfo, error) {
 	return p.rp.VerifyToken(ctx, token)
+}
+
+// Identity returns the identity this provider verified for the request in
+// ctx; see remote.Provider.Identity.
+func (p *Provider) Identity(ctx context.Context) (*remote.Identity, error) {
+	return p.rp.Identity(ctx)
 }
 
 // Middleware protects next with the bearer check; see remote.Provider.Middleware.

@@ -47,8 +47,8 @@ func post(tb testing.TB, h http.Handler, token string) *httptest.ResponseRecorde
 }
 
 var subjectEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-	info, _ := remote.TokenInfoFromContext(r.Context())
-	_, _ = w.Write([]byte(info.Subject))
+	id, _ := remote.IdentityFromContext(r.Context())
+	_, _ = w.Write([]byte(id.Subject()))
 })
 
 func TestNewValidation(t *testing.T) {
