@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/remote"
 	"github.com/workos/workos-go/v4/pkg/usermanagement"
 )
@@ -95,6 +96,15 @@ type Config struct {
 	// ScopeSatisfied implements scope hierarchies (a broad scope implying
 	// narrow ones) for RequiredScopes and ToolScopes. Default exact match.
 	ScopeSatisfied func(granted []string, required string) bool
+
+	// OnKeyFetch is called after every fetch of AuthKit's JWKS (start-up,
+	// first, scheduled, unknown-kid; with outcome and duration); see
+	// remote.JWTConfig.OnKeyFetch. Default nil.
+	OnKeyFetch func(remote.KeyFetch)
+
+	// OnRefresh is called after every fetch of AuthKit's metadata
+	// documents; see forward.Config.OnRefresh. Default nil.
+	OnRefresh func(forward.Refresh)
 
 	// OnDecision is called once for every request the bearer middleware
 	// decides on (allowed, or which failure class), with its latency and the

@@ -67,6 +67,8 @@ func New(cfg Config) (*Provider, error) {
 		Algorithms:            []string{"RS256"}, // AuthKit signs with RS256 only
 		ScopeSatisfied:        cfg.ScopeSatisfied,
 		OnDecision:            cfg.OnDecision,
+		OnKeyFetch:            cfg.OnKeyFetch,
+		OnRefresh:             cfg.OnRefresh,
 		TokenCacheSize:        cfg.TokenCacheSize,
 		DisableTokenCache:     cfg.DisableTokenCache,
 		HTTPClient:            cfg.HTTPClient,

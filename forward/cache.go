@@ -27,6 +27,7 @@ type entry struct {
 	upstreamETag string        // sent back as If-None-Match
 	validated    time.Time     // when the upstream last confirmed it (200 or 304)
 	ttl          time.Duration // freshness lifetime, within the configured bounds
+	revalidated  bool          // the upstream answered 304 for the previous entry's body
 
 	// Precomputed response header values (len == cap: never appended to
 	// in place).
@@ -195,17 +196,47 @@ func (c *docCache) startLocked(ctx context.Context) *flight {
 func (c *docCache) run(ctx context.Context, fl *flight) {
 	defer c.f.wg.Done()
 	defer fl.cancel()
+	start := c.f.cfg.Now()
 	e, err := c.fetch(ctx)
-	c.finish(fl, e, err)
+	ev := c.finish(fl, e, err)
+	if hook := c.f.cfg.OnRefresh; hook != nil {
+		ev.Duration = c.f.cfg.Now().Sub(start)
+		ev.NotModified = err == nil && e.revalidated
+		hook(ev)
+	}
+}
+
+// Refresh describes one fetch of an upstream document, for
+// [Config.OnRefresh]. It holds no secret; every field is safe to log.
+type Refresh struct {
+	// Document is the well-known name: "oauth-authorization-server" or
+	// "openid-configuration".
+	Document string
+	// URL is the location in use (while discovering, the first to try).
+	URL string
+	// Err is nil when a valid document was fetched or revalidated, else
+	// why not (its text names the status or the failure, never a secret).
+	Err error
+	// Duration is the time the fetch took, by Config.Now.
+	Duration time.Duration
+	// NotModified is set when the upstream confirmed the cached copy (304).
+	NotModified bool
+	// Failures is the length of the failure streak this failure belongs to.
+	Failures int
+	// StaleAge is, on failure, the age of the copy the routes keep serving
+	// (since the upstream last confirmed it); 0 when there is none and the
+	// routes answer 503.
+	StaleAge time.Duration
 }
 
 // finish records a fetch's outcome: a good document replaces the cached one;
 // a failure keeps it, postpones the next attempt and is logged once per
 // streak (again when its class changes).
-func (c *docCache) finish(fl *flight, e *entry, err error) {
+func (c *docCache) finish(fl *flight, e *entry, err error) Refresh {
 	log := c.f.cfg.Logger
 	c.mu.Lock()
 	now := c.f.cfg.Now()
+	ev := Refresh{Document: c.name, URL: c.currentURL(), Err: err}
 	if err == nil {
 		c.cur.Store(e)
 		if c.failures > 0 {
@@ -220,11 +251,16 @@ func (c *docCache) finish(fl *flight, e *entry, err error) {
 			c.failClass = class
 			c.logFailure(log, now, class, err)
 		}
+		ev.Failures = c.failures
+		if cur := c.cur.Load(); cur != nil {
+			ev.StaleAge = time.Duration(cur.age(now)) * time.Second
+		}
 	}
 	fl.err = err
 	c.inflight = nil
 	c.mu.Unlock()
 	close(fl.done)
+	return ev
 }
 
 func (c *docCache) logFailure(log *slog.Logger, now time.Time, class string, err error) {
@@ -318,7 +354,9 @@ func (c *docCache) fetchURL(ctx context.Context, url string) (*entry, error) {
 		if v := resp.Header.Get("ETag"); v != "" {
 			etag = v
 		}
-		return newEntry(prev.body, prev.meta, etag, now, c.ttl(resp.Header, now)), nil
+		e := newEntry(prev.body, prev.meta, etag, now, c.ttl(resp.Header, now))
+		e.revalidated = true
+		return e, nil
 	case resp.StatusCode != http.StatusOK:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, limit))
 		return nil, fmt.Errorf("%w: GET %s: status %d", ErrUnavailable, url, resp.StatusCode)

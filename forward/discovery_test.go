@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestDiscoveryOrder(t *testing.T) {
@@ -122,5 +123,46 @@ func TestDiscoveryRequiresTheExactIssuer(t *testing.T) {
 	}
 	if assertGeneric503(t, do(t, f2.Handler(), http.MethodGet, PathAuthorizationServer, nil)); t.Failed() {
 		return
+	}
+}
+
+// Every upstream fetch is reported to OnRefresh: a first fetch, a 304
+// revalidation, and a failure with the age of the copy still served.
+func TestOnRefresh(t *testing.T) {
+	u := newUpstream(t)
+	clk := newClock()
+	var mu sync.Mutex
+	var got []Refresh
+	cfg := testConfig(u, clk, nil)
+	cfg.OnRefresh = func(r Refresh) { mu.Lock(); got = append(got, r); mu.Unlock() }
+	f := mustNew(t, cfg)
+	u.set(u.serve(u.doc(), map[string]string{"ETag": `"v1"`, "Cache-Control": "max-age=60"}))
+	if err := f.Prime(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	u.set(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.WriteHeader(http.StatusNotModified)
+	})
+	clk.Advance(2 * time.Minute)
+	if err := f.Prime(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	u.set(status(http.StatusBadGateway, nil))
+	clk.Advance(2 * time.Minute)
+	_ = f.Prime(t.Context())
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 3 {
+		t.Fatalf("events = %+v", got)
+	}
+	if got[0].Err != nil || got[0].NotModified || got[0].Document != "oauth-authorization-server" || got[0].URL != cfg.MetadataURL {
+		t.Errorf("first fetch: %+v", got[0])
+	}
+	if got[1].Err != nil || !got[1].NotModified {
+		t.Errorf("revalidation: %+v", got[1])
+	}
+	if got[2].Err == nil || got[2].Failures != 1 || got[2].StaleAge != 2*time.Minute {
+		t.Errorf("failure: %+v", got[2])
 	}
 }

@@ -129,6 +129,7 @@ type keysStore struct {
 	maxBytes     int64
 	jitter       func(time.Duration) time.Duration // a backoff's actual length
 	onSwap       func(*keysSnapshot)               // called after a new snapshot is installed
+	onFetch      func(KeyFetch)                    // JWTConfig.OnKeyFetch
 	afterMiss    func()                            // tests only: runs between a snapshot miss and the decision
 
 	snap atomic.Pointer[keysSnapshot]
@@ -357,12 +358,17 @@ func (s *keysStore) fetch(parent context.Context, fl *keysFlight) {
 	snap, err := s.download(ctx, fl.reason == keysUnknownKid)
 	s.mu.Lock()
 	now := s.now()
+	ev := KeyFetch{Reason: fl.reason.String(), Err: err, Duration: now.Sub(fl.start), Host: s.host()}
 	if err != nil {
 		s.failures++
 		d := min(keysBackoffBase<<min(s.failures-1, 20), s.cooldown)
 		s.backoffUntil = now.Add(s.jitter(d))
 		if fl.reason == keysUnknownKid {
 			s.kidSpent = fl.refund // a failed fetch never spends the budget
+		}
+		ev.Failures = s.failures
+		if held := s.snap.Load(); held.usable(now) && !held.refreshAt.IsZero() && now.After(held.refreshAt) {
+			ev.Stale = now.Sub(held.refreshAt)
 		}
 		if s.failures == 1 {
 			held := "no key set held"
@@ -392,11 +398,45 @@ func (s *keysStore) fetch(parent context.Context, fl *keysFlight) {
 		if s.onSwap != nil {
 			s.onSwap(snap)
 		}
+		ev.Keys = len(snap.keys)
 	}
 	fl.err = err
 	s.flight = nil
 	s.mu.Unlock()
 	close(fl.done)
+	if s.onFetch != nil {
+		s.onFetch(ev)
+	}
+}
+
+// KeyFetch describes one fetch of a JWKS, for [JWTConfig.OnKeyFetch]: why
+// it ran, how it ended, how long it took. It holds no key material and no
+// token; every field is safe to log or to use as a metric label (Host is
+// the configured JWKS URL's).
+type KeyFetch struct {
+	// Reason is why the fetch ran: "start-up" (Prime), "initial" (no
+	// usable key set: the first token, or the set passed MaxStale),
+	// "scheduled" (the set's refresh time passed) or "unknown_kid" (a
+	// token named a kid the set lacks; the only reason that spends the
+	// unknown-kid budget).
+	Reason string
+	// Err is nil for a fetch that installed a new key set, else why it
+	// failed (its text names the status or the transport error, never a
+	// token). Use Err == nil as the outcome, not its text.
+	Err error
+	// Duration is the time the fetch took, by the verifier's clock.
+	Duration time.Duration
+	// Keys is the number of usable keys the new set holds (0 on failure).
+	Keys int
+	// Failures is the length of the failure streak this failed fetch
+	// belongs to (0 on success).
+	Failures int
+	// Stale is, on failure, how far past its refresh time the key set
+	// still in use is (0 when it is not due yet or there is none): the
+	// verifier trusts it until MaxStale.
+	Stale time.Duration
+	// Host is the host of the JWKS URL.
+	Host string
 }
 
 // host is the configured JWKS URL's host, for logs.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
@@ -135,6 +136,13 @@ type JWTConfig struct {
 	// Logger receives key-store events (fetch failures once per streak,
 	// recovery, skipped keys). Nil means silent. Tokens are never logged.
 	Logger *slog.Logger
+	// OnKeyFetch, when set, is called after every JWKS fetch (start-up,
+	// first, scheduled and unknown-kid fetches, successful or not), from
+	// the fetching goroutine: the hook to see an identity-provider problem
+	// coming (metrics, traces). It must be fast and safe for concurrent
+	// use. Refused unknown kids (throttled, backing off, stale set) show in
+	// the provider's Decision reasons. Default nil.
+	OnKeyFetch func(KeyFetch)
 }
 
 // JWTVerifier verifies JWT access tokens against a JWKS or static keys. It is
@@ -150,6 +158,43 @@ type JWTVerifier struct {
 	now         func() time.Time
 	keys        *keysStore
 	cache       *tcCache // nil when disabled
+	hits, miss  atomic.Uint64
+}
+
+// VerifierStats is a snapshot of a JWT verifier's counters and key set, for
+// metrics (see [JWTVerifier.Stats]).
+type VerifierStats struct {
+	// CacheHits and CacheMisses count the verifications answered from the
+	// verified-token cache and those that were not (both 0 with the cache
+	// disabled).
+	CacheHits, CacheMisses uint64
+	// CacheEntries is the number of cached verifications.
+	CacheEntries int
+	// Keys is the number of usable keys held.
+	Keys int
+	// KeysFetched is when the fetch that produced the held key set began,
+	// and KeysRefreshAt when it is due for a refresh; both zero for static
+	// keys or before the first fetch.
+	KeysFetched, KeysRefreshAt time.Time
+	// KeyFetchFailures is the length of the current streak of failed key
+	// fetches (0 when the last one succeeded).
+	KeyFetchFailures int
+}
+
+// Stats returns the verifier's counters and the state of its key set. It
+// is cheap and safe for concurrent use: call it from a metrics collector.
+func (v *JWTVerifier) Stats() VerifierStats {
+	st := VerifierStats{CacheHits: v.hits.Load(), CacheMisses: v.miss.Load()}
+	if v.cache != nil {
+		st.CacheEntries = int(v.cache.count.Load())
+	}
+	if snap := v.keys.snap.Load(); snap != nil {
+		st.Keys, st.KeysFetched, st.KeysRefreshAt = len(snap.keys), snap.fetched, snap.refreshAt
+	}
+	v.keys.mu.Lock()
+	st.KeyFetchFailures = v.keys.failures
+	v.keys.mu.Unlock()
+	return st
 }
 
 var _ TokenVerifier = (*JWTVerifier)(nil)
@@ -221,6 +266,7 @@ func NewJWTVerifier(cfg JWTConfig) (*JWTVerifier, error) {
 		fetchTimeout: jwtDuration(cfg.FetchTimeout, DefaultJWKSFetchTimeout),
 		maxBytes:     cfg.MaxJWKSBytes,
 		jitter:       keysJitter,
+		onFetch:      cfg.OnKeyFetch,
 		closedCh:     make(chan struct{}),
 	}
 	if ks.maxRefresh < ks.minRefresh {
@@ -374,9 +420,11 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*TokenInfo
 			// one; a stale set is refreshed in the background as on the
 			// full path.
 			if _, k := v.keys.held(ctx, signer.kid, now); k == signer {
+				v.hits.Add(1)
 				return info, nil
 			}
 		}
+		v.miss.Add(1)
 	}
 	parsed, err := jwtParseCompact(token)
 	if err != nil {

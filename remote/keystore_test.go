@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -362,5 +364,51 @@ func TestKeysConfig(t *testing.T) {
 		if _, err := NewJWTVerifier(cfg); err == nil {
 			t.Errorf("negative duration accepted: %+v", cfg)
 		}
+	}
+}
+
+// Every fetch is reported to OnKeyFetch with its reason and outcome; Stats
+// counts cache hits and misses and shows the key set.
+func TestKeysObservability(t *testing.T) {
+	var mu sync.Mutex
+	var events []KeyFetch
+	r := newKeysRig(t, func(c *JWTConfig) {
+		c.OnKeyFetch = func(f KeyFetch) { mu.Lock(); events = append(events, f); mu.Unlock() }
+	})
+	t0 := r.clock.Now()
+	if err := r.v.Prime(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tok := r.token(t, "a", t0)
+	for range 3 {
+		if err := r.verify(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.srv.set(http.StatusServiceUnavailable, nil)
+	_ = r.verify(r.token(t, "b", r.clock.Now()))
+	r.clock.Advance(DefaultRefreshInterval + time.Minute)
+	_ = r.verify(tok) // starts the scheduled refresh, which fails
+	waitRefresh(r.v)
+	mu.Lock()
+	defer mu.Unlock()
+	var got []string
+	for _, e := range events {
+		got = append(got, fmt.Sprintf("%s ok=%v keys=%d failures=%d stale=%v", e.Reason, e.Err == nil, e.Keys, e.Failures, e.Stale))
+		if e.Host != r.srv.Listener.Addr().String() {
+			t.Errorf("Host = %q", e.Host)
+		}
+	}
+	want := []string{
+		"start-up ok=true keys=1 failures=0 stale=0s",
+		"unknown_kid ok=false keys=0 failures=1 stale=0s",
+		"scheduled ok=false keys=0 failures=2 stale=1m0s",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	st := r.v.Stats()
+	if st.CacheHits != 2 || st.CacheMisses != 3 || st.CacheEntries != 1 || st.Keys != 1 || st.KeyFetchFailures != 2 || !st.KeysFetched.Equal(t0) {
+		t.Errorf("Stats = %+v", st)
 	}
 }

@@ -106,6 +106,12 @@ type Config struct {
 	// use past its refresh time; see remote.JWTConfig.MaxStale. Default
 	// 24 h.
 	MaxStale time.Duration
+	// OnKeyFetch is called after every JWKS fetch; see
+	// remote.JWTConfig.OnKeyFetch. Default nil.
+	OnKeyFetch func(remote.KeyFetch)
+	// OnRefresh is called after every fetch of the authorization server's
+	// metadata; see forward.Config.OnRefresh. Default nil.
+	OnRefresh func(forward.Refresh)
 	// OnDecision is called once per request the middleware decides on.
 	// Default nil.
 	OnDecision func(remote.Decision)
@@ -158,6 +164,7 @@ func New(cfg Config) (*Provider, error) {
 		HTTPClient:          cfg.HTTPClient,
 		Now:                 cfg.Now,
 		Logger:              cfg.Logger,
+		OnRefresh:           cfg.OnRefresh,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("idp: %w", err)
@@ -200,6 +207,7 @@ func New(cfg Config) (*Provider, error) {
 			TokenCacheTTL:     cfg.TokenCacheTTL,
 			DisableTokenCache: cfg.DisableTokenCache,
 			MaxStale:          cfg.MaxStale,
+			OnKeyFetch:        cfg.OnKeyFetch,
 			HTTPClient:        cfg.HTTPClient,
 			Now:               cfg.Now,
 			Logger:            cfg.Logger,
@@ -280,6 +288,19 @@ func (p *Provider) Routes() []remote.Route {
 func (p *Provider) Handler(mcp http.Handler, extra ...remote.Route) http.Handler {
 	routes := append(p.fwd.Routes(), extra...)
 	return p.rp.Handler(mcp, routes...)
+}
+
+// Stats returns the JWT verifier's counters and key-set state (see
+// remote.JWTVerifier.Stats), and false before the verifier exists (keys
+// are discovered on first use unless Config.JWKSURL is set).
+func (p *Provider) Stats() (remote.VerifierStats, bool) {
+	p.keys.mu.Lock()
+	v := p.keys.v
+	p.keys.mu.Unlock()
+	if v == nil {
+		return remote.VerifierStats{}, false
+	}
+	return v.Stats(), true
 }
 
 // Prime fetches the authorization server's metadata and signing keys now,
