@@ -1,6 +1,7 @@
 package authkit
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"os"
@@ -110,7 +111,7 @@ type Config struct {
 	// decides on (allowed, or which failure class), with its latency and the
 	// token's non-secret metadata: the hook for Prometheus, OpenTelemetry or
 	// expvar. Default nil.
-	OnDecision func(remote.Decision)
+	OnDecision func(context.Context, remote.Decision)
 
 	// TokenCacheSize bounds the verified-token cache in entries (about
 	// 1.6 KiB each for an AuthKit token). Default 10,000.

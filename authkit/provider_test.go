@@ -475,7 +475,7 @@ func TestProviderPassesGenericKnobs(t *testing.T) {
 		c.ScopeSatisfied = func(granted []string, required string) bool {
 			return slices.Contains(granted, required) || (required == "mcp:read" && slices.Contains(granted, "mcp:admin"))
 		}
-		c.OnDecision = func(d remote.Decision) { decisions = append(decisions, d) }
+		c.OnDecision = func(_ context.Context, d remote.Decision) { decisions = append(decisions, d) }
 	})
 	h := p.Handler(claimsEcho)
 	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}, Scopes: []string{"mcp:admin"}})

@@ -40,7 +40,7 @@ func BenchmarkMiddleware(b *testing.B) {
 		run(b, newTestProvider(b, func(c *Config) { c.Verifier = stub }), "")
 	})
 	b.Run("valid+hook", func(b *testing.B) {
-		run(b, newTestProvider(b, func(c *Config) { c.Verifier = stub; c.OnDecision = func(Decision) {} }), "")
+		run(b, newTestProvider(b, func(c *Config) { c.Verifier = stub; c.OnDecision = func(context.Context, Decision) {} }), "")
 	})
 	b.Run("tools/call", func(b *testing.B) {
 		p := newTestProvider(b, func(c *Config) {

@@ -63,6 +63,9 @@ type Decision struct {
 	// Subject, ClientID, Issuer and KeyID are the verified token's
 	// non-secret metadata, empty when no token was verified.
 	Subject, ClientID, Issuer, KeyID string
+	// Organization is the verified token's "org_id" claim (AuthKit's and
+	// Auth0's organization) when it is a string, else empty.
+	Organization string
 }
 
 // decisionReason maps a verifier error to a bounded reason label.

@@ -119,7 +119,7 @@ func ExampleConfig_toolScopes() {
 // OnDecision feeds any metrics system; here expvar counters by outcome and
 // reason. With slog, log d's fields instead:
 //
-//	OnDecision: func(d remote.Decision) {
+//	OnDecision: func(_ context.Context, d remote.Decision) {
 //		logger.Info("auth", "outcome", d.Outcome, "reason", d.Reason, "latency", d.Latency, "verifier", d.Verifier)
 //	},
 func ExampleConfig_onDecision() {
@@ -128,7 +128,7 @@ func ExampleConfig_onDecision() {
 		ResourceURL:          "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier:             stubVerifier,
-		OnDecision: func(d remote.Decision) {
+		OnDecision: func(_ context.Context, d remote.Decision) {
 			key := string(d.Outcome)
 			if d.Reason != "" {
 				key += "/" + d.Reason

@@ -145,7 +145,7 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	if p.onDecision != nil {
 		d := Decision{Outcome: OutcomeAllowed, Verifier: verName, Tool: tool, Latency: p.now().Sub(start)}
 		decisionFill(&d, info)
-		p.onDecision(d)
+		p.onDecision(r.Context(), d)
 	}
 	serveScoped(w, r, next, scope)
 }
@@ -293,7 +293,7 @@ func (p *Provider) reject(w http.ResponseWriter, r *http.Request, start time.Tim
 	d.Status = cr.status
 	if p.onDecision != nil {
 		d.Latency = p.now().Sub(start)
-		p.onDecision(d)
+		p.onDecision(r.Context(), d)
 	}
 	if p.logger != nil {
 		level := slog.LevelInfo
@@ -345,6 +345,7 @@ func decisionFill(d *Decision, info *TokenInfo) {
 		return
 	}
 	d.Subject, d.ClientID, d.Issuer, d.KeyID = info.Subject, info.ClientID, info.Issuer, info.KeyID
+	d.Organization, _ = info.Claims["org_id"].(string)
 }
 
 // bearerUnion returns a followed by the members of b not in a.

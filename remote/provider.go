@@ -131,9 +131,11 @@ type Config struct {
 
 	// OnDecision, when set, is called once for every request the middleware
 	// decides on (not for CORS preflights), after the decision and before
-	// the next handler runs. Use it to feed metrics or traces; it must be
-	// fast and safe for concurrent use. Default: nil.
-	OnDecision func(Decision)
+	// the next handler runs, with the request's context (for a trace span
+	// already on it). Use it to feed metrics or traces (package otelauth
+	// does both); it must be fast and safe for concurrent use. Default:
+	// nil.
+	OnDecision func(ctx context.Context, d Decision)
 
 	// Logger receives one line per rejected request, with the failure class
 	// and non-secret token metadata only. Default: nil, silent.
@@ -165,7 +167,7 @@ type Provider struct {
 	maxToken       int
 	maxBody        int64
 
-	onDecision func(Decision)
+	onDecision func(context.Context, Decision)
 	logger     *slog.Logger
 	now        func() time.Time
 

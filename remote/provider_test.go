@@ -422,7 +422,7 @@ func TestOnDecision(t *testing.T) {
 	var got []Decision
 	clock := time.Unix(1000, 0)
 	p := newTestProvider(t, func(c *Config) {
-		c.OnDecision = func(d Decision) { got = append(got, d) }
+		c.OnDecision = func(_ context.Context, d Decision) { got = append(got, d) }
 		c.VerifierName = "stub"
 		c.Now = func() time.Time { clock = clock.Add(time.Millisecond); return clock }
 	})
@@ -469,7 +469,7 @@ func TestOnDecision(t *testing.T) {
 
 func TestDefaultVerifierName(t *testing.T) {
 	var d Decision
-	p := newTestProvider(t, func(c *Config) { c.OnDecision = func(x Decision) { d = x } })
+	p := newTestProvider(t, func(c *Config) { c.OnDecision = func(_ context.Context, x Decision) { d = x } })
 	req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
 	req.Header.Set("Authorization", "Bearer good")
 	p.Middleware(&nextHandler{}).ServeHTTP(httptest.NewRecorder(), req)

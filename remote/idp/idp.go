@@ -114,7 +114,7 @@ type Config struct {
 	OnRefresh func(forward.Refresh)
 	// OnDecision is called once per request the middleware decides on.
 	// Default nil.
-	OnDecision func(remote.Decision)
+	OnDecision func(context.Context, remote.Decision)
 	// Logger receives failures by class with token metadata only. Default
 	// nil: silent.
 	Logger *slog.Logger
