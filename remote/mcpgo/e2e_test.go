@@ -200,7 +200,7 @@ func TestEndToEndWithMCPGoClient(t *testing.T) {
 		version string // the protocol version the client must negotiate
 	}{
 		{"stateless", nil, mcp.ProtocolVersion20260728},
-		{"session", []client.ClientOption{client.WithLegacyProtocolOnly()}, mcp.LATEST_LEGACY_PROTOCOL_VERSION},
+		{"session", []client.ClientOption{client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION)}, mcp.LATEST_LEGACY_PROTOCOL_VERSION},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newE2E(t)

@@ -54,7 +54,7 @@ func Example() {
 	// session id it joins that session instead of opening its own.
 	connect := func(token, session string) *client.Client {
 		topts := []transport.StreamableHTTPCOption{transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token})}
-		copts := []client.ClientOption{client.WithLegacyProtocolOnly()}
+		copts := []client.ClientOption{client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION)}
 		if session != "" {
 			topts = append(topts, transport.WithSession(session))
 			copts = append(copts, client.WithSession())
