@@ -50,7 +50,11 @@
 // owner's token is refused with 403 before mcp-go sees it, so it never
 // reads the session's stream, answers its elicitations or ends it; a
 // session id the mount never handed out is answered 404 (the 2025-era
-// answer for an unknown session: the client opens a new one). A session is
+// answer for an unknown session: the client opens a new one). A GET that
+// resumes a stream (Last-Event-ID) without naming its session is answered
+// 400: with an event store, mcp-go keeps the streams of session-less
+// requests under one empty session id with event ids counted store-wide,
+// so such a resume could replay another caller's stream. A session is
 // forgotten when it is deleted or when mcp-go ends it (for example with
 // server.WithSessionIdleTTL); the binding lives in this process, so
 // several replicas need sticky routing, as mcp-go's own sessions do.

@@ -90,6 +90,7 @@ type Options struct {
 //     subject at another issuer, is refused with 403 (POST, GET stream and
 //     DELETE alike) and never reaches the session; a session id this mount
 //     did not hand out is answered 404, so the client opens a new session;
+//     a stream is resumed (Last-Event-ID) only within its own session;
 //   - the metadata is p's, served outside the bearer check; the token is
 //     verified once, by p.
 //
@@ -199,6 +200,14 @@ func (m *Mount) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	sid := r.Header.Get(server.HeaderKeySessionID)
+	if sid == "" && r.Method == http.MethodGet && r.Header.Get(mcp.HeaderLastEventID) != "" {
+		// With an event store, mcp-go files the streams of session-less
+		// requests (stateless mode) under one empty session id and numbers
+		// events store-wide: resuming one would replay a stream of any
+		// caller. Only a session's own streams can be resumed.
+		m.refuse(w, r, id, "resume_without_session", http.StatusBadRequest, "Last-Event-ID needs the Mcp-Session-Id of its session")
+		return
+	}
 	if sid == "" {
 		// No session to bind: mcp-go refuses it (stateful), serves it on a
 		// throwaway session (stateless), or opens a GET stream on a session

@@ -97,6 +97,12 @@ func newRig(t *testing.T, opts *mcpgo.Options, serverOpts ...server.ServerOption
 		}
 		return mcp.NewToolResultText(id.Subject() + " " + id.TokenID()), nil
 	})
+	s.AddTool(mcp.NewTool("notify"), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		// A notification turns the response into an SSE stream.
+		_ = server.ServerFromContext(ctx).SendNotificationToClient(ctx, "notifications/message", map[string]any{"level": "info", "data": "working"})
+		id, _ := remote.IdentityFromContext(ctx)
+		return mcp.NewToolResultText("result for " + id.Subject()), nil
+	})
 	s.AddTool(mcp.NewTool("delete_file"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText("deleted"), nil
 	})
@@ -337,16 +343,16 @@ func TestHideDeniedTools(t *testing.T) {
 	// The server says its lists are public; per caller they are not.
 	public := server.WithCacheHints(60_000, mcp.CacheScopePublic)
 	hiding := newRig(t, &mcpgo.Options{HideDeniedTools: true}, public)
-	if got, scope := names(t, hiding, "reader"); got != "whoami" || scope != string(mcp.CacheScopePrivate) {
-		t.Errorf("reader sees %q (cacheScope %q), want whoami, private", got, scope)
+	if got, scope := names(t, hiding, "reader"); got != "notify,whoami" || scope != string(mcp.CacheScopePrivate) {
+		t.Errorf("reader sees %q (cacheScope %q), want notify,whoami, private", got, scope)
 	}
-	if got, _ := names(t, hiding, "admin"); got != "delete_file,whoami" {
-		t.Errorf("admin sees %q, want both tools", got)
+	if got, _ := names(t, hiding, "admin"); got != "delete_file,notify,whoami" {
+		t.Errorf("admin sees %q, want every tool", got)
 	}
 
 	listing := newRig(t, nil, public)
-	if got, scope := names(t, listing, "reader"); got != "delete_file,whoami" || scope != string(mcp.CacheScopePublic) {
-		t.Errorf("without HideDeniedTools reader sees %q (cacheScope %q), want both tools as configured", got, scope)
+	if got, scope := names(t, listing, "reader"); got != "delete_file,notify,whoami" || scope != string(mcp.CacheScopePublic) {
+		t.Errorf("without HideDeniedTools reader sees %q (cacheScope %q), want every tool, as configured", got, scope)
 	}
 }
 
@@ -456,5 +462,40 @@ func TestSessionIDNeverHandedToASecondOwner(t *testing.T) {
 	}
 	if res, _ := r.post(t, "bob", fixedID, legacyVersion, call("whoami")); res.StatusCode != http.StatusForbidden {
 		t.Errorf("bob on the shared id: %d, want 403", res.StatusCode)
+	}
+}
+
+// Stateless mode with an event store files every caller's stream under one
+// empty session id, with event ids counted store-wide.
+func TestResumeNeedsASession(t *testing.T) {
+	r := newRig(t, &mcpgo.Options{HTTP: []server.StreamableHTTPOption{
+		server.WithStateLess(true),
+		server.WithEventStore(server.NewInMemoryEventStore()),
+	}})
+	res, body := r.post(t, "alice", "", legacyVersion, call("notify"))
+	first := ""
+	for _, line := range strings.Split(body, "\n") {
+		if id, ok := strings.CutPrefix(line, "id: "); ok {
+			first = id
+			break
+		}
+	}
+	if res.StatusCode != http.StatusOK || first == "" || !strings.Contains(body, "result for user_alice") {
+		t.Fatalf("alice's streamed call: %d %q", res.StatusCode, body)
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, r.url, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer bob")
+	req.Header.Set("Mcp-Protocol-Version", legacyVersion)
+	req.Header.Set("Last-Event-ID", first)
+	got, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayed, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if got.StatusCode != http.StatusBadRequest || strings.Contains(string(replayed), "user_alice") {
+		t.Errorf("bob resuming without a session: %d %q, want 400 and nothing of alice's", got.StatusCode, replayed)
 	}
 }
