@@ -170,21 +170,34 @@ func call(tool string) string {
 	return `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"` + tool + `","arguments":{}}}`
 }
 
-// send issues a bodiless request (GET, DELETE) and returns its status; a
-// GET stream is closed once its header is read.
-func (r *rig) send(t *testing.T, method, tok, sid string) int {
+// open issues a bodiless request (GET, DELETE) with tok and, when not
+// empty, the session id and the Last-Event-ID; the caller closes the body.
+func (r *rig) open(ctx context.Context, t *testing.T, method, tok, sid, lastEvent string) *http.Response {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, method, r.url, nil)
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Mcp-Session-Id", sid)
 	req.Header.Set("Mcp-Protocol-Version", legacyVersion)
+	if sid != "" {
+		req.Header.Set("Mcp-Session-Id", sid)
+	}
+	if lastEvent != "" {
+		req.Header.Set("Last-Event-ID", lastEvent)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+// send is open returning only the status; a GET stream is closed once its
+// header is read.
+func (r *rig) send(t *testing.T, method, tok, sid string) int {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res := r.open(ctx, t, method, tok, sid, "")
 	res.Body.Close()
 	return res.StatusCode
 }
@@ -373,15 +386,7 @@ func TestBodyLimit(t *testing.T) {
 func TestShutdownEndsStreams(t *testing.T) {
 	r := newRig(t, nil)
 	sid := r.initialize(t, "alice")
-	req, _ := http.NewRequest(http.MethodGet, r.url, nil)
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer alice")
-	req.Header.Set("Mcp-Session-Id", sid)
-	req.Header.Set("Mcp-Protocol-Version", legacyVersion)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := r.open(context.Background(), t, http.MethodGet, "alice", sid, "")
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET stream: %d", res.StatusCode)
@@ -484,15 +489,7 @@ func TestResumeNeedsASession(t *testing.T) {
 		t.Fatalf("alice's streamed call: %d %q", res.StatusCode, body)
 	}
 
-	req, _ := http.NewRequest(http.MethodGet, r.url, nil)
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer bob")
-	req.Header.Set("Mcp-Protocol-Version", legacyVersion)
-	req.Header.Set("Last-Event-ID", first)
-	got, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := r.open(context.Background(), t, http.MethodGet, "bob", "", first)
 	replayed, _ := io.ReadAll(got.Body)
 	got.Body.Close()
 	if got.StatusCode != http.StatusBadRequest || strings.Contains(string(replayed), "user_alice") {
