@@ -6,8 +6,9 @@
 //		BaseURL: "https://mcp.example.com", // where clients reach this server
 //	}), server, nil))
 //
-// Any other http.Handler (another MCP SDK, a plain endpoint) is mounted
-// with the provider's own Handler: p.Handler(h).
+// An mcp-go server is mounted with mcpgo.Handler(p, s, nil) (package
+// remote/mcpgo); any other http.Handler (a plain endpoint) with the
+// provider's own Handler: p.Handler(h).
 //
 // From the AuthKit domain every endpoint is derived ([DomainEndpoints]: the
 // issuer without a trailing slash, byte-identical to AuthKit's; JWKS at

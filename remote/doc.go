@@ -22,8 +22,8 @@
 //	}
 //	// Metadata at /.well-known/oauth-protected-resource/mcp and at the root,
 //	// the MCP server behind the bearer middleware at /mcp. server is a
-//	// go-sdk *mcp.Server (package gosdk); any other http.Handler is mounted
-//	// with p.Handler(h).
+//	// go-sdk *mcp.Server (package gosdk); an mcp-go server is mounted with
+//	// mcpgo.Handler (package mcpgo), any other http.Handler with p.Handler(h).
 //	srv := &http.Server{Addr: ":8080", Handler: gosdk.Handler(p, server, nil), ReadHeaderTimeout: 10 * time.Second}
 //	log.Fatal(srv.ListenAndServe())
 //

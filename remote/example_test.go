@@ -183,22 +183,3 @@ func ExampleNewMultiIssuer() {
 	// verified by prod
 	// https://evil.example refused: true
 }
-
-// mark3labs/mcp-go has no bearer middleware of its own: wrap its streamable
-// server with the provider's handler. Values the middleware puts in the
-// request context reach tool handlers' ctx:
-//
-//	mcpServer := server.NewMCPServer("demo", "1.0.0")
-//	mcpServer.AddTool(mcp.NewTool("whoami"), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-//		id, err := remote.IdentityFromContext(ctx)
-//		if err != nil {
-//			return mcp.NewToolResultError("not signed in"), nil
-//		}
-//		return mcp.NewToolResultText(id.Subject()), nil
-//	})
-//	streamable := server.NewStreamableHTTPServer(mcpServer)
-//	http.ListenAndServe(":8080", p.Handler(streamable))
-//
-// Serve the metadata from p.Routes() (as Handler does), not from mcp-go's
-// own metadata handler, which would sit behind the bearer check.
-func Example_mcpGo() {}

@@ -1,0 +1,108 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// AllowTool must decide every tools/call as the middleware does: the
+// middleware's answer is the reference.
+func TestAllowToolAgreesWithMiddleware(t *testing.T) {
+	const resource = "https://mcp.example.com/mcp"
+	custom := &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: "Needs approval", Scopes: []string{"approve"}}
+	p := MustNew(Config{
+		ResourceURL:          resource,
+		AuthorizationServers: []string{"https://auth.example.com"},
+		Verifier: TokenVerifierFunc(func(_ context.Context, tok string) (*TokenInfo, error) {
+			return &TokenInfo{Subject: "user_" + tok, Audiences: []string{resource}, Scopes: strings.Split(tok, "+")}, nil
+		}),
+		RequiredScopes: []string{"mcp"},
+		ToolScopes:     map[string][]string{"delete": {"files:delete"}},
+		ToolCheck: func(_ context.Context, tool string, id *Identity) error {
+			switch {
+			case tool == "billing" && !id.HasScope("admin"):
+				return errors.New("not an admin")
+			case tool == "approve" && !id.HasScope("approver"):
+				return custom
+			}
+			return nil
+		},
+	})
+	decide := p.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := p.AllowTool(r.Context(), r.URL.Query().Get("tool"))
+		if err == nil {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Errorf("AllowTool returned %T, want *Error", err)
+		}
+		w.Header().Set("Scopes", strings.Join(e.Scopes, " "))
+		w.WriteHeader(e.Status)
+	}))
+	for _, tok := range []string{"mcp", "mcp+files:delete", "mcp+admin", "mcp+approver", "other"} {
+		for _, tool := range []string{"read", "delete", "billing", "approve"} {
+			call := httptest.NewRequest(http.MethodPost, resource, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"`+tool+`"}}`))
+			call.Header.Set("Authorization", "Bearer "+tok)
+			want := httptest.NewRecorder()
+			p.Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })).ServeHTTP(want, call)
+
+			ask := httptest.NewRequest(http.MethodPost, resource+"?tool="+tool, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+			ask.Header.Set("Authorization", "Bearer "+tok)
+			got := httptest.NewRecorder()
+			decide.ServeHTTP(got, ask)
+			if tok == "other" {
+				// Refused before any handler: RequiredScopes. AllowTool
+				// says the same without the middleware's check.
+				ctx := ContextWithIdentity(context.Background(), &Identity{info: &TokenInfo{Scopes: []string{"other"}}, by: p})
+				if err := p.AllowTool(ctx, tool); err == nil || want.Code != http.StatusForbidden {
+					t.Errorf("%s %s: AllowTool %v, middleware %d; want both refusals", tok, tool, err, want.Code)
+				}
+				continue
+			}
+			if got.Code != want.Code {
+				t.Errorf("%s %s: AllowTool %d, middleware %d", tok, tool, got.Code, want.Code)
+			}
+			if got.Code == http.StatusForbidden {
+				if s := got.Header().Get("Scopes"); !strings.Contains(want.Header().Get("WWW-Authenticate"), `scope="`+s+`"`) {
+					t.Errorf("%s %s: AllowTool names scopes %q, middleware %q", tok, tool, s, want.Header().Get("WWW-Authenticate"))
+				}
+			}
+		}
+	}
+}
+
+func TestAllowToolWithoutIdentity(t *testing.T) {
+	p := MustNew(Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://auth.example.com"},
+		Verifier:             TokenVerifierFunc(func(context.Context, string) (*TokenInfo, error) { return nil, ErrInvalidToken }),
+		RequiredScopes:       []string{"mcp"},
+	})
+	other := MustNew(Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://auth.example.com"},
+		Verifier:             TokenVerifierFunc(func(context.Context, string) (*TokenInfo, error) { return nil, ErrInvalidToken }),
+	})
+	for name, ctx := range map[string]context.Context{
+		"no identity":            context.Background(),
+		"a test identity":        ContextWithTokenInfo(context.Background(), &TokenInfo{Subject: "u", Scopes: []string{"mcp"}}),
+		"another provider's":     ContextWithIdentity(context.Background(), &Identity{info: &TokenInfo{Subject: "u", Scopes: []string{"mcp"}}, by: other}),
+		"explicitly no identity": ContextWithIdentity(context.Background(), nil),
+	} {
+		err := p.AllowTool(ctx, "read")
+		var e *Error
+		if !errors.As(err, &e) || e.Status != http.StatusUnauthorized || !errors.Is(err, ErrNoIdentity) || !slices.Equal(e.Scopes, []string{"mcp"}) {
+			t.Errorf("%s: %v, want a 401 naming mcp", name, err)
+		}
+	}
+	if err := p.AllowTool(ContextWithIdentity(context.Background(), &Identity{info: &TokenInfo{Subject: "u", Scopes: []string{"mcp"}}, by: p}), "read"); err != nil {
+		t.Errorf("p's own identity: %v", err)
+	}
+}
