@@ -133,7 +133,8 @@ var (
 	corsAllowOrigin   = []string{"*"}
 	corsExposeHeaders = []string{"WWW-Authenticate, Mcp-Session-Id"}
 	corsAllowMethods  = []string{"GET, POST, DELETE, OPTIONS"}
-	corsAllowHeaders  = []string{"Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID"}
+	corsAllowHeaders  = []string{corsAllowHeadersFixed}
+	corsVaryPreflight = []string{"Access-Control-Request-Headers"}
 	corsMaxAge        = []string{"86400"}
 	hdrJSON           = []string{"application/json"}
 	hdrNoStore        = []string{"no-store"}

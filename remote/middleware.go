@@ -67,7 +67,7 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 // challenges naming them.
 func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handler, set *challengeSet, tools bool) {
 	if r.Method == http.MethodOptions {
-		p.preflight(w)
+		p.preflight(w, r)
 		return
 	}
 	var start time.Time
@@ -269,14 +269,17 @@ type bearerBody struct {
 	io.Closer
 }
 
-// preflight answers a CORS preflight request for the MCP endpoint.
-func (p *Provider) preflight(w http.ResponseWriter) {
+// preflight answers a CORS preflight request for the MCP endpoint: the
+// fixed request headers of both protocol generations, plus the
+// Mcp-Param-{Name} headers the preflight asks for (see corsAllowHeadersFor).
+func (p *Provider) preflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h["Access-Control-Allow-Origin"] = corsAllowOrigin
 	h["Access-Control-Allow-Methods"] = corsAllowMethods
-	h["Access-Control-Allow-Headers"] = corsAllowHeaders
+	h["Access-Control-Allow-Headers"] = corsAllowHeadersFor(r.Header["Access-Control-Request-Headers"])
 	h["Access-Control-Expose-Headers"] = corsExposeHeaders
 	h["Access-Control-Max-Age"] = corsMaxAge
+	h["Vary"] = corsVaryPreflight
 	w.WriteHeader(http.StatusNoContent)
 }
 
