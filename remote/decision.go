@@ -38,7 +38,8 @@ type Decision struct {
 	// "token_too_large", "expired", "not_yet_valid", "wrong_issuer",
 	// "wrong_audience", "bad_signature", "unknown_key", "missing_claim",
 	// "inactive", "malformed_token", "invalid_token", "keys_unavailable",
-	// "unavailable", "scope", "tool_denied", "body_too_large", "bad_body".
+	// "unavailable", "scope", "tool_denied", "body_too_large", "bad_body",
+	// "call_denied" (CallCheck on a prompt or resource), "header_mismatch".
 	Reason string
 	// Status is the HTTP status written for a rejection, 0 when allowed.
 	Status int
