@@ -60,11 +60,21 @@ type rpcMessage struct {
 // rpcBody is what the middleware read of a request body: its messages, and
 // whether they came as a (2025-03-26) batch.
 type rpcBody struct {
-	msgs  []rpcMessage
+	n     int          // number of messages
+	first rpcMessage   // message 0, held inline: a single message costs no allocation
+	rest  []rpcMessage // messages 1 to n-1 of a batch
 	batch bool
 }
 
-// readRPCBody reads a JSON-RPC message or batch. A body of only whitespace
+// at returns message i (0 <= i < n).
+func (b *rpcBody) at(i int) *rpcMessage {
+	if i == 0 {
+		return &b.first
+	}
+	return &b.rest[i-1]
+}
+
+// readRPCBody reads a JSON-RPC message or batch into out. A body of only whitespace
 // has no messages. Anything another JSON-RPC decoder could read differently
 // is an error: invalid JSON or UTF-8, trailing data, a repeated "method" or
 // "params", a repeated "name", "uri" or "_meta" in params, or a repeated
@@ -72,21 +82,21 @@ type rpcBody struct {
 // (encoding/json matches case-insensitively, the go-sdk does not), a lone
 // surrogate escape in them, a tools/call or prompts/get without a string
 // name, a resources/read without a string uri.
-func readRPCBody(body []byte) (rpcBody, error) {
-	var out rpcBody
+func readRPCBody(body []byte, out *rpcBody) error {
+	*out = rpcBody{}
 	if !utf8.Valid(body) {
-		return out, errRPCBody
+		return errRPCBody
 	}
 	s := strictJSON{b: body}
 	if s.atEnd() {
-		return out, nil
+		return nil
 	}
 	if s.b[s.i] != '[' {
 		m, err := readRPCMessage(&s)
 		if err != nil {
-			return out, err
+			return err
 		}
-		out.msgs = []rpcMessage{m}
+		out.first, out.n = m, 1
 	} else {
 		out.batch = true
 		s.i++
@@ -95,32 +105,40 @@ func readRPCBody(body []byte) (rpcBody, error) {
 			for {
 				m, err := readRPCMessage(&s)
 				if err != nil {
-					return rpcBody{}, err
+					*out = rpcBody{}
+					return err
 				}
-				out.msgs = append(out.msgs, m)
+				if out.n == 0 {
+					out.first = m
+				} else {
+					out.rest = append(out.rest, m)
+				}
+				out.n++
 				if s.eat(',') {
 					continue
 				}
 				if s.eat(']') {
 					break
 				}
-				return rpcBody{}, errRPCBody
+				*out = rpcBody{}
+				return errRPCBody
 			}
 		}
 	}
 	if !s.atEnd() {
-		return rpcBody{}, errRPCBody
+		*out = rpcBody{}
+		return errRPCBody
 	}
-	return out, nil
+	return nil
 }
 
 // calls returns the Calls of b's messages, in order (nil when there are
 // none).
 func (b *rpcBody) calls() []Call {
 	var out []Call
-	for i := range b.msgs {
-		if b.msgs[i].call.Method != "" {
-			out = append(out, b.msgs[i].call)
+	for i := range b.n {
+		if c := b.at(i).call; c.Method != "" {
+			out = append(out, c)
 		}
 	}
 	return out
@@ -226,6 +244,12 @@ func readRPCMessage(s *strictJSON) (rpcMessage, error) {
 // such member, or one that differs only in letter case, is an error; seen
 // tracks the first.
 func strictMemberOnce(raw []byte, esc bool, name string, seen *bool) (bool, error) {
+	if !esc && len(raw) > 0 && raw[0] < utf8.RuneSelf && asciiLower(raw[0]) != asciiLower(name[0]) {
+		// An ASCII byte folds only to its other case (the non-ASCII
+		// spellings of k and s start with a byte >= 0x80): raw cannot be
+		// name in any case. Most members end here, uncompared.
+		return false, nil
+	}
 	exact, folded, err := strictKeyIs(raw, esc, name)
 	if err != nil {
 		return false, errRPCBody
@@ -370,4 +394,11 @@ func rpcVersionString(raw []byte, esc bool) (string, error) {
 		return protocol20260728, nil
 	}
 	return string(raw), nil
+}
+
+func asciiLower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

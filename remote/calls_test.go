@@ -30,6 +30,7 @@ func TestReadRPCBody(t *testing.T) {
 		{"empty", ``, nil, false},
 		{"whitespace", " \n", nil, false},
 		{"batch", `[{"method":"tools/call","params":{"name":"a"}},{"method":"ping"},{"method":"prompts/get","params":{"name":"b"}}]`, []Call{tool("a"), {MethodPromptsGet, "b"}}, false},
+		{"batch, call first", `[{"method":"prompts/get","params":{"name":"b"}},{"method":"ping"}]`, []Call{{MethodPromptsGet, "b"}}, false},
 		{"batch of scalars", `[1,"x",null,[]]`, nil, false},
 		{"method not string", `{"method":["tools/call"],"params":{"name":"a"}}`, nil, false},
 		{"params not object", `{"method":"tools/list","params":[1]}`, nil, false},
@@ -59,7 +60,8 @@ func TestReadRPCBody(t *testing.T) {
 		{"unclosed batch", `[{"method":"ping"}`, nil, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := readRPCBody([]byte(tt.body))
+			var got rpcBody
+			err := readRPCBody([]byte(tt.body), &got)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
@@ -72,17 +74,20 @@ func TestReadRPCBody(t *testing.T) {
 
 func TestReadRPCBodyMessages(t *testing.T) {
 	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","other":{"x":1}}}}`
-	got, err := readRPCBody([]byte(body))
-	if err != nil {
+	var got rpcBody
+	if err := readRPCBody([]byte(body), &got); err != nil {
 		t.Fatal(err)
 	}
 	want := rpcMessage{method: "tools/call", hasMethod: true, call: Call{MethodToolsCall, "echo"}, version: "2026-07-28", hasVersion: true}
-	if got.batch || len(got.msgs) != 1 || got.msgs[0] != want {
+	if got.batch || got.n != 1 || got.first != want {
 		t.Errorf("got %+v, want one message %+v", got, want)
 	}
-	got, err = readRPCBody([]byte(`[{"jsonrpc":"2.0","method":"notifications/initialized"},{"id":1,"result":{}}]`))
-	if err != nil || !got.batch || len(got.msgs) != 2 || got.msgs[0].method != "notifications/initialized" || got.msgs[1].hasMethod {
+	err := readRPCBody([]byte(`[{"jsonrpc":"2.0","method":"notifications/initialized"},{"id":1,"result":{}},{"method":"ping"}]`), &got)
+	if err != nil || !got.batch || got.n != 3 || got.at(0).method != "notifications/initialized" || got.at(1).hasMethod || got.at(2).method != "ping" {
 		t.Errorf("batch: %+v, %v", got, err)
+	}
+	if err := readRPCBody([]byte(`[{"method":"ping"},{"method":`), &got); err == nil || got.n != 0 || got.rest != nil {
+		t.Errorf("a failed read leaves %+v, %v", got, err)
 	}
 }
 

@@ -56,9 +56,9 @@ func FuzzRPCBody(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got, err := readRPCBody(body)
-		if err != nil {
-			if got.msgs != nil {
+		var got rpcBody
+		if err := readRPCBody(body, &got); err != nil {
+			if got.n != 0 || got.rest != nil {
 				t.Fatal("messages with an error")
 			}
 			return
@@ -80,10 +80,10 @@ func FuzzRPCBody(f *testing.F) {
 		if err := json.Unmarshal(body, &msg); err != nil {
 			t.Fatalf("encoding/json refuses %q: %v", body, err)
 		}
-		if len(got.msgs) != 1 || got.batch {
+		if got.n != 1 || got.batch {
 			t.Fatalf("one message read as %+v", got)
 		}
-		m := got.msgs[0]
+		m := got.first
 		method, isString := msg.Method.(string)
 		if m.hasMethod != isString || m.method != method {
 			t.Fatalf("method %q (%v), encoding/json sees %v", m.method, m.hasMethod, msg.Method)

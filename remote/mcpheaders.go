@@ -161,8 +161,8 @@ func checkMCPHeaders(h http.Header, body *rpcBody) headerProblem {
 	if len(pv) == 1 {
 		version = pv[0]
 	}
-	for i := range body.msgs {
-		if m := &body.msgs[i]; m.hasVersion && m.version != version {
+	for i := range body.n {
+		if m := body.at(i); m.hasVersion && m.version != version {
 			return headerVersionMismatch
 		}
 	}
@@ -170,10 +170,10 @@ func checkMCPHeaders(h http.Header, body *rpcBody) headerProblem {
 	if !modern && len(methods) == 0 && len(names) == 0 {
 		return headersOK
 	}
-	if len(body.msgs) != 1 || (modern && body.batch) {
+	if body.n != 1 || (modern && body.batch) {
 		return headerBatch
 	}
-	m := &body.msgs[0]
+	m := &body.first
 	switch {
 	case len(methods) == 1:
 		if !m.hasMethod || methods[0] != m.method {

@@ -126,21 +126,21 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 
 	var tool string
 	if tools && p.readBody && r.Method == http.MethodPost && r.Body != nil && r.Body != http.NoBody {
-		body, cr, reason := p.readRPC(r)
-		if cr != nil {
+		var body rpcBody
+		if cr, reason := p.readRPC(r, &body); cr != nil {
 			d := Decision{Outcome: OutcomeInvalidRequest, Reason: reason, Err: ErrInvalidRequest, Verifier: verName}
 			decisionFill(&d, info)
 			p.reject(w, r, start, d, *cr, "")
 			return
 		}
-		tool = firstTool(body.msgs)
+		tool = firstTool(&body)
 		if hp := checkMCPHeaders(r.Header, &body); hp != headersOK {
 			d := Decision{Outcome: OutcomeInvalidRequest, Reason: "header_mismatch", Err: ErrHeaderMismatch, Verifier: verName, Tool: tool}
 			decisionFill(&d, info)
 			p.reject(w, r, start, d, p.chHeaders[hp], "")
 			return
 		}
-		if e, reason, call := p.authorizeCalls(r.Context(), info, body.msgs, need); e != nil {
+		if e, reason, call := p.authorizeCalls(r.Context(), info, &body, need); e != nil {
 			p.rejectCall(w, r, start, info, verName, e, reason, call)
 			return
 		}
@@ -154,11 +154,11 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	next.ServeHTTP(w, r.WithContext(ContextWithTokenInfo(r.Context(), info)))
 }
 
-// firstTool returns the tool name of the first tools/call in msgs, or "".
-func firstTool(msgs []rpcMessage) string {
-	for i := range msgs {
-		if msgs[i].call.Method == MethodToolsCall {
-			return msgs[i].call.Name
+// firstTool returns the tool name of the first tools/call in body, or "".
+func firstTool(body *rpcBody) string {
+	for i := range body.n {
+		if c := body.at(i).call; c.Method == MethodToolsCall {
+			return c.Name
 		}
 	}
 	return ""
@@ -176,18 +176,18 @@ func (p *Provider) callScopes(c Call) []string {
 	return nil
 }
 
-// authorizeCalls applies the per-call rules to the calls among msgs, on top
+// authorizeCalls applies the per-call rules to the calls in body, on top
 // of need (the route's scopes): first the scopes of every call (one 403
 // naming every needed scope), then ToolCheck and CallCheck call by call.
 // It returns nil when all are allowed; else the error to answer (Err is
 // ErrInsufficientScope for missing scopes, the check's error for a
 // denial), the decision reason ("scope", "tool_denied" or "call_denied")
 // and the call concerned (the first call for a scope failure).
-func (p *Provider) authorizeCalls(ctx context.Context, info *TokenInfo, msgs []rpcMessage, need []string) (*Error, string, Call) {
+func (p *Provider) authorizeCalls(ctx context.Context, info *TokenInfo, body *rpcBody, need []string) (*Error, string, Call) {
 	all, ok := need, true
 	var first Call
-	for i := range msgs {
-		c := msgs[i].call
+	for i := range body.n {
+		c := body.at(i).call
 		if c.Method == "" {
 			continue
 		}
@@ -208,8 +208,8 @@ func (p *Provider) authorizeCalls(ctx context.Context, info *TokenInfo, msgs []r
 	if p.toolCheck == nil && p.callCheck == nil {
 		return nil, "", Call{}
 	}
-	for i := range msgs {
-		c := msgs[i].call
+	for i := range body.n {
+		c := body.at(i).call
 		if c.Method == "" {
 			continue
 		}
@@ -274,7 +274,7 @@ func (p *Provider) CheckCall(ctx context.Context, info *TokenInfo, call Call) er
 	if !p.satisfied(info.Scopes, p.required) {
 		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: bearerUnion(p.required, p.callScopes(call)), Err: ErrInsufficientScope}
 	}
-	if e, _, _ := p.authorizeCalls(ctx, info, []rpcMessage{{call: call}}, p.required); e != nil {
+	if e, _, _ := p.authorizeCalls(ctx, info, &rpcBody{n: 1, first: rpcMessage{call: call}}, p.required); e != nil {
 		return e
 	}
 	return nil
@@ -318,23 +318,22 @@ func (p *Provider) rejectScope(w http.ResponseWriter, r *http.Request, start tim
 }
 
 // readRPC reads the (bounded) body, restores it for the next handler and
-// returns what readRPCBody found in it. On failure it returns the response
-// to write and a reason.
-func (p *Provider) readRPC(r *http.Request) (rpcBody, *challengeResponse, string) {
+// reads its messages into body. On failure it returns the response to
+// write and a reason.
+func (p *Provider) readRPC(r *http.Request, body *rpcBody) (*challengeResponse, string) {
 	orig := r.Body
 	buf, err := bearerReadBody(orig, p.maxBody+1, r.ContentLength)
 	if int64(len(buf)) > p.maxBody {
-		return rpcBody{}, &p.chTooLarge, "body_too_large"
+		return &p.chTooLarge, "body_too_large"
 	}
 	if err != nil {
-		return rpcBody{}, &p.chBadBody, "bad_body"
+		return &p.chBadBody, "bad_body"
 	}
 	r.Body = bearerBody{Reader: bytes.NewReader(buf), Closer: orig}
-	body, err := readRPCBody(buf)
-	if err != nil {
-		return rpcBody{}, &p.chBadBody, "bad_body"
+	if err := readRPCBody(buf, body); err != nil {
+		return &p.chBadBody, "bad_body"
 	}
-	return body, nil, ""
+	return nil, ""
 }
 
 // bearerReadBody reads at most limit bytes of body. The first buffer is
