@@ -89,7 +89,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logFindings(ctx, provider, logger)
 
-	mcpHandler := demo.NewHandler(demo.Options{Logger: logger.With("component", "mcp"), Profile: profileFunc(provider)})
+	handles, err := demo.NewHandleSealer(cfg.handleKeys)
+	if err != nil {
+		return fmt.Errorf("authkit-demo: MCP_HANDLE_KEYS: %v", err)
+	}
+	if len(cfg.handleKeys) == 0 {
+		logger.Info("MCP_HANDLE_KEYS is not set: handles of the remember tool open only on this process, until it restarts")
+	}
+	mcpHandler := demo.NewHandler(demo.Options{Logger: logger.With("component", "mcp"), Profile: profileFunc(provider), Handles: handles})
 
 	// The canonical MCP URL (the audience tokens must carry), as the
 	// provider derived it from the base URL.

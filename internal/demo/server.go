@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit"
+	"github.com/mcpauth/mcpauth/remote/handle"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -51,6 +52,8 @@ type Options struct {
 	Profile func(ctx context.Context, userID string) (*Profile, error)
 	// Version is reported to clients as the server's version. Default "dev".
 	Version string
+	// Handles seals the handles of remember and recall (handles.go). Default nil: a random key, valid in this process only.
+	Handles *handle.Sealer
 }
 
 // Profile is the part of a user's profile whoami shows.
@@ -90,7 +93,7 @@ type EchoOutput struct {
 // only happens when the handler is served without the auth layer.
 var errNoCaller = errors.New("demo: no authenticated caller (is the handler behind the auth provider?)")
 
-// NewServer returns the demo's MCP server with its three tools.
+// NewServer returns the demo's MCP server with its tools.
 func NewServer(opts Options) *mcp.Server {
 	version := opts.Version
 	if version == "" {
@@ -150,6 +153,7 @@ func NewServer(opts Options) *mcp.Server {
 		}
 		return nil, EchoOutput{Text: strings.ToUpper(in.Text), UserID: c.UserID}, nil
 	})
+	addHandleTools(s, opts.Handles)
 	return s
 }
 
