@@ -1,0 +1,98 @@
+package authkit_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpauth/mcpauth/authkit"
+	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/remote/gosdk"
+)
+
+// TestCIMDFlow: go-sdk's client configured with a Client ID Metadata
+// Document (and no other registration) signs in through an AuthKit that
+// offers CIMD and no DCR, and checks the RFC 9207 iss AuthKit advertises.
+func TestCIMDFlow(t *testing.T) {
+	const redirect = "http://127.0.0.1:38112/callback"
+	var fetches atomic.Int64
+	doc := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"client_id":                  "https://" + r.Host + r.URL.Path,
+			"client_name":                "authkit CIMD flow test",
+			"redirect_uris":              []string{redirect},
+			"grant_types":                []string{"authorization_code"},
+			"token_endpoint_auth_method": "none",
+		})
+	}))
+	t.Cleanup(doc.Close)
+	clientID := doc.URL + "/client.json"
+
+	ak := authkittest.Start(t)
+	ak.SetDCR(false)
+	ak.SetCIMD(true)
+	ak.SetCIMDOptions(authkittest.CIMDOptions{Client: doc.Client()})
+
+	mcpSrv := httptest.NewUnstartedServer(nil)
+	p, err := authkit.New(authkit.Config{Domain: ak.URL(), BaseURL: "http://" + mcpSrv.Listener.Addr().String(), HTTPClient: ak.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	server := mcp.NewServer(&mcp.Implementation{Name: "cimd", Version: "1.0.0"}, nil)
+	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, func(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: req.Extra.TokenInfo.UserID}}}, nil, nil
+	})
+	mcpSrv.Config.Handler = p.Handler(gosdk.Carrier(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)))
+	mcpSrv.Start()
+	t.Cleanup(mcpSrv.Close)
+
+	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+		ClientIDMetadataDocumentConfig: &auth.ClientIDMetadataDocumentConfig{URL: clientID},
+		RedirectURL:                    redirect,
+		AuthorizationCodeFetcher:       headlessFetcher(ak.Client()),
+		Client:                         mcpSrv.Client(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	session, err := mcp.NewClient(&mcp.Implementation{Name: "cimd-client", Version: "1.0.0"}, nil).
+		Connect(ctx, &mcp.StreamableClientTransport{Endpoint: p.MCPURL(), OAuthHandler: oauth}, nil)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer session.Close()
+	res, err := session.CallTool(ctx, &mcp.CallToolParams{Name: "whoami"})
+	if err != nil || res.IsError {
+		t.Fatalf("whoami: %v %+v", err, res)
+	}
+	if got := res.Content[0].(*mcp.TextContent).Text; got != authkittest.DefaultUser().ID {
+		t.Errorf("whoami = %q", got)
+	}
+	var authorized bool
+	for _, r := range ak.Requests() {
+		switch r.Path {
+		case authkittest.PathRegister:
+			t.Error("the client registered although it has a client metadata document")
+		case authkittest.PathAuthorize:
+			authorized = true
+			if r.Query.Get("client_id") != clientID {
+				t.Errorf("authorize client_id = %q, want %q", r.Query.Get("client_id"), clientID)
+			}
+		}
+	}
+	if !authorized || fetches.Load() != 1 {
+		t.Errorf("authorized %v, document fetched %d times (want once)", authorized, fetches.Load())
+	}
+}
