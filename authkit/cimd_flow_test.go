@@ -2,10 +2,8 @@ package authkit_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,25 +20,9 @@ import (
 // offers CIMD and no DCR, and checks the RFC 9207 iss AuthKit advertises.
 func TestCIMDFlow(t *testing.T) {
 	const redirect = "http://127.0.0.1:38112/callback"
-	var fetches atomic.Int64
-	doc := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fetches.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"client_id":                  "https://" + r.Host + r.URL.Path,
-			"client_name":                "authkit CIMD flow test",
-			"redirect_uris":              []string{redirect},
-			"grant_types":                []string{"authorization_code"},
-			"token_endpoint_auth_method": "none",
-		})
-	}))
-	t.Cleanup(doc.Close)
-	clientID := doc.URL + "/client.json"
-
 	ak := authkittest.Start(t)
 	ak.SetDCR(false)
-	ak.SetCIMD(true)
-	ak.SetCIMDOptions(authkittest.CIMDOptions{Client: doc.Client()})
+	clientID := ak.ServeClientMetadata(authkittest.Client{Name: "authkit CIMD flow test", RedirectURIs: []string{redirect}})
 
 	mcpSrv := httptest.NewUnstartedServer(nil)
 	p, err := authkit.New(authkit.Config{Domain: ak.URL(), BaseURL: "http://" + mcpSrv.Listener.Addr().String(), HTTPClient: ak.Client()})
@@ -92,7 +74,7 @@ func TestCIMDFlow(t *testing.T) {
 			}
 		}
 	}
-	if !authorized || fetches.Load() != 1 {
-		t.Errorf("authorized %v, document fetched %d times (want once)", authorized, fetches.Load())
+	if !authorized || ak.CIMDFetches() != 1 {
+		t.Errorf("authorized %v, document fetched %d times (want once)", authorized, ak.CIMDFetches())
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -70,6 +71,54 @@ func (s *Server) SetCIMDOptions(o CIMDOptions) {
 	s.cimdCache = map[string]cimdEntry{}
 }
 
+// ServeClientMetadata publishes the client metadata document of a public
+// client, as a client hosts its own: from a new TLS server on loopback,
+// which [Server.Close] closes. The document names c's RedirectURIs, Name and
+// GrantTypes (c's ID, Secret and TokenEndpointAuthMethod are ignored:
+// the id is the document's URL, the method "none"). It turns CIMD on and
+// points the fake's fetches at that server, keeping the other
+// [CIMDOptions]. It returns the document's URL: the client_id to give
+// the client under test.
+func (s *Server) ServeClientMetadata(c Client) (clientID string) {
+	path := "/client-metadata.json"
+	c = c.clone()
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != path {
+			http.NotFound(w, r)
+			return
+		}
+		doc := map[string]any{
+			"client_id":                  "https://" + r.Host + path,
+			"redirect_uris":              c.RedirectURIs,
+			"token_endpoint_auth_method": AuthMethodNone,
+			"response_types":             []string{responseTypeCode},
+		}
+		if c.Name != "" {
+			doc["client_name"] = c.Name
+		}
+		if len(c.GrantTypes) > 0 {
+			doc["grant_types"] = c.GrantTypes
+		}
+		writeJSON(w, http.StatusOK, doc)
+	}))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.docServers = append(s.docServers, ts)
+	s.cimd = true
+	s.cimdOpts.Client = ts.Client()
+	s.cimdCache = map[string]cimdEntry{}
+	return ts.URL + path
+}
+
+// CIMDFetches returns how many client metadata documents the fake has
+// fetched (successfully or not); a document served from the cache is not
+// counted.
+func (s *Server) CIMDFetches() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cimdFetches
+}
+
 // cimdEntry is a resolved document in the cache.
 type cimdEntry struct {
 	client  Client
@@ -97,6 +146,11 @@ func (s *Server) client(ctx context.Context, id string) (Client, error) {
 	}
 	if cached && now.Before(e.expires) {
 		return e.client.clone(), nil
+	}
+	if checkClientIDURL(id) == "" {
+		s.mu.Lock()
+		s.cimdFetches++
+		s.mu.Unlock()
 	}
 	c, err := fetchCIMD(ctx, id, opts)
 	if err != nil {
@@ -133,15 +187,13 @@ func checkClientIDURL(raw string) string {
 	return ""
 }
 
-// cimdDocument is the client metadata the fake reads from a document.
+// cimdDocument is the client metadata the fake reads from a document: a
+// registration request's, plus the client's own id and a secret it must
+// not have.
 type cimdDocument struct {
-	ClientID                string   `json:"client_id"`
-	ClientSecret            *string  `json:"client_secret"`
-	RedirectURIs            []string `json:"redirect_uris"`
-	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
-	GrantTypes              []string `json:"grant_types"`
-	ResponseTypes           []string `json:"response_types"`
-	ClientName              string   `json:"client_name"`
+	registrationRequest
+	ClientID     string  `json:"client_id"`
+	ClientSecret *string `json:"client_secret"`
 }
 
 // fetchCIMD fetches and validates the document at id.
@@ -197,31 +249,17 @@ func (doc cimdDocument) client(id string) (Client, error) {
 	default:
 		return Client{}, errors.New("a client metadata document client must use token_endpoint_auth_method none")
 	}
-	if len(doc.RedirectURIs) == 0 {
-		return Client{}, errors.New("the client metadata document has no redirect_uris")
+	if len(doc.GrantTypes) == 0 {
+		doc.GrantTypes = []string{grantAuthCode} // RFC 7591's default
 	}
-	for _, u := range doc.RedirectURIs {
-		if d := checkRedirectURI(u); d != "" {
-			return Client{}, errors.New("the client metadata document's " + d)
-		}
-	}
-	grants := doc.GrantTypes
-	if len(grants) == 0 {
-		grants = []string{grantAuthCode} // RFC 7591's default
-	}
-	for _, g := range grants {
-		if g != grantAuthCode && g != grantRefresh {
-			return Client{}, errors.New("the client metadata document has an unsupported grant_types value")
-		}
-	}
-	if len(doc.ResponseTypes) > 0 && !slices.Equal(slices.Compact(slices.Clone(doc.ResponseTypes)), []string{responseTypeCode}) {
-		return Client{}, errors.New("the client metadata document has an unsupported response_types value")
+	if _, desc := checkClientMetadata(&doc.registrationRequest); desc != "" {
+		return Client{}, errors.New("the client metadata document is not acceptable: " + desc)
 	}
 	return Client{
 		ID:                      id,
 		RedirectURIs:            slices.Clone(doc.RedirectURIs),
 		Name:                    doc.ClientName,
 		TokenEndpointAuthMethod: AuthMethodNone,
-		GrantTypes:              slices.Clone(grants),
+		GrantTypes:              slices.Clone(doc.GrantTypes),
 	}, nil
 }

@@ -69,10 +69,12 @@ func cimdServer(t testing.TB, d *docServer) *authkittest.Server {
 // PKCE and refreshes, as a registered public client does; the document is
 // fetched once.
 func TestCIMDFlow(t *testing.T) {
-	d := newDocServer(t)
-	s := cimdServer(t, d)
+	s := authkittest.Start(t)
 	s.SetDCR(false)
-	clientID := d.URL + "/oauth/client.json"
+	clientID := s.ServeClientMetadata(authkittest.Client{Name: "CIMD test client", RedirectURIs: []string{testRedirect}, GrantTypes: []string{"authorization_code", "refresh_token"}})
+	if m := s.Metadata(); m["client_id_metadata_document_supported"] != true {
+		t.Fatalf("ServeClientMetadata did not turn CIMD on: %v", m)
+	}
 
 	status, cb := authorize(t, s, authzQuery(clientID))
 	if status != http.StatusFound || cb.Get("code") == "" || cb.Get("state") != "st-123" || cb.Get("iss") != s.Issuer() {
@@ -90,7 +92,7 @@ func TestCIMDFlow(t *testing.T) {
 	if status != http.StatusOK || tok["access_token"] == nil {
 		t.Fatalf("token: %d %v", status, tok)
 	}
-	if _, claims := jwtParts(t, tok["access_token"].(string)); claims["aud"] != testResource && !equalJSON(claims["aud"], []any{testResource}) {
+	if _, claims := jwtParts(t, tok["access_token"].(string)); !equalJSON(claims["aud"], testResource) && !equalJSON(claims["aud"], []any{testResource}) {
 		t.Errorf("aud = %v", claims["aud"])
 	}
 	status, ref := postForm(t, s, authkittest.PathToken, url.Values{
@@ -99,7 +101,7 @@ func TestCIMDFlow(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("refresh: %d %v", status, ref)
 	}
-	if n := d.hits.Load(); n != 1 {
+	if n := s.CIMDFetches(); n != 1 {
 		t.Errorf("document fetched %d times, want 1 (cached)", n)
 	}
 	if _, ok := s.LookupClient(clientID); ok {
@@ -339,5 +341,30 @@ func TestCORS(t *testing.T) {
 				t.Errorf("status %d, Access-Control-Allow-Origin %q; want %d, CORS %v", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), tt.status, tt.cors)
 			}
 		})
+	}
+}
+
+// TestServeClientMetadataClosed: the document's server stops with the fake.
+func TestServeClientMetadataClosed(t *testing.T) {
+	s := authkittest.NewServer()
+	clientID := s.ServeClientMetadata(authkittest.Client{RedirectURIs: []string{testRedirect}})
+	trust := httptest.NewTLSServer(http.NotFoundHandler()) // its client trusts every httptest TLS server
+	t.Cleanup(trust.Close)
+	hc := trust.Client()
+	resp, err := hc.Get(clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	if doc["client_id"] != clientID || doc["token_endpoint_auth_method"] != "none" {
+		t.Errorf("document = %v", doc)
+	}
+	s.Close()
+	hc.CloseIdleConnections()
+	if resp, err := hc.Get(clientID); err == nil {
+		resp.Body.Close()
+		t.Error("the document is still served after Close")
 	}
 }

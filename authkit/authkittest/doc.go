@@ -21,7 +21,8 @@
 //     client_id that is an https URL on loopback is resolved by fetching
 //     its client metadata document (bounded in size and time, cached,
 //     redirects not followed; [CIMDOptions]), and redirect_uri is checked
-//     against it;
+//     against it. [Server.ServeClientMetadata] publishes a client's document
+//     over TLS on loopback and returns its URL, the client_id;
 //   - /oauth2/token: authorization_code (PKCE, redirect_uri, resource → aud,
 //     one-time codes) and refresh_token (rotation, replay revokes the grant);
 //   - /oauth2/introspection (RFC 7662, confidential clients only) and

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/workos/workos-go/v4/pkg/usermanagement"
@@ -100,4 +101,19 @@ func ExampleServer_APIKey() {
 	fmt.Println(u.Email, list.Data[0].OrganizationID, list.Data[0].Role.Slug)
 	// Output:
 	// alice@example.com org_01ACME admin
+}
+
+// A client identified by its Client ID Metadata Document: the fake fetches
+// the document from its URL instead of a registration.
+func ExampleServer_ServeClientMetadata() {
+	s := authkittest.NewServer()
+	defer s.Close() // closes the document's server too
+	s.SetDCR(false) // CIMD only
+	clientID := s.ServeClientMetadata(authkittest.Client{RedirectURIs: []string{"http://127.0.0.1:33333/callback"}})
+	// Give clientID to the OAuth client under test (go-sdk:
+	// auth.ClientIDMetadataDocumentConfig{URL: clientID}; TypeScript SDK:
+	// the provider's clientMetadataUrl).
+	fmt.Println(strings.HasPrefix(clientID, "https://127.0.0.1:"), s.Metadata()["client_id_metadata_document_supported"])
+	// Output:
+	// true true
 }

@@ -66,6 +66,8 @@ type Server struct {
 	dcr, cimd     bool
 	cimdOpts      CIMDOptions
 	cimdCache     map[string]cimdEntry
+	cimdFetches   int
+	docServers    []*httptest.Server // from ServeClientMetadata
 	accessTTL     time.Duration
 	denyConsent   bool
 	faults        map[string]*Fault
@@ -145,12 +147,20 @@ func (s *Server) Start() {
 	}
 }
 
-// Close shuts the server down and blocks until all outstanding requests
-// have completed. Requests held by a [Fault.Delay] are released at once.
+// Close shuts the server down (and the servers of [Server.ServeClientMetadata])
+// and blocks until all outstanding requests have completed. Requests held
+// by a [Fault.Delay] are released at once.
 // Close may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.done) })
 	s.ts.Close()
+	s.mu.Lock()
+	docs := s.docServers
+	s.docServers = nil
+	s.mu.Unlock()
+	for _, d := range docs {
+		d.Close()
+	}
 }
 
 // URL returns the base URL, http://127.0.0.1:port, without a trailing

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
@@ -21,30 +17,17 @@ const tsRedirect = "http://127.0.0.1:33418/callback"
 // and no dynamic client registration; it uses the URL as its client_id and
 // completes the flow, step-up included, against the demo. The fake AuthKit
 // fetches the document (served over TLS on loopback, as a client publishes
-// it) once.
+// it: ServeClientMetadata) once.
 func TestE2ETypeScriptClientCIMD(t *testing.T) {
 	requireNode(t)
 	npmInstall(t)
-	var fetches atomic.Int64
-	doc := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fetches.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"client_id":                  "https://" + r.Host + r.URL.Path,
-			"client_name":                "authkit-demo e2e (TypeScript SDK, CIMD)",
-			"redirect_uris":              []string{tsRedirect},
-			"grant_types":                []string{"authorization_code", "refresh_token"},
-			"response_types":             []string{"code"},
-			"token_endpoint_auth_method": "none",
-		})
-	}))
-	t.Cleanup(doc.Close)
-	clientID := doc.URL + "/oauth/client-metadata.json"
-
 	ak := authkittest.Start(t)
 	ak.SetDCR(false)
-	ak.SetCIMD(true)
-	ak.SetCIMDOptions(authkittest.CIMDOptions{Client: doc.Client()})
+	clientID := ak.ServeClientMetadata(authkittest.Client{
+		Name:         "authkit-demo e2e (TypeScript SDK, CIMD)",
+		RedirectURIs: []string{tsRedirect},
+		GrantTypes:   []string{"authorization_code", "refresh_token"},
+	})
 
 	p := startDemo(t, []string{"--authkit-domain", ak.URL(), "--addr", "127.0.0.1:0"})
 	mcpURL := p.ready["mcp_url"]
@@ -79,7 +62,7 @@ func TestE2ETypeScriptClientCIMD(t *testing.T) {
 	if authorizes != 2 || tokens != 2 {
 		t.Errorf("%d authorize and %d token requests, want 2 and 2", authorizes, tokens)
 	}
-	if n := fetches.Load(); n != 1 {
+	if n := ak.CIMDFetches(); n != 1 {
 		t.Errorf("the document was fetched %d times, want once (cached)", n)
 	}
 }
