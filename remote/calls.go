@@ -171,46 +171,26 @@ func readRPCMessage(s *strictJSON) (rpcMessage, error) {
 		methodEsc              bool
 		p                      rpcParams
 	)
-	if err := s.beginObject(); err != nil {
-		return m, errRPCBody
-	}
-	for first := true; ; first = false {
-		raw, esc, more, err := s.member(first)
-		if err != nil {
-			return m, errRPCBody
-		}
-		if !more {
-			break
-		}
+	err := s.object(func(raw []byte, esc bool) error {
 		if is, err := strictMemberOnce(raw, esc, "method", &seenMethod); err != nil {
-			return m, err
+			return err
 		} else if is {
-			if s.peek() == '"' {
-				if methodRaw, methodEsc, err = s.str(); err != nil {
-					return m, errRPCBody
-				}
-				m.hasMethod = true
-			} else if err := s.value(); err != nil {
-				return m, errRPCBody
+			if s.peek() != '"' {
+				return s.value()
 			}
-			continue
+			methodRaw, methodEsc, err = s.str()
+			m.hasMethod = err == nil
+			return err
 		}
 		if is, err := strictMemberOnce(raw, esc, "params", &seenParams); err != nil {
-			return m, err
-		} else if is {
-			if s.peek() == '{' {
-				err = readRPCParams(s, &p)
-			} else {
-				err = s.value()
-			}
-			if err != nil {
-				return m, errRPCBody
-			}
-			continue
+			return err
+		} else if is && s.peek() == '{' {
+			return readRPCParams(s, &p)
 		}
-		if err := s.value(); err != nil {
-			return m, errRPCBody
-		}
+		return s.value()
+	})
+	if err != nil {
+		return rpcMessage{}, errRPCBody
 	}
 	if m.hasMethod {
 		var err error
@@ -267,85 +247,54 @@ func strictMemberOnce(raw []byte, esc bool, name string, seen *bool) (bool, erro
 // readRPCParams reads a params object: its string "name" and "uri", and
 // the protocol version in its "_meta" object.
 func readRPCParams(s *strictJSON, p *rpcParams) error {
-	if err := s.beginObject(); err != nil {
-		return err
-	}
-	for first := true; ; first = false {
-		raw, esc, more, err := s.member(first)
-		if err != nil {
-			return err
-		}
-		if !more {
-			return nil
-		}
+	return s.object(func(raw []byte, esc bool) error {
 		var (
-			str     *[]byte
-			strEsc  *bool
-			strHas  *bool
-			matched bool
+			str         *[]byte
+			strEsc, has *bool
+			matched     bool
+			err         error
 		)
 		if matched, err = strictMemberOnce(raw, esc, "name", &p.seenName); err != nil {
 			return err
 		} else if matched {
-			str, strEsc, strHas = &p.name, &p.nameEsc, &p.hasName
+			str, strEsc, has = &p.name, &p.nameEsc, &p.hasName
 		} else if matched, err = strictMemberOnce(raw, esc, "uri", &p.seenURI); err != nil {
 			return err
 		} else if matched {
-			str, strEsc, strHas = &p.uri, &p.uriEsc, &p.hasURI
+			str, strEsc, has = &p.uri, &p.uriEsc, &p.hasURI
 		} else if matched, err = strictMemberOnce(raw, esc, "_meta", &p.seenMeta); err != nil {
 			return err
 		} else if matched && s.peek() == '{' {
-			if err := readRPCMeta(s, p); err != nil {
-				return err
-			}
-			continue
+			return readRPCMeta(s, p)
 		}
 		if str == nil || s.peek() != '"' {
 			// Another member, or one of ours that is not a string.
-			if err := s.value(); err != nil {
-				return err
-			}
-			continue
+			return s.value()
 		}
-		if *str, *strEsc, err = s.str(); err != nil {
-			return err
-		}
-		*strHas = true
-	}
+		*str, *strEsc, err = s.str()
+		*has = err == nil
+		return err
+	})
 }
 
 // readRPCMeta reads a _meta object and keeps its protocol version.
 func readRPCMeta(s *strictJSON, p *rpcParams) error {
-	if err := s.beginObject(); err != nil {
-		return err
-	}
-	for first := true; ; first = false {
-		raw, esc, more, err := s.member(first)
-		if err != nil {
-			return err
-		}
-		if !more {
-			return nil
-		}
+	return s.object(func(raw []byte, esc bool) error {
 		matched, err := strictMemberOnce(raw, esc, metaProtocolVersion, &p.seenVersn)
 		if err != nil {
 			return err
 		}
 		if !matched || s.peek() != '"' {
-			if err := s.value(); err != nil {
-				return err
-			}
-			continue
+			return s.value()
 		}
 		v, vesc, err := s.str()
 		if err != nil {
 			return err
 		}
-		if p.version, err = rpcVersionString(v, vesc); err != nil {
-			return err
-		}
-		p.hasVersion = true
-	}
+		p.version, err = rpcVersionString(v, vesc)
+		p.hasVersion = err == nil
+		return err
+	})
 }
 
 // rpcMethodString decodes a method name. The common methods come from

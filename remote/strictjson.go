@@ -333,6 +333,27 @@ func (s *strictJSON) beginObject() error {
 	return nil
 }
 
+// object reads an object, calling fn with each member's raw name (and
+// whether it has escapes); fn must consume the member's value. It stops at
+// fn's first error.
+func (s *strictJSON) object(fn func(raw []byte, escaped bool) error) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	for first := true; ; first = false {
+		raw, esc, more, err := s.member(first)
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+		if err := fn(raw, esc); err != nil {
+			return err
+		}
+	}
+}
+
 // member reads the next member name of the object begun by beginObject,
 // leaving the scanner before its value, which the caller must consume.
 // first must be true for the first call. ok is false at the closing '}'.
