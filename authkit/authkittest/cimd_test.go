@@ -76,22 +76,7 @@ func TestCIMDFlow(t *testing.T) {
 		t.Fatalf("ServeClientMetadata did not turn CIMD on: %v", m)
 	}
 
-	status, cb := authorize(t, s, authzQuery(clientID))
-	if status != http.StatusFound || cb.Get("code") == "" || cb.Get("state") != "st-123" || cb.Get("iss") != s.Issuer() {
-		t.Fatalf("authorize: %d %v", status, cb)
-	}
-	form := url.Values{
-		"grant_type":    {"authorization_code"},
-		"code":          {cb.Get("code")},
-		"redirect_uri":  {testRedirect},
-		"client_id":     {clientID},
-		"code_verifier": {testVerifier},
-		"resource":      {testResource},
-	}
-	status, tok := postForm(t, s, authkittest.PathToken, form, "", "")
-	if status != http.StatusOK || tok["access_token"] == nil {
-		t.Fatalf("token: %d %v", status, tok)
-	}
+	_, tok := codeTokens(t, s, clientID)
 	if _, claims := jwtParts(t, tok["access_token"].(string)); !equalJSON(claims["aud"], testResource) && !equalJSON(claims["aud"], []any{testResource}) {
 		t.Errorf("aud = %v", claims["aud"])
 	}
