@@ -20,14 +20,21 @@ const (
 	// FindingLegacyAudience: Config.ExtraAudiences accepts tokens not bound
 	// to this server.
 	FindingLegacyAudience = "legacy_audience"
+	// FindingNoCIMD: AuthKit offers dynamic client registration but not
+	// client ID metadata documents, the registration MCP recommends
+	// (a warning: clients fall back to DCR, which MCP deprecates).
+	FindingNoCIMD = "no_client_id_metadata_document"
 )
 
 // Check fetches AuthKit's metadata and key set the way clients and the
 // verifier will, and reports in plain sentences what would go wrong, most
 // severe first: an issuer that is not byte-identical to the one derived from
-// Config.Domain; neither dynamic client registration nor client ID metadata
-// documents enabled (with the dashboard page to change); no RS256 signing
-// key; metadata or keys unreachable. It always adds, as information, the
+// Config.Domain; neither client ID metadata documents (the registration MCP
+// recommends) nor dynamic client registration (its deprecated fallback)
+// enabled (an error), no client ID metadata documents (a warning), no
+// dynamic client registration (information), each with the dashboard page
+// to change; no RS256 signing key; metadata or keys unreachable. It always
+// adds, as information, the
 // exact resource indicator to register in the WorkOS dashboard so tokens
 // carry the right "aud". Log the findings at start-up:
 //
@@ -53,14 +60,24 @@ func (p *Provider) Check(ctx context.Context) []forward.Finding {
 				"AuthKit's metadata at %s names issuer %q, but Config.Domain gives %q, and strict MCP clients reject any difference: %s.",
 				p.endpoints.Metadata, upstream, p.endpoints.Issuer, fix)
 		case forward.FindingNoRegistration:
-			out[i].Message = "AuthKit offers neither dynamic client registration nor client ID metadata documents, so MCP clients cannot register: in the WorkOS dashboard open Connect → Configuration and enable Dynamic Client Registration (and Client ID Metadata Document for clients that use it)."
+			out[i].Message = "AuthKit offers neither client ID metadata documents nor dynamic client registration, so MCP clients cannot register: in the WorkOS dashboard open Connect → Configuration and enable Client ID Metadata Document (the registration MCP recommends) and Dynamic Client Registration (the deprecated fallback older clients such as Claude.ai still need)."
 		case forward.FindingNoDCR:
-			out[i].Message = "AuthKit has no registration_endpoint, so clients that only know dynamic client registration (Claude.ai among them) cannot register: in the WorkOS dashboard open Connect → Configuration and enable Dynamic Client Registration."
+			// DCR is the deprecated fallback: without it, clients register
+			// the recommended way, and only the older ones cannot.
+			out[i].Severity = forward.SeverityInfo
+			out[i].Message = "AuthKit offers client ID metadata documents but not dynamic client registration, so clients that support CIMD register the recommended way, and older clients that only know DCR, MCP's deprecated fallback (Claude.ai among them), cannot: enable Dynamic Client Registration under Connect → Configuration in the WorkOS dashboard if you must serve them."
 		case idp.FindingNoSigningKey:
 			out[i].Message = fmt.Sprintf(
 				"AuthKit's key set at %s has no RS256 signing key, so every token will be rejected; check that Config.Domain is the AuthKit domain (not a proxy in front of it).",
 				p.endpoints.JWKS)
 		}
+	}
+	if m, err := p.Metadata(ctx); err == nil && m.RegistrationEndpoint != "" && !m.ClientIDMetadataDocumentSupported {
+		out = append(out, forward.Finding{
+			Severity: forward.SeverityWarning,
+			ID:       FindingNoCIMD,
+			Message:  "AuthKit does not offer client ID metadata documents, the registration MCP recommends, so clients fall back to dynamic client registration, which MCP deprecates: in the WorkOS dashboard open Connect → Configuration and enable Client ID Metadata Document (keep Dynamic Client Registration on for older clients).",
+		})
 	}
 	out = append(out, forward.Finding{
 		Severity: forward.SeverityInfo,

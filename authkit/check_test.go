@@ -32,7 +32,13 @@ func TestCheck(t *testing.T) {
 		contains []string // substrings of its message
 		also     []string // other findings allowed
 	}{
-		{name: "healthy"},
+		{name: "healthy: CIMD and DCR"},
+		{
+			name:  "DCR only, AuthKit's default",
+			setup: func(ak *authkittest.Server) { ak.SetCIMD(false) },
+			id:    authkit.FindingNoCIMD, severity: forward.SeverityWarning,
+			contains: []string{"client ID metadata documents", "MCP recommends", "MCP deprecates", "Connect → Configuration", "enable Client ID Metadata Document"},
+		},
 		{
 			name:  "issuer mismatch",
 			setup: func(ak *authkittest.Server) { ak.SetMetadataOverrides(map[string]any{"issuer": ak.URL() + "/"}) },
@@ -53,13 +59,13 @@ func TestCheck(t *testing.T) {
 			name:  "DCR and CIMD off",
 			setup: func(ak *authkittest.Server) { ak.SetDCR(false); ak.SetCIMD(false) },
 			id:    forward.FindingNoRegistration, severity: forward.SeverityError,
-			contains: []string{"cannot register", "Connect → Configuration", "Dynamic Client Registration", "Client ID Metadata Document"},
+			contains: []string{"cannot register", "Connect → Configuration", "Dynamic Client Registration (the deprecated fallback", "Client ID Metadata Document (the registration MCP recommends)"},
 		},
 		{
 			name:  "CIMD only",
 			setup: func(ak *authkittest.Server) { ak.SetDCR(false); ak.SetCIMD(true) },
-			id:    forward.FindingNoDCR, severity: forward.SeverityWarning,
-			contains: []string{"Connect → Configuration", "Dynamic Client Registration"},
+			id:    forward.FindingNoDCR, severity: forward.SeverityInfo,
+			contains: []string{"register the recommended way", "deprecated fallback", "Claude.ai", "Connect → Configuration", "Dynamic Client Registration"},
 		},
 		{
 			name: "no RS256 key",
@@ -93,6 +99,7 @@ func TestCheck(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ak := authkittest.Start(t)
+			ak.SetCIMD(true) // both registrations on: nothing to report about them
 			if tc.setup != nil {
 				tc.setup(ak)
 			}

@@ -91,10 +91,10 @@ func (f *Forwarder) Check(ctx context.Context) []Finding {
 		switch {
 		case m.RegistrationEndpoint == "" && !m.ClientIDMetadataDocumentSupported:
 			add(SeverityError, FindingNoRegistration,
-				"The authorization server offers neither registration_endpoint nor client_id_metadata_document_supported, so MCP clients cannot register; enable Dynamic Client Registration or Client ID Metadata Documents (WorkOS dashboard: Connect → Configuration).")
+				"The authorization server offers neither client_id_metadata_document_supported nor registration_endpoint, so MCP clients cannot register; enable Client ID Metadata Documents (the registration MCP recommends) and, for clients that predate them, Dynamic Client Registration (WorkOS dashboard: Connect → Configuration).")
 		case m.RegistrationEndpoint == "":
 			add(SeverityWarning, FindingNoDCR,
-				"The authorization server has no registration_endpoint, so clients without Client ID Metadata Document support (Claude.ai among them) cannot register; enable Dynamic Client Registration (WorkOS dashboard: Connect → Configuration).")
+				"The authorization server offers Client ID Metadata Documents but no registration_endpoint, so older clients that know only dynamic client registration, MCP's deprecated fallback (Claude.ai among them), cannot register; enable Dynamic Client Registration as well if you must serve them (WorkOS dashboard: Connect → Configuration).")
 		}
 		if !slices.Contains(m.CodeChallengeMethodsSupported, "S256") {
 			add(SeverityError, FindingNoS256,

@@ -116,6 +116,7 @@ const (
 	descInvalid     = "The access token is invalid or expired"
 	descScope       = "The access token lacks a required scope"
 	descDenied      = "The access token does not allow this tool"
+	descDeniedCall  = "The access token does not allow this request"
 	descUnavailable = "Token verification is temporarily unavailable; retry later"
 	descBodyTooBig  = "The request body is too large"
 	descBadBody     = "The request body is not a valid JSON-RPC message"
@@ -124,7 +125,7 @@ const (
 // challengeResponse is a fully prepared error response.
 type challengeResponse struct {
 	status     int
-	wwwAuth    []string // nil for 503 and 413
+	wwwAuth    []string // nil for 503, 413 and a JSON-RPC HeaderMismatch 400
 	retryAfter []string // a 503's Retry-After; nil means Config.RetryAfter
 	body       []byte
 }
@@ -134,7 +135,8 @@ var (
 	corsAllowOrigin   = []string{"*"}
 	corsExposeHeaders = []string{"WWW-Authenticate, Mcp-Session-Id"}
 	corsAllowMethods  = []string{"GET, POST, DELETE, OPTIONS"}
-	corsAllowHeaders  = []string{"Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID"}
+	corsAllowHeaders  = []string{corsAllowHeadersFixed}
+	corsVaryPreflight = []string{"Access-Control-Request-Headers"}
 	corsMaxAge        = []string{"86400"}
 	hdrJSON           = []string{"application/json"}
 	hdrNoStore        = []string{"no-store"}
@@ -254,6 +256,9 @@ func (p *Provider) precompute() {
 	p.challenges = p.newChallengeSet(p.required)
 	p.chTooLarge = p.prepare(&Error{Status: http.StatusRequestEntityTooLarge, Code: CodeInvalidRequest, Description: descBodyTooBig})
 	p.chBadBody = p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descBadBody})
+	for hp := headerVersionMismatch; hp < headerProblems; hp++ {
+		p.chHeaders[hp] = challengeResponse{status: http.StatusBadRequest, body: headerMismatchBody(headerMessages[hp])}
+	}
 	p.unavailable = p.prepare(&Error{Status: http.StatusServiceUnavailable, Description: descUnavailable})
 }
 

@@ -22,10 +22,13 @@ func BenchmarkMiddleware(b *testing.B) {
 	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	token := "Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL2F1dGguZXhhbXBsZS5jb20iLCJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJl"
 
-	run := func(b *testing.B, p *Provider, body string) {
+	run := func(b *testing.B, p *Provider, body string, header ...string) {
 		h := p.Middleware(ok)
 		req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
 		req.Header.Set("Authorization", token)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
 		w := &benchWriter{h: http.Header{}}
 		b.ReportAllocs()
 		for b.Loop() {
@@ -48,6 +51,15 @@ func BenchmarkMiddleware(b *testing.B) {
 			c.ToolScopes = map[string][]string{"delete": {"mcp:admin"}}
 		})
 		run(b, p, `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}`)
+	})
+	b.Run("tools/call 2026-07-28", func(b *testing.B) {
+		p := newTestProvider(b, func(c *Config) {
+			c.Verifier = stub
+			c.ToolScopes = map[string][]string{"delete": {"mcp:admin"}}
+		})
+		run(b, p, `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"},`+
+			`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"bench","version":"1.0.0"},"io.modelcontextprotocol/clientCapabilities":{}}}}`,
+			"MCP-Protocol-Version", "2026-07-28", "Mcp-Method", "tools/call", "Mcp-Name", "echo")
 	})
 	b.Run("missing token", func(b *testing.B) {
 		p := newTestProvider(b, func(c *Config) { c.Verifier = stub })

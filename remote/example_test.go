@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/mcpauth/mcpauth/remote"
@@ -114,6 +116,79 @@ func ExampleConfig_toolScopes() {
 	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
 	// Output:
 	// 403 Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="mcp:tools files:write", error="insufficient_scope", error_description="The access token lacks a required scope"
+}
+
+// A 2026-07-28 client mirrors the tool name into Mcp-Name. When it disagrees
+// with the body (here a header naming a harmless tool on a call of a
+// guarded one), the request is refused before any rule or tool runs, with
+// MCP's HeaderMismatch error.
+func ExampleConfig_toolScopes_headerMismatch() {
+	p := remote.MustNew(remote.Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://example.authkit.app"},
+		Verifier:             stubVerifier,
+		ToolScopes:           map[string][]string{"delete_file": {"files:write"}},
+	})
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_file","arguments":{},` +
+		`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`
+	req := httptest.NewRequest("POST", "/mcp", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer valid-token")
+	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
+	req.Header.Set("Mcp-Method", "tools/call")
+	req.Header.Set("Mcp-Name", "read_file")
+	rec := httptest.NewRecorder()
+	p.Middleware(http.NotFoundHandler()).ServeHTTP(rec, req)
+	fmt.Print(rec.Code, " ", rec.Body.String())
+	// Output:
+	// 400 {"jsonrpc":"2.0","error":{"code":-32020,"message":"Header mismatch: the Mcp-Name header does not match the request body"}}
+}
+
+// CallCheck is one rule for tools/call, prompts/get and resources/read.
+// Resource URIs come in many spellings, so the rule parses them instead of
+// looking them up in a table. CheckCall applies the same rules outside the
+// middleware, for example to decide what a list shows.
+func ExampleConfig_callCheck() {
+	p := remote.MustNew(remote.Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://example.authkit.app"},
+		Verifier:             stubVerifier,
+		CallCheck: func(_ context.Context, call remote.Call, id *remote.Identity) error {
+			if call.Method != remote.MethodResourcesRead {
+				return nil
+			}
+			u, err := url.Parse(call.Name)
+			if err != nil || u.Scheme != "notes" || path.Clean("/"+u.Host+u.Path) != "/"+id.Subject() {
+				return errors.New("notes of another user")
+			}
+			return nil
+		},
+	})
+	read := func(uri string) {
+		body := `{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"` + uri + `"}}`
+		req := httptest.NewRequest("POST", "/mcp", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer valid-token")
+		rec := httptest.NewRecorder()
+		p.Middleware(http.NotFoundHandler()).ServeHTTP(rec, req)
+		fmt.Println(uri, rec.Code)
+	}
+	read("notes://user_123")
+	read("notes://user_456")
+	read("notes://user_123/../user_456")
+
+	// The same rules in a handler the middleware protects, for the caller
+	// it verified: a rule's refusal, which no re-authorization changes.
+	list := p.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := p.CheckCall(r.Context(), remote.Call{Method: remote.MethodResourcesRead, Name: "notes://user_456"})
+		fmt.Println(errors.Is(err, remote.ErrRuleDenied))
+	}))
+	req := httptest.NewRequest("POST", "/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":2,"method":"resources/list"}`))
+	req.Header.Set("Authorization", "Bearer valid-token")
+	list.ServeHTTP(httptest.NewRecorder(), req)
+	// Output:
+	// notes://user_123 404
+	// notes://user_456 403
+	// notes://user_123/../user_456 403
+	// true
 }
 
 // OnDecision feeds any metrics system; here expvar counters by outcome and

@@ -40,20 +40,26 @@ func FuzzBearerParse(f *testing.F) {
 	})
 }
 
-func FuzzToolCallNames(f *testing.F) {
+// FuzzRPCBody compares the strict body reader with encoding/json: whatever
+// it accepts is valid JSON in which encoding/json (case-insensitive, last
+// duplicate wins) reads the same method, the same target of tools/call,
+// prompts/get and resources/read, and the same _meta protocol version.
+func FuzzRPCBody(f *testing.F) {
 	for _, s := range []string{
 		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete","arguments":{}}}`,
 		`[{"method":"tools/call","params":{"name":"a"}},{"method":"ping"}]`,
 		`{"method":"tools/call","params":{"name":"a","NAME":"b"}}`,
+		`{"method":"resources/read","params":{"uri":"file:///x","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`,
+		`{"method":"prompts/get","params":{"name":"p","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`,
 		`{"method":"tools/call"}`, `[]`, ``, `null`, `{"method":1}`, `[[[]]]`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		names, err := toolCallNames(body)
-		if err != nil {
-			if names != nil {
-				t.Fatal("names with an error")
+		var got rpcBody
+		if err := readRPCBody(body, &got); err != nil {
+			if got.n != 0 || got.rest != nil {
+				t.Fatal("messages with an error")
 			}
 			return
 		}
@@ -61,9 +67,6 @@ func FuzzToolCallNames(f *testing.F) {
 		if len(trimmed) == 0 {
 			return
 		}
-		// Whatever we accept is valid JSON, and for a single message
-		// encoding/json (case-insensitive, last duplicate wins) reads the
-		// same method and tool name.
 		if !json.Valid(body) {
 			t.Fatalf("accepted invalid JSON %q", body)
 		}
@@ -77,13 +80,27 @@ func FuzzToolCallNames(f *testing.F) {
 		if err := json.Unmarshal(body, &msg); err != nil {
 			t.Fatalf("encoding/json refuses %q: %v", body, err)
 		}
+		if got.n != 1 || got.batch {
+			t.Fatalf("one message read as %+v", got)
+		}
+		m := got.first
+		method, isString := msg.Method.(string)
+		if m.hasMethod != isString || m.method != method {
+			t.Fatalf("method %q (%v), encoding/json sees %v", m.method, m.hasMethod, msg.Method)
+		}
 		params, _ := msg.Params.(map[string]any)
-		if msg.Method == "tools/call" {
-			if len(names) != 1 || params["name"] != names[0] {
-				t.Fatalf("names %q, encoding/json sees %v", names, msg.Params)
+		member := map[string]string{MethodToolsCall: "name", MethodPromptsGet: "name", MethodResourcesRead: "uri"}[method]
+		if member != "" {
+			if m.call.Method != method || params[member] != m.call.Name {
+				t.Fatalf("call %+v, encoding/json sees %v", m.call, msg.Params)
 			}
-		} else if len(names) != 0 {
-			t.Fatalf("names %q for method %v", names, msg.Method)
+		} else if m.call.Method != "" {
+			t.Fatalf("call %+v for method %v", m.call, msg.Method)
+		}
+		meta, _ := params["_meta"].(map[string]any)
+		version, isString := meta[metaProtocolVersion].(string)
+		if m.hasVersion != isString || m.version != version {
+			t.Fatalf("version %q (%v), encoding/json sees %v", m.version, m.hasVersion, params["_meta"])
 		}
 	})
 }

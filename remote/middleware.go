@@ -2,7 +2,9 @@ package remote
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,13 +21,15 @@ import (
 // challenge without error code; malformed → 400 invalid_request); verifies
 // it and checks its audience (rejected → 401 invalid_token; verifier
 // unavailable → 503 with Retry-After); checks RequiredScopes (403
-// insufficient_scope); for a POST with ToolScopes or ToolCheck configured,
-// reads the tools/call tool names from the body and checks their scopes and
-// ToolCheck (403 insufficient_scope naming every needed scope). On success
-// it calls next with the verified [Identity] in the request context
-// ([IdentityFromContext]), valid until next returns. Every rejection
-// (400/401/403/413/503), and every response to a request carrying an Origin
-// header (all browser cross-origin requests), carries
+// insufficient_scope); for a POST with ToolScopes, PromptScopes, ToolCheck
+// or CallCheck configured, reads what the body's tools/call, prompts/get
+// and resources/read requests name, checks the MCP request headers against
+// it (400 JSON-RPC HeaderMismatch, see Config.ToolScopes), then the calls'
+// scopes, ToolCheck and CallCheck (403 insufficient_scope naming every
+// needed scope). On success it calls next with the verified [Identity] in
+// the request context ([IdentityFromContext]), valid until next returns.
+// Every rejection (400/401/403/413/503), and every response to a request
+// carrying an Origin header (all browser cross-origin requests), carries
 // Access-Control-Allow-Origin: * and exposes WWW-Authenticate and
 // Mcp-Session-Id.
 func (p *Provider) Middleware(next http.Handler) http.Handler {
@@ -70,7 +74,7 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 // challenges naming them.
 func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handler, set *challengeSet, tools bool) {
 	if r.Method == http.MethodOptions {
-		p.preflight(w)
+		p.preflight(w, r)
 		return
 	}
 	var start time.Time
@@ -127,18 +131,23 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	scope := p.newScope(info, verName, tok)
 	var tool string
 	if tools && p.readBody && r.Method == http.MethodPost && r.Body != nil && r.Body != http.NoBody {
-		names, cr, reason := p.readToolCalls(r)
-		if cr != nil {
+		var body rpcBody
+		if cr, reason := p.readRPC(r, &body); cr != nil {
 			d := Decision{Outcome: OutcomeInvalidRequest, Reason: reason, Err: ErrInvalidRequest, Verifier: verName}
 			decisionFill(&d, info)
 			p.reject(w, r, start, d, *cr, "")
 			return
 		}
-		if len(names) > 0 {
-			tool = names[0]
-			if !p.toolsAllowed(w, r, start, &scope.id, verName, names, need) {
-				return
-			}
+		tool = firstTool(&body)
+		if hp := checkMCPHeaders(r.Header, &body); hp != headersOK {
+			d := Decision{Outcome: OutcomeInvalidRequest, Reason: "header_mismatch", Err: ErrHeaderMismatch, Verifier: verName, Tool: tool}
+			decisionFill(&d, info)
+			p.reject(w, r, start, d, p.chHeaders[hp], "")
+			return
+		}
+		if e, reason, call := p.authorizeCalls(r.Context(), &scope.id, &body, need); e != nil {
+			p.rejectCall(w, r, start, info, verName, e, reason, call)
+			return
 		}
 	}
 
@@ -150,50 +159,144 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	serveScoped(w, r, next, scope)
 }
 
-// toolsAllowed checks the scopes and ToolCheck of every called tool and
-// writes the rejection when one fails.
-func (p *Provider) toolsAllowed(w http.ResponseWriter, r *http.Request, start time.Time, id *Identity, verName string, names []string, need []string) bool {
+// firstTool returns the tool name of the first tools/call in body, or "".
+func firstTool(body *rpcBody) string {
+	for i := range body.n {
+		if c := body.at(i).call; c.Method == MethodToolsCall {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// callScopes returns the scopes Config.ToolScopes or PromptScopes names for
+// c (nil for none, and for resources).
+func (p *Provider) callScopes(c Call) []string {
+	switch c.Method {
+	case MethodToolsCall:
+		return p.toolScopes[c.Name]
+	case MethodPromptsGet:
+		return p.promptScopes[c.Name]
+	}
+	return nil
+}
+
+// authorizeCalls applies the per-call rules to the calls in body, on top
+// of need (the route's scopes): first the scopes of every call (one 403
+// naming every needed scope), then ToolCheck and CallCheck call by call.
+// It returns nil when all are allowed; else the error to answer (Err is
+// ErrInsufficientScope for missing scopes, the check's error for a
+// denial), the decision reason ("scope", "tool_denied" or "call_denied")
+// and the call concerned (the first call for a scope failure).
+func (p *Provider) authorizeCalls(ctx context.Context, id *Identity, body *rpcBody, need []string) (*Error, string, Call) {
 	info := id.info
-	all := need
-	ok := true
-	for _, name := range names {
-		ts := p.toolScopes[name]
-		if len(ts) == 0 {
+	all, ok := need, true
+	var first Call
+	for i := range body.n {
+		c := body.at(i).call
+		if c.Method == "" {
 			continue
 		}
-		all = bearerUnion(all, ts)
-		if !p.satisfied(info.Scopes, ts) {
-			ok = false
+		if first.Method == "" {
+			first = c
 		}
+		if cs := p.callScopes(c); len(cs) > 0 {
+			all = bearerUnion(all, cs)
+			ok = ok && p.satisfied(info.Scopes, cs)
+		}
+	}
+	if first.Method == "" {
+		return nil, "", Call{}
 	}
 	if !ok {
-		p.rejectScope(w, r, start, info, verName, names[0], all, nil)
-		return false
+		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: all, Err: ErrInsufficientScope}, "scope", first
 	}
-	if p.toolCheck == nil {
-		return true
+	if p.toolCheck == nil && p.callCheck == nil {
+		return nil, "", Call{}
 	}
-	for _, name := range names {
-		err := p.toolCheck(r.Context(), name, id)
-		if err == nil {
+	for i := range body.n {
+		c := body.at(i).call
+		if c.Method == "" {
 			continue
 		}
-		d := Decision{Outcome: OutcomeInsufficientScope, Reason: "tool_denied", Verifier: verName, Tool: name, Err: err}
-		decisionFill(&d, info)
-		var e *Error
-		if errors.As(err, &e) && e != nil {
-			te := p.toError(e)
-			d.Status, d.Scopes = te.Status, te.Scopes
-			d.Outcome = decisionOutcomeFor(te)
-			p.reject(w, r, start, d, p.prepare(te), "")
-			return false
+		if c.Method == MethodToolsCall && p.toolCheck != nil {
+			if err := p.toolCheck(ctx, c.Name, id); err != nil {
+				return p.denial(err, c, need, descDenied), "tool_denied", c
+			}
 		}
-		scopes := bearerUnion(need, p.toolScopes[name])
-		d.Scopes = scopes
-		p.reject(w, r, start, d, p.prepare(&Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descDenied, Scopes: scopes, Err: err}), "")
-		return false
+		if p.callCheck != nil {
+			if err := p.callCheck(ctx, c, id); err != nil {
+				reason, desc := "call_denied", descDeniedCall
+				if c.Method == MethodToolsCall {
+					reason, desc = "tool_denied", descDenied
+				}
+				return p.denial(err, c, need, desc), reason, c
+			}
+		}
 	}
-	return true
+	return nil, "", Call{}
+}
+
+// denial is the error answered for a ToolCheck or CallCheck error err on
+// c: a returned *Error as is (defaults filled in), anything else as a 403
+// insufficient_scope with desc, naming need and c's scopes. Err is err,
+// joined with ErrRuleDenied when the answer is a 403.
+func (p *Provider) denial(err error, c Call, need []string, desc string) *Error {
+	var out *Error
+	var e *Error
+	if errors.As(err, &e) && e != nil {
+		out = p.toError(e)
+	} else {
+		out = &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: desc, Scopes: bearerUnion(need, p.callScopes(c))}
+	}
+	out.Err = err
+	if out.Status == http.StatusForbidden {
+		out.Err = errors.Join(ErrRuleDenied, err)
+	}
+	return out
+}
+
+// CheckCall applies the rules of the configuration to call for the caller
+// this provider verified for ctx's request (or, behind an MCP adapter, for
+// the current call), as the middleware does for a request that names it:
+// RequiredScopes, the call's ToolScopes or PromptScopes, then ToolCheck
+// (tools/call) and CallCheck. It returns nil when the call is allowed,
+// else a *Error: 401 when ctx carries no identity this provider verified;
+// 403 insufficient_scope naming every scope needed when a scope is missing
+// (errors.Is ErrInsufficientScope, not ErrRuleDenied); or a check's answer
+// when ToolCheck or CallCheck refuses (errors.Is the check's error, and
+// ErrRuleDenied when the answer is a 403). Use it where a server decides
+// about a call outside the middleware, for example to leave out of a list
+// what the caller can never use: a missing scope can be granted by
+// re-authorizing, a rule's refusal cannot. A call.Method other than the
+// three of [Call] is an error wrapping ErrInvalidRequest.
+func (p *Provider) CheckCall(ctx context.Context, call Call) error {
+	switch call.Method {
+	case MethodToolsCall, MethodPromptsGet, MethodResourcesRead:
+	default:
+		return fmt.Errorf("%w: CheckCall: method %q is not tools/call, prompts/get or resources/read", ErrInvalidRequest, call.Method)
+	}
+	id, err := p.Identity(ctx)
+	if err != nil {
+		return &Error{Status: http.StatusUnauthorized, Description: descMissing, Scopes: p.required, Err: err}
+	}
+	if !p.satisfied(id.info.Scopes, p.required) {
+		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: bearerUnion(p.required, p.callScopes(call)), Err: ErrInsufficientScope}
+	}
+	if e, _, _ := p.authorizeCalls(ctx, id, &rpcBody{n: 1, first: rpcMessage{call: call}}, p.required); e != nil {
+		return e
+	}
+	return nil
+}
+
+// rejectCall writes the rejection e of authorizeCalls.
+func (p *Provider) rejectCall(w http.ResponseWriter, r *http.Request, start time.Time, info *TokenInfo, verName string, e *Error, reason string, c Call) {
+	d := Decision{Outcome: decisionOutcomeFor(e), Reason: reason, Err: e.Err, Verifier: verName, Scopes: e.Scopes}
+	if c.Method == MethodToolsCall {
+		d.Tool = c.Name
+	}
+	decisionFill(&d, info)
+	p.reject(w, r, start, d, p.prepare(e), "")
 }
 
 func decisionOutcomeFor(e *Error) Outcome {
@@ -223,24 +326,23 @@ func (p *Provider) rejectScope(w http.ResponseWriter, r *http.Request, start tim
 	p.reject(w, r, start, d, *cr, "")
 }
 
-// readToolCalls reads the (bounded) body, restores it for the next handler
-// and returns the tools/call tool names in it. On failure it returns the
-// response to write and a reason.
-func (p *Provider) readToolCalls(r *http.Request) ([]string, *challengeResponse, string) {
+// readRPC reads the (bounded) body, restores it for the next handler and
+// reads its messages into body. On failure it returns the response to
+// write and a reason.
+func (p *Provider) readRPC(r *http.Request, body *rpcBody) (*challengeResponse, string) {
 	orig := r.Body
 	buf, err := bearerReadBody(orig, p.maxBody+1, r.ContentLength)
 	if int64(len(buf)) > p.maxBody {
-		return nil, &p.chTooLarge, "body_too_large"
+		return &p.chTooLarge, "body_too_large"
 	}
 	if err != nil {
-		return nil, &p.chBadBody, "bad_body"
+		return &p.chBadBody, "bad_body"
 	}
 	r.Body = bearerBody{Reader: bytes.NewReader(buf), Closer: orig}
-	names, err := toolCallNames(buf)
-	if err != nil {
-		return nil, &p.chBadBody, "bad_body"
+	if err := readRPCBody(buf, body); err != nil {
+		return &p.chBadBody, "bad_body"
 	}
-	return names, nil, ""
+	return nil, ""
 }
 
 // bearerReadBody reads at most limit bytes of body. The first buffer is
@@ -276,14 +378,17 @@ type bearerBody struct {
 	io.Closer
 }
 
-// preflight answers a CORS preflight request for the MCP endpoint.
-func (p *Provider) preflight(w http.ResponseWriter) {
+// preflight answers a CORS preflight request for the MCP endpoint: the
+// fixed request headers of both protocol generations, plus the
+// Mcp-Param-{Name} headers the preflight asks for (see corsAllowHeadersFor).
+func (p *Provider) preflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h["Access-Control-Allow-Origin"] = corsAllowOrigin
 	h["Access-Control-Allow-Methods"] = corsAllowMethods
-	h["Access-Control-Allow-Headers"] = corsAllowHeaders
+	h["Access-Control-Allow-Headers"] = corsAllowHeadersFor(r.Header["Access-Control-Request-Headers"])
 	h["Access-Control-Expose-Headers"] = corsExposeHeaders
 	h["Access-Control-Max-Age"] = corsMaxAge
+	h["Vary"] = corsVaryPreflight
 	w.WriteHeader(http.StatusNoContent)
 }
 

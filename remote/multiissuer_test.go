@@ -100,7 +100,10 @@ func TestMultiIssuerDecisionNamesIssuer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []Decision
-	p := newTestProvider(t, func(c *Config) { c.Verifier = m; c.OnDecision = func(_ context.Context, d Decision) { got = append(got, d) } })
+	p := newTestProvider(t, func(c *Config) {
+		c.Verifier = m
+		c.OnDecision = func(_ context.Context, d Decision) { got = append(got, d) }
+	})
 	for _, tok := range []string{testJWT(`{"iss":"https://a.example.com"}`), testJWT(`{"iss":"https://x.example.com"}`)} {
 		req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)

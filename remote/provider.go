@@ -72,9 +72,19 @@ type Config struct {
 	// ToolScopes maps an MCP tool name to the scopes a tools/call request
 	// for it needs, on top of RequiredScopes. The middleware reads the
 	// JSON-RPC body of POST requests (bounded by MaxToolCallBodyBytes and
-	// restored for the next handler) only when ToolScopes or ToolCheck is
-	// set, and answers 403 insufficient_scope naming every needed scope
-	// before the MCP handler runs, so clients can step up. Default: none.
+	// restored for the next handler) only when ToolScopes, PromptScopes,
+	// ToolCheck or CallCheck is set, and answers 403 insufficient_scope
+	// naming every needed scope before the MCP handler runs, so clients can
+	// step up. Default: none.
+	//
+	// When it reads the body, the middleware also checks the MCP request
+	// headers against it: Mcp-Method and Mcp-Name, when present (required
+	// for 2026-07-28 requests), must agree with the body's method and name
+	// (Base64-sentinel values decoded), and MCP-Protocol-Version with the
+	// body's params._meta version. A mismatch is answered 400 with a
+	// JSON-RPC HeaderMismatch error (code -32020, no id) before any rule or
+	// tool runs, so a component that trusts the headers can never act on
+	// another tool than the one whose rules were applied.
 	ToolScopes map[string][]string
 
 	// ToolCheck, when set, is called for every tools/call request after the
@@ -84,6 +94,21 @@ type Config struct {
 	// answered with a generic 403 insufficient_scope naming the tool's
 	// scopes. Its text never reaches the client. Default: nil.
 	ToolCheck func(ctx context.Context, tool string, id *Identity) error
+
+	// PromptScopes maps an MCP prompt name to the scopes a prompts/get
+	// request for it needs, on top of RequiredScopes, exactly like
+	// ToolScopes for tools. Default: none.
+	PromptScopes map[string][]string
+
+	// CallCheck, when set, is called for every tools/call, prompts/get and
+	// resources/read request after the scope checks (and after ToolCheck
+	// for a tools/call), with what the request names and the verified
+	// identity; its errors are answered like ToolCheck's. It is the one rule
+	// for all three methods, and the only one for resources: a resource URI
+	// reaches the server in many spellings and through URI templates, so
+	// match it in code (parse, normalise, compare prefixes), never with an
+	// exact-string table. Default: nil.
+	CallCheck func(ctx context.Context, call Call, id *Identity) error
 
 	// ScopeSatisfied reports whether the granted scopes satisfy one required
 	// scope. Use it for scope hierarchies, where a broad scope implies
@@ -159,7 +184,9 @@ type Provider struct {
 
 	required       []string
 	toolScopes     map[string][]string
+	promptScopes   map[string][]string
 	toolCheck      func(context.Context, string, *Identity) error
+	callCheck      func(context.Context, Call, *Identity) error
 	scopeSatisfied func([]string, string) bool
 	audiences      []string
 	skipAudience   bool
@@ -177,6 +204,7 @@ type Provider struct {
 	challenges  *challengeSet // for RequiredScopes
 	chTooLarge  challengeResponse
 	chBadBody   challengeResponse
+	chHeaders   [headerProblems]challengeResponse
 	unavailable challengeResponse
 	retryAfter  []string
 
@@ -218,17 +246,13 @@ func New(cfg Config) (*Provider, error) {
 	if err := prmCheckScopes("ScopesSupported", cfg.ScopesSupported); err != nil {
 		return nil, err
 	}
-	toolScopes := make(map[string][]string, len(cfg.ToolScopes))
-	for tool, scopes := range cfg.ToolScopes {
-		if tool == "" {
-			return nil, errors.New("remote: Config.ToolScopes has an empty tool name")
-		}
-		if err := prmCheckScopes("ToolScopes["+strconv.Quote(tool)+"]", scopes); err != nil {
-			return nil, err
-		}
-		if len(scopes) > 0 {
-			toolScopes[tool] = slices.Clone(scopes)
-		}
+	toolScopes, err := checkNameScopes("ToolScopes", "tool", cfg.ToolScopes)
+	if err != nil {
+		return nil, err
+	}
+	promptScopes, err := checkNameScopes("PromptScopes", "prompt", cfg.PromptScopes)
+	if err != nil {
+		return nil, err
 	}
 	for i, a := range cfg.Audiences {
 		if a == "" {
@@ -248,7 +272,9 @@ func New(cfg Config) (*Provider, error) {
 		verName:        cfg.VerifierName,
 		required:       slices.Clone(cfg.RequiredScopes),
 		toolScopes:     toolScopes,
+		promptScopes:   promptScopes,
 		toolCheck:      cfg.ToolCheck,
+		callCheck:      cfg.CallCheck,
 		scopeSatisfied: cfg.ScopeSatisfied,
 		audiences:      slices.Clone(cfg.Audiences),
 		skipAudience:   cfg.InsecureSkipAudienceCheck,
@@ -259,7 +285,7 @@ func New(cfg Config) (*Provider, error) {
 		now:            cfg.Now,
 	}
 	p.metadataURL = origin + p.metaPath
-	p.readBody = len(toolScopes) > 0 || cfg.ToolCheck != nil
+	p.readBody = len(toolScopes) > 0 || len(promptScopes) > 0 || cfg.ToolCheck != nil || cfg.CallCheck != nil
 	if m, ok := cfg.Verifier.(*MultiIssuer); ok {
 		p.multi = m
 	}
@@ -412,6 +438,24 @@ func prmCheckHTTPURL(raw string, allowQuery bool) error {
 		return errors.New("must use https (http is allowed only for loopback hosts)")
 	}
 	return nil
+}
+
+// checkNameScopes validates a ToolScopes or PromptScopes map (field) and
+// returns a copy without the entries that need no scope.
+func checkNameScopes(field, what string, in map[string][]string) (map[string][]string, error) {
+	out := make(map[string][]string, len(in))
+	for name, scopes := range in {
+		if name == "" {
+			return nil, fmt.Errorf("remote: Config.%s has an empty %s name", field, what)
+		}
+		if err := prmCheckScopes(field+"["+strconv.Quote(name)+"]", scopes); err != nil {
+			return nil, err
+		}
+		if len(scopes) > 0 {
+			out[name] = slices.Clone(scopes)
+		}
+	}
+	return out, nil
 }
 
 // prmCheckScopes validates scope tokens (RFC 6749 §3.3 scope-token).

@@ -255,8 +255,9 @@ func TestMiddlewarePreflightBeforeAuth(t *testing.T) {
 	want := map[string]string{
 		"Access-Control-Allow-Origin":   "*",
 		"Access-Control-Allow-Methods":  "GET, POST, DELETE, OPTIONS",
-		"Access-Control-Allow-Headers":  "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID",
+		"Access-Control-Allow-Headers":  "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID, Mcp-Method, Mcp-Name",
 		"Access-Control-Expose-Headers": "WWW-Authenticate, Mcp-Session-Id",
+		"Vary":                          "Access-Control-Request-Headers",
 	}
 	for k, v := range want {
 		if h.Get(k) != v {

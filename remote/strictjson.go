@@ -184,9 +184,10 @@ func strictHex4(h []byte) rune {
 	return strictHex(h[0])<<12 | strictHex(h[1])<<8 | strictHex(h[2])<<4 | strictHex(h[3])
 }
 
-// keyIs compares a raw member name with name. exact reports equality;
-// folded reports equality under Unicode case folding (the way encoding/json
-// matches struct fields), so callers can refuse near-duplicates.
+// keyIs compares a raw member name with name, an ASCII string. exact
+// reports equality; folded reports equality under Unicode case folding (the
+// way encoding/json matches struct fields), so callers can refuse
+// near-duplicates.
 func strictKeyIs(raw []byte, escaped bool, name string) (exact, folded bool, err error) {
 	if escaped {
 		k, err := strictUnquote(raw, true)
@@ -195,7 +196,29 @@ func strictKeyIs(raw []byte, escaped bool, name string) (exact, folded bool, err
 		}
 		return k == name, bytes.EqualFold([]byte(k), []byte(name)), nil
 	}
-	return string(raw) == name, bytes.EqualFold(raw, []byte(name)), nil
+	switch {
+	case len(raw) == len(name):
+		if string(raw) == name {
+			return true, true, nil
+		}
+	case len(raw) < len(name):
+		// The only non-ASCII spellings of ASCII letters under folding (K
+		// for k, ſ for s) are longer, never shorter.
+		return false, false, nil
+	case !strictHasNonASCII(raw):
+		// Longer and ASCII: no folding makes it name.
+		return false, false, nil
+	}
+	return false, bytes.EqualFold(raw, []byte(name)), nil
+}
+
+func strictHasNonASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 // value skips one complete value, validating it.
@@ -308,6 +331,27 @@ func (s *strictJSON) beginObject() error {
 		return errStrictJSON
 	}
 	return nil
+}
+
+// object reads an object, calling fn with each member's raw name (and
+// whether it has escapes); fn must consume the member's value. It stops at
+// fn's first error.
+func (s *strictJSON) object(fn func(raw []byte, escaped bool) error) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	for first := true; ; first = false {
+		raw, esc, more, err := s.member(first)
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+		if err := fn(raw, esc); err != nil {
+			return err
+		}
+	}
 }
 
 // member reads the next member name of the object begun by beginObject,

@@ -10,17 +10,26 @@
 //     byte-identical to [Server.Issuer] (the URL, no trailing slash);
 //     registration_endpoint only while DCR is on ([Server.SetDCR], on by
 //     default), client_id_metadata_document_supported only while CIMD is on
-//     ([Server.SetCIMD], off by default);
+//     ([Server.SetCIMD], off by default), and
+//     authorization_response_iss_parameter_supported;
 //   - /oauth2/jwks: RS256 keys with kid, alg and use ([Server.RotateKey],
 //     [Server.RemoveKey], [Server.PublishKey]);
 //   - /oauth2/register: RFC 7591 dynamic client registration;
 //   - /oauth2/authorize: auto-approves as the configured [User]
-//     ([Server.SetUser]); requires PKCE S256; echoes state; records
-//     resource;
+//     ([Server.SetUser]); requires PKCE S256; echoes state; adds iss (RFC
+//     9207) to every response; records resource. While CIMD is on, a
+//     client_id that is an https URL on loopback is resolved by fetching
+//     its client metadata document (bounded in size and time, cached,
+//     redirects not followed; [CIMDOptions]), and redirect_uri is checked
+//     against it. [Server.ServeClientMetadata] publishes a client's document
+//     over TLS on loopback and returns its URL, the client_id;
 //   - /oauth2/token: authorization_code (PKCE, redirect_uri, resource → aud,
 //     one-time codes) and refresh_token (rotation, replay revokes the grant);
 //   - /oauth2/introspection (RFC 7662, confidential clients only) and
 //     /oauth2/userinfo;
+//   - CORS as a browser-facing authorization server: the metadata, JWKS,
+//     register, token and userinfo endpoints answer preflights and put
+//     Access-Control-Allow-Origin: * on every answer;
 //   - the WorkOS API routes GET /user_management/users/{id} and
 //     GET /user_management/organization_memberships, as called by
 //     workos-go's usermanagement client, behind "Authorization: Bearer

@@ -146,3 +146,18 @@ func ExampleServer_MintFor() {
 	// 200 user_01TESTUSER0000000000000000
 	// 401 {"error":"invalid_token","error_description":"The access token is invalid or expired"}
 }
+
+// A client identified by its Client ID Metadata Document: the fake fetches
+// the document from its URL instead of a registration.
+func ExampleServer_ServeClientMetadata() {
+	s := authkittest.NewServer()
+	defer s.Close() // closes the document's server too
+	s.SetDCR(false) // CIMD only
+	clientID := s.ServeClientMetadata(authkittest.Client{RedirectURIs: []string{"http://127.0.0.1:33333/callback"}})
+	// Give clientID to the OAuth client under test (go-sdk:
+	// auth.ClientIDMetadataDocumentConfig{URL: clientID}; TypeScript SDK:
+	// the provider's clientMetadataUrl).
+	fmt.Println(strings.HasPrefix(clientID, "https://127.0.0.1:"), s.Metadata()["client_id_metadata_document_supported"])
+	// Output:
+	// true true
+}

@@ -198,6 +198,14 @@ func flowTokens(t testing.TB, s *authkittest.Server) (string, url.Values, map[st
 	t.Helper()
 	_, reg := register(t, s, map[string]any{"redirect_uris": []string{testRedirect}, "token_endpoint_auth_method": "none"})
 	clientID, _ := reg["client_id"].(string)
+	form, tok := codeTokens(t, s, clientID)
+	return clientID, form, tok
+}
+
+// codeTokens authorizes the public client clientID and redeems the code,
+// returning the token form used and the token response.
+func codeTokens(t testing.TB, s *authkittest.Server, clientID string) (url.Values, map[string]any) {
+	t.Helper()
 	status, cb := authorize(t, s, authzQuery(clientID))
 	if status != http.StatusFound || cb.Get("code") == "" {
 		t.Fatalf("authorize: %d %v", status, cb)
@@ -213,7 +221,7 @@ func flowTokens(t testing.TB, s *authkittest.Server) (string, url.Values, map[st
 	if status != http.StatusOK {
 		t.Fatalf("token: %d %v", status, tok)
 	}
-	return clientID, form, tok
+	return form, tok
 }
 
 func TestCodeReplayRevokesGrant(t *testing.T) {

@@ -55,19 +55,20 @@ func (s *Server) Metadata() map[string]any {
 
 func (s *Server) metadataLocked(oidc bool) map[string]any {
 	m := map[string]any{
-		"issuer":                                        s.url,
-		"authorization_endpoint":                        s.url + PathAuthorize,
-		"token_endpoint":                                s.url + PathToken,
-		"jwks_uri":                                      s.url + PathJWKS,
-		"introspection_endpoint":                        s.url + PathIntrospection,
-		"userinfo_endpoint":                             s.url + PathUserinfo,
-		"response_types_supported":                      []string{"code"},
-		"response_modes_supported":                      []string{"query"},
-		"grant_types_supported":                         []string{"authorization_code", "refresh_token"},
-		"code_challenge_methods_supported":              []string{"S256"},
-		"scopes_supported":                              ScopesSupported(),
-		"token_endpoint_auth_methods_supported":         []string{"none", "client_secret_post", "client_secret_basic"},
-		"introspection_endpoint_auth_methods_supported": []string{"client_secret_post", "client_secret_basic"},
+		"issuer":                                         s.url,
+		"authorization_endpoint":                         s.url + PathAuthorize,
+		"token_endpoint":                                 s.url + PathToken,
+		"jwks_uri":                                       s.url + PathJWKS,
+		"introspection_endpoint":                         s.url + PathIntrospection,
+		"userinfo_endpoint":                              s.url + PathUserinfo,
+		"response_types_supported":                       []string{"code"},
+		"response_modes_supported":                       []string{"query"},
+		"grant_types_supported":                          []string{"authorization_code", "refresh_token"},
+		"code_challenge_methods_supported":               []string{"S256"},
+		"scopes_supported":                               ScopesSupported(),
+		"token_endpoint_auth_methods_supported":          []string{"none", "client_secret_post", "client_secret_basic"},
+		"introspection_endpoint_auth_methods_supported":  []string{"client_secret_post", "client_secret_basic"},
+		"authorization_response_iss_parameter_supported": true,
 	}
 	if oidc {
 		m["subject_types_supported"] = []string{"public"}

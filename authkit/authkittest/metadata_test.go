@@ -72,6 +72,9 @@ func TestMetadata(t *testing.T) {
 			if _, ok := m["client_id_metadata_document_supported"]; ok {
 				t.Errorf("CIMD advertised by default")
 			}
+			if m["authorization_response_iss_parameter_supported"] != true {
+				t.Errorf("authorization_response_iss_parameter_supported = %v, want true (RFC 9207)", m["authorization_response_iss_parameter_supported"])
+			}
 		})
 	}
 }

@@ -7,6 +7,7 @@ package authkittest
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -48,9 +49,13 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	client, ok := s.LookupClient(q.Get("client_id"))
-	if !ok {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "unknown or missing client_id"})
+	client, err := s.client(r.Context(), q.Get("client_id"))
+	if err != nil {
+		code := "invalid_request"
+		if !errors.Is(err, errUnknownClient) {
+			code = "invalid_client" // a URL client_id whose document failed
+		}
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": code, "error_description": err.Error()})
 		return
 	}
 	redirectURI, redirectGiven := q.Get("redirect_uri"), q.Has("redirect_uri")
@@ -63,7 +68,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	g, oerr := s.authorize(client, q)
 	if oerr != nil {
-		redirect(w, r, redirectURI, url.Values{"error": {oerr.code}, "error_description": {oerr.desc}}, q)
+		s.redirect(w, r, redirectURI, url.Values{"error": {oerr.code}, "error_description": {oerr.desc}}, q)
 		return
 	}
 	code := newSecret()
@@ -76,7 +81,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		expires:       s.clock().Add(CodeLifetime),
 	}
 	s.mu.Unlock()
-	redirect(w, r, redirectURI, url.Values{"code": {code}}, q)
+	s.redirect(w, r, redirectURI, url.Values{"code": {code}}, q)
 }
 
 // authorize validates an authorization request from a known client with a
@@ -123,8 +128,10 @@ func (s *Server) authorize(client Client, q url.Values) (grant, *oauthError) {
 	}, nil
 }
 
-// redirect sends a 302 to redirectURI with params and the request's state.
-func redirect(w http.ResponseWriter, r *http.Request, redirectURI string, params, q url.Values) {
+// redirect sends the authorization response: a 302 to redirectURI with
+// params, the request's state and the issuer (RFC 9207 iss, which lets the
+// client tell this server's answers from another's).
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, redirectURI string, params, q url.Values) {
 	u, err := url.Parse(redirectURI)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "invalid redirect_uri"})
@@ -137,6 +144,7 @@ func redirect(w http.ResponseWriter, r *http.Request, redirectURI string, params
 	if q.Has("state") {
 		v.Set("state", q.Get("state"))
 	}
+	v.Set("iss", s.url)
 	u.RawQuery = v.Encode()
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, u.String(), http.StatusFound)
@@ -229,7 +237,8 @@ func (s *Server) authenticateClient(w http.ResponseWriter, r *http.Request) (Cli
 	} else {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	c, ok := s.LookupClient(id)
+	c, err := s.client(r.Context(), id)
+	ok := err == nil
 	if ok && !c.public() && !constantTimeEqual(secret, c.Secret) {
 		ok = false
 	}

@@ -128,6 +128,9 @@ func TestAuthorizeErrors(t *testing.T) {
 			if cb.Get("state") != "st-123" {
 				t.Errorf("state not echoed: %v", cb)
 			}
+			if cb.Get("iss") != s.Issuer() {
+				t.Errorf("RFC 9207 iss = %q in %v, want %q", cb.Get("iss"), cb, s.Issuer())
+			}
 		})
 	}
 }
@@ -155,8 +158,8 @@ func TestAuthorizeKeepsRedirectQuery(t *testing.T) {
 	if status != http.StatusFound || cb.Get("tenant") != "7" || cb.Get("code") == "" || cb.Get("state") != "st-123" {
 		t.Fatalf("got %d %v", status, cb)
 	}
-	if cb.Has("iss") {
-		t.Error("unadvertised RFC 9207 iss in the authorization response")
+	if cb.Get("iss") != s.Issuer() {
+		t.Errorf("RFC 9207 iss = %q, want the issuer %q", cb.Get("iss"), s.Issuer())
 	}
 }
 

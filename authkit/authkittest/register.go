@@ -176,11 +176,6 @@ func parseRegistration(body []byte) (req registrationRequest, code, desc string)
 	if len(req.RedirectURIs) == 0 {
 		return req, "invalid_redirect_uri", "redirect_uris is required"
 	}
-	for _, u := range req.RedirectURIs {
-		if d := checkRedirectURI(u); d != "" {
-			return req, "invalid_redirect_uri", d
-		}
-	}
 	switch req.TokenEndpointAuthMethod {
 	case "":
 		req.TokenEndpointAuthMethod = AuthMethodBasic
@@ -191,20 +186,37 @@ func parseRegistration(body []byte) (req registrationRequest, code, desc string)
 	if len(req.GrantTypes) == 0 {
 		req.GrantTypes = []string{grantAuthCode, grantRefresh}
 	}
-	for _, g := range req.GrantTypes {
+	code, desc = checkClientMetadata(&req)
+	return req, code, desc
+}
+
+// checkClientMetadata validates what a registration request and a client
+// metadata document both carry, once their own defaults are filled in:
+// redirect_uris (required), grant_types and response_types (default
+// code). A non-empty code is the RFC 7591 error.
+func checkClientMetadata(m *registrationRequest) (code, desc string) {
+	if len(m.RedirectURIs) == 0 {
+		return "invalid_redirect_uri", "redirect_uris is required"
+	}
+	for _, u := range m.RedirectURIs {
+		if d := checkRedirectURI(u); d != "" {
+			return "invalid_redirect_uri", d
+		}
+	}
+	for _, g := range m.GrantTypes {
 		if g != grantAuthCode && g != grantRefresh {
-			return req, "invalid_client_metadata", "unsupported grant_types value"
+			return "invalid_client_metadata", "unsupported grant_types value"
 		}
 	}
-	if len(req.ResponseTypes) == 0 {
-		req.ResponseTypes = []string{responseTypeCode}
+	if len(m.ResponseTypes) == 0 {
+		m.ResponseTypes = []string{responseTypeCode}
 	}
-	for _, rt := range req.ResponseTypes {
+	for _, rt := range m.ResponseTypes {
 		if rt != responseTypeCode {
-			return req, "invalid_client_metadata", "unsupported response_types value"
+			return "invalid_client_metadata", "unsupported response_types value"
 		}
 	}
-	return req, "", ""
+	return "", ""
 }
 
 // checkRedirectURI returns why u is not an acceptable redirect URI, or "".

@@ -64,6 +64,10 @@ type Server struct {
 	keys          []*Key // published, in publication order
 	signing       *Key
 	dcr, cimd     bool
+	cimdOpts      CIMDOptions
+	cimdCache     map[string]cimdEntry
+	cimdFetches   int
+	docServers    []*httptest.Server // from ServeClientMetadata
 	accessTTL     time.Duration
 	denyConsent   bool
 	faults        map[string]*Fault
@@ -117,6 +121,8 @@ func NewUnstartedServer() *Server {
 		refresh:      map[string]*refreshGrant{},
 		usedRefresh:  map[string]string{},
 		issued:       map[string]string{},
+		cimdOpts:     CIMDOptions{Timeout: DefaultCIMDTimeout, MaxBytes: DefaultCIMDMaxBytes, CacheTTL: DefaultCIMDCacheTTL},
+		cimdCache:    map[string]cimdEntry{},
 	}
 	s.setUserLocked(DefaultUser())
 	s.router = s.routes()
@@ -141,12 +147,20 @@ func (s *Server) Start() {
 	}
 }
 
-// Close shuts the server down and blocks until all outstanding requests
-// have completed. Requests held by a [Fault.Delay] are released at once.
+// Close shuts the server down (and the servers of [Server.ServeClientMetadata])
+// and blocks until all outstanding requests have completed. Requests held
+// by a [Fault.Delay] are released at once.
 // Close may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.done) })
 	s.ts.Close()
+	s.mu.Lock()
+	docs := s.docServers
+	s.docServers = nil
+	s.mu.Unlock()
+	for _, d := range docs {
+		d.Close()
+	}
 }
 
 // URL returns the base URL, http://127.0.0.1:port, without a trailing
@@ -247,9 +261,12 @@ func (s *Server) SetDCR(enabled bool) {
 }
 
 // SetCIMD turns client ID metadata document support on or off (off by
-// default, as in AuthKit). It only changes whether the metadata carries
-// "client_id_metadata_document_supported": true; the fake does not fetch
-// client metadata documents.
+// default, as in AuthKit). While it is on, the metadata carries
+// "client_id_metadata_document_supported": true and a client_id that is an
+// https URL is resolved by fetching its client metadata document (bounded
+// in size and time, cached; see [CIMDOptions]): redirect_uri is checked
+// against the document's redirect_uris and the client is public, as a
+// registered one with token_endpoint_auth_method "none".
 func (s *Server) SetCIMD(enabled bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -409,9 +426,36 @@ func (s *Server) takeFault(path string) (Fault, bool) {
 	return *f, true
 }
 
-// serveHTTP logs the request, applies faults and routes it.
+// corsPaths are the endpoints a browser-based client calls from its page:
+// discovery, keys, registration, token and userinfo. Their answers, faults
+// included, carry Access-Control-Allow-Origin: *, and their CORS preflights
+// are answered before any fault applies.
+var corsPaths = map[string]bool{
+	PathAuthServerMetadata: true, PathOpenIDConfiguration: true, PathJWKS: true,
+	PathRegister: true, PathToken: true, PathUserinfo: true,
+}
+
+// CORS headers of corsPaths' preflights.
+const (
+	corsAllowMethods = "GET, POST, OPTIONS"
+	corsAllowHeaders = "Authorization, Content-Type, Accept, MCP-Protocol-Version"
+	corsMaxAge       = "86400"
+)
+
+// serveHTTP logs the request, answers CORS, applies faults and routes it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.record(r)
+	if corsPaths[r.URL.Path] {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", corsAllowMethods)
+			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+			h.Set("Access-Control-Max-Age", corsMaxAge)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
 	if f, ok := s.takeFault(r.URL.Path); ok {
 		if !s.applyFault(w, r, f) {
 			return

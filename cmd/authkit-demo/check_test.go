@@ -19,20 +19,39 @@ func TestRunCheck(t *testing.T) {
 		setup   func(*authkittest.Server)
 		wantErr error
 		want    []string // lines (or line prefixes ending in "...") stdout must hold
+		not     []string // substrings stdout must not hold
 	}{
 		{
-			name: "DCR enabled",
+			name:  "CIMD and DCR enabled",
+			setup: func(s *authkittest.Server) { s.SetCIMD(true) },
 			want: []string{
 				`info: Register "http://127.0.0.1:8080/mcp"...`,
 				"result: ok, clients can connect",
 			},
+			not: []string{"warning:"},
+		},
+		{
+			name: "DCR only: CIMD recommended",
+			want: []string{
+				"warning: AuthKit does not offer client ID metadata documents, the registration MCP recommends, so clients fall back to dynamic client registration, which MCP deprecates...",
+				"result: ok, clients can connect",
+			},
+		},
+		{
+			name:  "CIMD only: DCR is the deprecated fallback",
+			setup: func(s *authkittest.Server) { s.SetDCR(false); s.SetCIMD(true) },
+			want: []string{
+				"info: AuthKit offers client ID metadata documents but not dynamic client registration...",
+				"result: ok, clients can connect",
+			},
+			not: []string{"warning:"},
 		},
 		{
 			name:    "DCR and CIMD disabled",
 			setup:   func(s *authkittest.Server) { s.SetDCR(false); s.SetCIMD(false) },
 			wantErr: errCheckFailed,
 			want: []string{
-				"error: AuthKit offers neither dynamic client registration nor client ID metadata documents...",
+				"error: AuthKit offers neither client ID metadata documents nor dynamic client registration...",
 				"result: clients will NOT be able to connect",
 			},
 		},
@@ -54,6 +73,11 @@ func TestRunCheck(t *testing.T) {
 				t.Fatalf("check = %v, want %v\n%s", err, tt.wantErr, stdout)
 			}
 			assertLines(t, stdout, tt.want)
+			for _, n := range tt.not {
+				if strings.Contains(stdout, n) {
+					t.Errorf("output holds %q:\n%s", n, stdout)
+				}
+			}
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/authkit"
+	"github.com/mcpauth/mcpauth/remote/handle"
 )
 
 const defaultAddr = "127.0.0.1:8080"
@@ -24,6 +25,7 @@ type config struct {
 	requiredScopes []string
 	clientID       string
 	workosAPIKey   string
+	handleKeys     []handle.Key // MCP_HANDLE_KEYS; none: a random key per process
 	dev            bool
 	logLevel       slog.Level
 }
@@ -77,6 +79,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	cfg.requiredScopes = authkit.ParseScopes(pick("required-scopes", scopes, "AUTHKIT_REQUIRED_SCOPES"))
 	cfg.clientID = pick("client-id", clientID, "AUTHKIT_CLIENT_ID")
 	cfg.workosAPIKey = strings.TrimSpace(getenv("WORKOS_API_KEY"))
+	if keys := strings.TrimSpace(getenv("MCP_HANDLE_KEYS")); keys != "" {
+		var err error
+		if cfg.handleKeys, err = handle.ParseKeys(keys); err != nil {
+			return config{}, fmt.Errorf("authkit-demo: MCP_HANDLE_KEYS: %v", err)
+		}
+	}
 
 	if lvl := pick("log-level", logLevel, "LOG_LEVEL"); lvl != "" {
 		if err := cfg.logLevel.UnmarshalText([]byte(lvl)); err != nil || !knownLevel(lvl) {
@@ -130,7 +138,10 @@ Usage:
   authkit-demo --dev           serve with an embedded fake AuthKit (no WorkOS account needed)
 
 Flags win over environment variables. WORKOS_API_KEY (environment only)
-enables profile enrichment in the whoami tool.
+enables profile enrichment in the whoami tool. MCP_HANDLE_KEYS (environment
+only; id:base64-secret pairs, newest first, the same on every replica) seals
+the handles of the remember and recall tools; without it each process makes
+its own random key.
 
 Flags:
 `)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"io"
@@ -8,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mcpauth/mcpauth/remote/handle"
 )
 
 func envMap(kv ...string) func(string) string {
@@ -106,6 +110,15 @@ func TestParseConfig(t *testing.T) {
 			env:  envMap(),
 			want: config{check: true, dev: true, addr: defaultAddr},
 		},
+		{
+			name: "handle keys from the environment",
+			args: []string{"--dev"},
+			env:  envMap("MCP_HANDLE_KEYS", "k2:"+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32))+", k1:"+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))),
+			want: config{dev: true, addr: defaultAddr, handleKeys: []handle.Key{
+				{ID: "k2", Secret: bytes.Repeat([]byte{2}, 32)},
+				{ID: "k1", Secret: bytes.Repeat([]byte{1}, 32)},
+			}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +171,12 @@ func TestParseConfigErrors(t *testing.T) {
 			want: "authkit-demo: --dev runs its own fake AuthKit, so drop --authkit-domain",
 		},
 		{
+			name: "handle key not 32 bytes, secret not echoed",
+			args: []string{"--dev"},
+			env:  envMap("MCP_HANDLE_KEYS", "k1:c2VjcmV0LXRoYXQtaXMtdG9vLXNob3J0"),
+			want: `authkit-demo: MCP_HANDLE_KEYS: handle: key 1 ("k1"): the secret must be 32 bytes in standard Base64, e.g. from ` + "`openssl rand -base64 32`",
+		},
+		{
 			name: "unknown flag",
 			args: []string{"--domain", "d.authkit.app"},
 			want: "authkit-demo: flag provided but not defined: -domain",
@@ -189,7 +208,7 @@ func TestParseConfigHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, name := range []string{"authkit-domain", "base-url", "addr", "required-scopes", "client-id", "dev", "log-level", "WORKOS_API_KEY", "check"} {
+	for _, name := range []string{"authkit-domain", "base-url", "addr", "required-scopes", "client-id", "dev", "log-level", "WORKOS_API_KEY", "MCP_HANDLE_KEYS", "check"} {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("usage does not mention %s:\n%s", name, out.String())
 		}

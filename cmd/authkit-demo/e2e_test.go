@@ -160,7 +160,7 @@ func TestE2EGoClient(t *testing.T) {
 		names = append(names, tool.Name)
 	}
 	slices.Sort(names)
-	if want := []string{demo.ToolAdminEcho, demo.ToolEcho, demo.ToolWhoami}; !slices.Equal(names, want) {
+	if want := []string{demo.ToolAdminEcho, demo.ToolEcho, demo.ToolRecall, demo.ToolRemember, demo.ToolWhoami}; !slices.Equal(names, want) {
 		t.Errorf("tools = %v, want %v", names, want)
 	}
 
@@ -215,7 +215,7 @@ func TestE2ETypeScriptClient(t *testing.T) {
 	if !res.RegisteredClient {
 		t.Error("the client did not register (DCR)")
 	}
-	if want := []string{demo.ToolAdminEcho, demo.ToolEcho, demo.ToolWhoami}; !slices.Equal(res.Tools, want) {
+	if want := []string{demo.ToolAdminEcho, demo.ToolEcho, demo.ToolRecall, demo.ToolRemember, demo.ToolWhoami}; !slices.Equal(res.Tools, want) {
 		t.Errorf("tools = %v, want %v", res.Tools, want)
 	}
 	if len(res.Authorizations) != 2 {

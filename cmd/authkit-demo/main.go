@@ -92,8 +92,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logFindings(ctx, provider, logger)
 
+	handles, err := demo.NewHandleSealer(cfg.handleKeys)
+	if err != nil {
+		return fmt.Errorf("authkit-demo: MCP_HANDLE_KEYS: %v", err)
+	}
+	if len(cfg.handleKeys) == 0 {
+		logger.Info("MCP_HANDLE_KEYS is not set: handles of the remember tool open only on this process, until it restarts")
+	}
 	mcpLogger := logger.With("component", "mcp")
-	server := demo.NewServer(demo.Options{Logger: mcpLogger, Profile: profileFunc(provider)})
+	server := demo.NewServer(demo.Options{Logger: mcpLogger, Profile: profileFunc(provider), Handles: handles})
 
 	// The canonical MCP URL (the audience tokens must carry), as the
 	// provider derived it from the base URL.

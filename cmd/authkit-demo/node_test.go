@@ -90,6 +90,7 @@ type tsResult struct {
 	OK               bool   `json:"ok"`
 	Error            string `json:"error"`
 	RegisteredClient bool   `json:"registered_client"`
+	ClientID         string `json:"client_id"`
 	TokenCount       int    `json:"token_count"`
 	Authorizations   []struct {
 		Endpoint            string `json:"endpoint"`
@@ -114,14 +115,15 @@ type tsRequestRecord struct {
 	WWWAuthenticate string `json:"www_authenticate"`
 }
 
-// runTSClient runs client.mjs against mcpURL and decodes its answer.
-func runTSClient(t testing.TB, mcpURL string) tsResult {
+// runTSClient runs client.mjs against mcpURL, with its other arguments
+// (a client metadata URL), and decodes its answer.
+func runTSClient(t testing.TB, mcpURL string, args ...string) tsResult {
 	t.Helper()
 	node := requireNode(t)
 	npmInstall(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "client.mjs", mcpURL)
+	cmd := exec.CommandContext(ctx, node, append([]string{"client.mjs", mcpURL}, args...)...)
 	cmd.Dir = tsClientDir
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr

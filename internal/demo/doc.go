@@ -1,5 +1,5 @@
 // Package demo builds the MCP server that cmd/authkit-demo serves: a go-sdk
-// server with three tools that show what authentication gives a tool
+// server with tools that show what authentication gives a tool
 // handler.
 //
 // It lives in its own package so that tests and benchmarks can drive exactly
@@ -13,7 +13,11 @@
 //   - echo: returns its input to any authenticated caller;
 //   - admin_echo: like echo, but the provider in front of the handler must
 //     require [AdminScope] for it (see [ToolScopes]), so a client that lacks
-//     the scope is challenged with 403 insufficient_scope and steps up.
+//     the scope is challenged with 403 insufficient_scope and steps up;
+//   - remember and recall: remember returns a handle carrying a text,
+//     sealed to the caller with package handle ([Options.Handles]); recall
+//     opens it for the same user and client only, on any replica with the
+//     same keys.
 //
 // The tools read the caller with authkit.ClaimsFromContext(ctx): the
 // claims of the token the provider verified for the current call, which

@@ -36,6 +36,8 @@ func ExampleNewServer() {
 	// Output:
 	// admin_echo
 	// echo
+	// recall
+	// remember
 	// whoami
 	// admin_echo needs [demo:admin]
 }

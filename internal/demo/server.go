@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit"
+	"github.com/mcpauth/mcpauth/remote/handle"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -41,6 +42,8 @@ type Options struct {
 	Profile func(ctx context.Context, userID string) (*Profile, error)
 	// Version is reported to clients as the server's version. Default "dev".
 	Version string
+	// Handles seals the handles of remember and recall (handles.go). Default nil: a random key, valid in this process only.
+	Handles *handle.Sealer
 }
 
 // Profile is the part of a user's profile whoami shows.
@@ -80,7 +83,7 @@ type EchoOutput struct {
 // only happens when the server is served without gosdk.Handler.
 var errNoCaller = errors.New("demo: no authenticated caller (serve the server with gosdk.Handler behind the auth provider)")
 
-// NewServer returns the demo's MCP server with its three tools.
+// NewServer returns the demo's MCP server with its tools.
 func NewServer(opts Options) *mcp.Server {
 	version := opts.Version
 	if version == "" {
@@ -140,6 +143,7 @@ func NewServer(opts Options) *mcp.Server {
 		}
 		return nil, EchoOutput{Text: strings.ToUpper(in.Text), UserID: c.UserID}, nil
 	})
+	addHandleTools(s, opts.Handles)
 	return s
 }
 

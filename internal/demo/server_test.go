@@ -117,7 +117,7 @@ func TestTools(t *testing.T) {
 					names = append(names, tool.Name)
 				}
 				slices.Sort(names)
-				if want := []string{ToolAdminEcho, ToolEcho, ToolWhoami}; !slices.Equal(names, want) {
+				if want := []string{ToolAdminEcho, ToolEcho, ToolRecall, ToolRemember, ToolWhoami}; !slices.Equal(names, want) {
 					t.Errorf("tools = %v, want %v", names, want)
 				}
 			})

@@ -2,6 +2,7 @@ package hardening
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -24,18 +25,22 @@ type attack struct {
 	auth   []string
 	query  string
 	form   string
-	body   string // default a JSON-RPC ping
-	ctype  string // default application/json
-	hideCL bool   // send the body chunked, without Content-Length
+	body   string      // default a JSON-RPC ping
+	ctype  string      // default application/json
+	hideCL bool        // send the body chunked, without Content-Length
+	header http.Header // extra headers, keys sent exactly as written
 	raw    string
 	// Expected outcome: the status and the RFC 6750 error code of the
 	// challenge ("" for none). status 200 means accepted: the MCP handler
 	// must have been reached exactly once; any other status means it must
 	// not have been reached. byHTTP marks requests net/http itself rejects
-	// before any handler runs (no challenge).
-	status int
-	code   string
-	byHTTP bool
+	// before any handler runs (no challenge). rpcCode, for a 400, is the
+	// JSON-RPC error code of a body without a challenge (MCP's
+	// HeaderMismatch).
+	status  int
+	code    string
+	byHTTP  bool
+	rpcCode int
 }
 
 const (
@@ -292,6 +297,16 @@ func runAttacks(t *testing.T, r *rig, attacks []attack) (rejected, accepted int)
 			if a.byHTTP {
 				return
 			}
+			if a.rpcCode != 0 {
+				if got := rpcErrorCode(resp.body); got != a.rpcCode {
+					t.Errorf("JSON-RPC error code = %d, want %d; body %s", got, a.rpcCode, resp.body)
+				}
+				if resp.header.Get("WWW-Authenticate") != "" {
+					t.Errorf("a JSON-RPC error carries a challenge: %s", resp.header.Get("WWW-Authenticate"))
+				}
+				assertNoInternalText(t, resp.body)
+				return
+			}
 			if a.code != "" && bodyError(resp.body) != a.code {
 				t.Errorf("body error = %q, want %q", bodyError(resp.body), a.code)
 			}
@@ -341,7 +356,22 @@ func (r *rig) do(t *testing.T, a attack) response {
 			hdr.Set("Content-Type", a.ctype)
 		}
 	}
+	for k, vs := range a.header {
+		hdr[k] = append(hdr[k], vs...)
+	}
 	return r.send(t, method, a.query, a.auth, body, hdr)
+}
+
+// rpcErrorCode returns the error code of a JSON-RPC error response body, 0
+// when there is none.
+func rpcErrorCode(body []byte) int {
+	var v struct {
+		Error struct {
+			Code int `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(body, &v)
+	return v.Error.Code
 }
 
 // assertNoInternalText fails when a client-facing body carries text that
@@ -367,7 +397,10 @@ func toolScopes(c *remote.Config) {
 	c.MaxToolCallBodyBytes = toolMaxBody
 }
 
-const toolMaxBody = 4 << 10
+// toolMaxBody is the body limit of the tool-call rig: above the longest
+// Mcp-Name the middleware decodes, so an oversized header can be matched by
+// its body.
+const toolMaxBody = 16 << 10
 
 // toolCallAttacks builds the tool-call table against a rig configured with
 // toolScopes.
@@ -417,4 +450,76 @@ func TestAdversarialToolCalls(t *testing.T) {
 	attacks := toolCallAttacks(t, r)
 	rejected, accepted := runAttacks(t, r, attacks)
 	t.Logf("adversarial tool-call table: %d cases (%d must not reach the MCP handler, %d controls accepted)", len(attacks), rejected, accepted)
+}
+
+// headerAttacks builds the MCP request-header table (2026-07-28 Mcp-Method,
+// Mcp-Name) against a rig configured with toolScopes. Each refused case
+// would reach the handler without the header check: the token may call the
+// tool the body names.
+func headerAttacks(t *testing.T, r *rig) []attack {
+	t.Helper()
+	const hm = -32020 // MCP HeaderMismatch
+	tok := bearer(r.mint(t, authkittest.TokenOptions{}))
+	writer := bearer(r.mint(t, authkittest.TokenOptions{Scopes: []string{requiredScope, "files:write"}}))
+	meta := `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}`
+	call := func(name string) string {
+		return `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":` + strconv.Quote(name) + `,"arguments":{},` + meta + `}}`
+	}
+	legacy := func(name string) string {
+		return `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":` + strconv.Quote(name) + `,"arguments":{}}}`
+	}
+	std := func(method, name string) http.Header {
+		h := http.Header{"Mcp-Protocol-Version": {"2026-07-28"}, "Mcp-Method": {method}}
+		if name != "" {
+			h["Mcp-Name"] = []string{name}
+		}
+		return h
+	}
+	with := func(h http.Header, k string, vs ...string) http.Header {
+		h = h.Clone()
+		h[k] = append(h[k], vs...)
+		return h
+	}
+	enc := func(s string) string { return "=?base64?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?=" }
+	long := strings.Repeat("x", 9<<10) // over the 8 KiB Mcp-Name limit
+	return []attack{
+		{name: "control: 2026-07-28 call with matching headers", auth: writer, body: call("delete_file"), header: std("tools/call", "delete_file"), status: 200},
+		{name: "control: header names in lower and upper case", auth: writer, body: call("delete_file"),
+			header: http.Header{"mcp-protocol-version": {"2026-07-28"}, "MCP-METHOD": {"tools/call"}, "mcp-name": {"delete_file"}}, status: 200},
+		{name: "control: Base64 sentinel of the body's name", auth: writer, body: call("delete_file"), header: std("tools/call", enc("delete_file")), status: 200},
+		{name: "control: sentinel of a non-ASCII name", auth: writer, body: call("löschen"), header: std("tools/call", enc("löschen")), status: 200},
+		{name: "control: 2025 call without headers", auth: writer, body: legacy("delete_file"), status: 200},
+		{name: "Mcp-Name names an unscoped tool, body the scoped one", auth: writer, body: call("delete_file"), header: std("tools/call", "read_file"), status: 400, rpcCode: hm},
+		{name: "Mcp-Name names the scoped tool, body an unscoped one", auth: tok, body: call("read_file"), header: std("tools/call", "delete_file"), status: 400, rpcCode: hm},
+		{name: "2025 call with a disagreeing Mcp-Name", auth: tok, body: legacy("read_file"), header: http.Header{"Mcp-Name": {"delete_file"}}, status: 400, rpcCode: hm},
+		{name: "Mcp-Name in another letter case", auth: writer, body: call("delete_file"), header: std("tools/call", "Delete_File"), status: 400, rpcCode: hm},
+		{name: "Mcp-Method in another letter case", auth: writer, body: call("delete_file"), header: std("Tools/Call", "delete_file"), status: 400, rpcCode: hm},
+		{name: "Mcp-Method names another method", auth: writer, body: call("delete_file"), header: std("tools/list", "delete_file"), status: 400, rpcCode: hm},
+		{name: "sentinel decoding to another tool", auth: writer, body: call("delete_file"), header: std("tools/call", enc("read_file")), status: 400, rpcCode: hm},
+		{name: "sentinel compared undecoded", auth: writer, body: call(enc("delete_file")), header: std("tools/call", enc("delete_file")), status: 400, rpcCode: hm},
+		{name: "sentinel with invalid Base64", auth: writer, body: call("delete_file"), header: std("tools/call", "=?base64?ZGVsZXRlX2ZpbGU*?="), status: 400, rpcCode: hm},
+		{name: "sentinel markers in upper case", auth: writer, body: call("delete_file"), header: std("tools/call", "=?BASE64?"+base64.StdEncoding.EncodeToString([]byte("delete_file"))+"?="), status: 400, rpcCode: hm},
+		{name: "Mcp-Name twice, same value", auth: writer, body: call("delete_file"), header: with(std("tools/call", "delete_file"), "Mcp-Name", "delete_file"), status: 400, rpcCode: hm},
+		{name: "Mcp-Name twice, two spellings", auth: tok, body: call("read_file"), header: with(std("tools/call", "read_file"), "mcp-name", "delete_file"), status: 400, rpcCode: hm},
+		{name: "Mcp-Method twice", auth: writer, body: call("delete_file"), header: with(std("tools/call", "delete_file"), "MCP-Method", "tools/call"), status: 400, rpcCode: hm},
+		{name: "MCP-Protocol-Version twice", auth: writer, body: call("delete_file"), header: with(std("tools/call", "delete_file"), "mcp-protocol-version", "2026-07-28"), status: 400, rpcCode: hm},
+		{name: "oversized Mcp-Name equal to the body", auth: writer, body: call(long), header: std("tools/call", long), status: 400, rpcCode: hm},
+		{name: "raw non-ASCII Mcp-Name equal to the body", auth: writer, body: call("löschen"), header: std("tools/call", "löschen"), status: 400, rpcCode: hm},
+		{name: "2026-07-28 call without Mcp-Name", auth: writer, body: call("delete_file"), header: std("tools/call", ""), status: 400, rpcCode: hm},
+		{name: "2026-07-28 call without Mcp-Method and Mcp-Name", auth: writer, body: call("delete_file"), header: http.Header{"Mcp-Protocol-Version": {"2026-07-28"}}, status: 400, rpcCode: hm},
+		{name: "2026-07-28 body without MCP-Protocol-Version", auth: writer, body: call("delete_file"), header: http.Header{"Mcp-Method": {"tools/call"}, "Mcp-Name": {"delete_file"}}, status: 400, rpcCode: hm},
+		{name: "2026-07-28 body under a 2025 version header", auth: writer, body: call("delete_file"), header: http.Header{"Mcp-Protocol-Version": {"2025-11-25"}}, status: 400, rpcCode: hm},
+		{name: "2026-07-28 batch", auth: writer, body: "[" + call("delete_file") + "]", header: std("tools/call", "delete_file"), status: 400, rpcCode: hm},
+		{name: "headers on a batch of two", auth: tok, body: "[" + legacy("read_file") + "," + legacy("read_file") + "]", header: http.Header{"Mcp-Method": {"tools/call"}, "Mcp-Name": {"read_file"}}, status: 400, rpcCode: hm},
+	}
+}
+
+// TestAdversarialMCPHeaders attacks the check of the 2026-07-28 request
+// headers against the body: a header that disagrees with the body, in any
+// spelling, encoding, repetition or size, never reaches the handler.
+func TestAdversarialMCPHeaders(t *testing.T) {
+	r := newRig(t, rigOptions{provider: toolScopes})
+	attacks := headerAttacks(t, r)
+	rejected, accepted := runAttacks(t, r, attacks)
+	t.Logf("adversarial MCP header table: %d cases (%d must not reach the MCP handler, %d controls accepted)", len(attacks), rejected, accepted)
 }

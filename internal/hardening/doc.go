@@ -6,7 +6,12 @@
 //   - adversarial_test.go: one table of hostile tokens and requests, each
 //     with the expected status and RFC 6750 error code and the assertion
 //     that the MCP handler was not reached; headers that name key URLs
-//     (jku, x5u) point at a counting server that must receive nothing;
+//     (jku, x5u) point at a counting server that must receive nothing; a
+//     tool-call table (bodies built so a decoder downstream could see
+//     another tool) and an MCP header table (Mcp-Method/Mcp-Name that
+//     disagree with the body: other names, letter case, Base64 sentinels,
+//     repeats, oversize, non-ASCII), each refused case built to succeed
+//     without the check it attacks;
 //   - load_test.go: sustained load over the real HTTP server with a mix of
 //     valid, expired, forged and scope-lacking tokens, counting wrong
 //     decisions, goroutines after shutdown and memory growth;

@@ -9,6 +9,8 @@ package perf
 //	                   allocates; subtract it to get a middleware's own cost
 //	ours-cached        remote.Provider.Middleware + JWTVerifier, the same token every request (cache hit)
 //	ours-cached-tools  the same with ToolScopes set, so the middleware also reads a tools/call body
+//	ours-cached-tools-2026  the same for a 2026-07-28 request: _meta in the body, MCP-Protocol-Version,
+//	                   Mcp-Method and Mcp-Name headers, which the middleware checks against the body
 //	ours-fresh         a different token every request (512 in rotation over a 16-entry cache: every request misses)
 //	jwx-gosdk          baseline A: go-sdk auth.RequireBearerToken + NewJWXVerifier (no cache, so repeated = fresh)
 //	rsa-floor          SHA-256 of the signing input + rsa.VerifyPKCS1v15, nothing else
@@ -28,6 +30,17 @@ import (
 )
 
 const toolsCallBody = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}`
+
+// toolsCallBody2026 is the same call as a 2026-07-28 client sends it, with
+// toolsCallHeaders2026.
+const toolsCallBody2026 = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"},` +
+	`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"bench","version":"1.0.0"},"io.modelcontextprotocol/clientCapabilities":{}}}}`
+
+var toolsCallHeaders2026 = http.Header{
+	"Mcp-Protocol-Version": {"2026-07-28"},
+	"Mcp-Method":           {"tools/call"},
+	"Mcp-Name":             {"echo"},
+}
 
 // okHandler checks that an identity arrived (either package's) and answers 204.
 var okHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,8 +64,11 @@ type hotClient struct {
 	i     int
 }
 
-func newHotClient(tokens []string, body string) *hotClient {
+func newHotClient(tokens []string, body string, header http.Header) *hotClient {
 	c := &hotClient{req: httptest.NewRequest(http.MethodPost, "http://127.0.0.1/mcp", nil)}
+	for k, vs := range header {
+		c.req.Header[k] = vs
+	}
 	for _, t := range tokens {
 		c.auths = append(c.auths, []string{"Bearer " + t})
 	}
@@ -90,6 +106,7 @@ func BenchmarkMiddleware(b *testing.B) {
 		h      http.Handler
 		tokens []string
 		body   string
+		header http.Header
 	}
 	cached := ourVerifier(b, 1, 0)
 	missing := ourVerifier(b, 1, 16)
@@ -101,15 +118,16 @@ func BenchmarkMiddleware(b *testing.B) {
 		okHandler.ServeHTTP(w, r.WithContext(remote.ContextWithIdentity(r.Context(), fixed)))
 	})
 	variants := []variant{
-		{"harness", harness, one, ""},
-		{"ours-cached", ourProvider(b, cached, nil).Middleware(okHandler), one, ""},
-		{"ours-cached-tools", ourProvider(b, cached, map[string][]string{"admin_echo": {"demo:admin"}}).Middleware(okHandler), one, toolsCallBody},
-		{"ours-fresh", ourProvider(b, missing, nil).Middleware(okHandler), rotation, ""},
-		{"jwx-gosdk", auth.RequireBearerToken(NewJWXVerifier(jwxSet(b, 1), fx.Issuer, fx.Audience), nil)(okHandler), one, ""},
+		{"harness", harness, one, "", nil},
+		{"ours-cached", ourProvider(b, cached, nil).Middleware(okHandler), one, "", nil},
+		{"ours-cached-tools", ourProvider(b, cached, map[string][]string{"admin_echo": {"demo:admin"}}).Middleware(okHandler), one, toolsCallBody, nil},
+		{"ours-cached-tools-2026", ourProvider(b, cached, map[string][]string{"admin_echo": {"demo:admin"}}).Middleware(okHandler), one, toolsCallBody2026, toolsCallHeaders2026},
+		{"ours-fresh", ourProvider(b, missing, nil).Middleware(okHandler), rotation, "", nil},
+		{"jwx-gosdk", auth.RequireBearerToken(NewJWXVerifier(jwxSet(b, 1), fx.Issuer, fx.Audience), nil)(okHandler), one, "", nil},
 	}
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {
-			c := newHotClient(v.tokens, v.body)
+			c := newHotClient(v.tokens, v.body, v.header)
 			c.do(b, v.h, v.body) // warm the cache
 			b.ReportAllocs()
 			for b.Loop() {
@@ -119,7 +137,7 @@ func BenchmarkMiddleware(b *testing.B) {
 		b.Run(v.name+"-parallel", func(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
-				c := newHotClient(v.tokens, v.body)
+				c := newHotClient(v.tokens, v.body, v.header)
 				for pb.Next() {
 					c.do(b, v.h, v.body)
 				}

@@ -107,8 +107,8 @@ func TestHarnessHandlers(t *testing.T) {
 		"baseline": auth.RequireBearerToken(NewJWXVerifier(jwxSet(t, 1), fx.Issuer, fx.Audience), nil)(okHandler),
 	} {
 		t.Run(name, func(t *testing.T) {
-			newHotClient(tok, "").do(t, h, "")
-			c := newHotClient(bad, "")
+			newHotClient(tok, "", nil).do(t, h, "")
+			c := newHotClient(bad, "", nil)
 			c.req.Header["Authorization"] = c.auths[0]
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, c.req)

@@ -25,9 +25,9 @@ type Provider interface {
 	// Identity returns the identity this provider verified for the
 	// request in ctx.
 	Identity(ctx context.Context) (*remote.Identity, error)
-	// AllowTool decides a tools/call of tool for the identity in ctx as
-	// the provider's middleware does (nil when allowed).
-	AllowTool(ctx context.Context, tool string) error
+	// CheckCall decides a call for the identity in ctx as the provider's
+	// middleware does (nil when allowed; see remote.Provider.CheckCall).
+	CheckCall(ctx context.Context, call remote.Call) error
 }
 
 // DefaultMaxBodyBytes is the default [Options.MaxBodyBytes]: 4 MiB, the
@@ -46,19 +46,19 @@ type Options struct {
 	// none.
 	HTTP []server.StreamableHTTPOption
 
-	// HideDeniedTools lists in tools/list only the tools the caller may
-	// call (the provider's AllowTool: RequiredScopes, ToolScopes and
-	// ToolCheck, or authkit's ToolRules), marks tools/list results
-	// "private" with no cache lifetime (2026-07-28 cache hints, as a list
-	// that differs per caller must be), and answers a call of a hidden
-	// tool as unknown. Calls through this handler never reach a hidden
-	// tool anyway: the middleware refuses them with 403 first. The filter
-	// is added to the server, so over any other transport (stdio, a second
-	// mount without a provider) the server lists and runs no tool that has
-	// a rule, nor any tool at all for a caller without a verified token.
-	//
-	// Off by default: a client that steps up (re-authorizes when a 403
-	// names a scope it lacks) can only do so for a tool it can see.
+	// HideDeniedTools leaves out of tools/list the tools the caller can
+	// never use: those a rule refuses (the provider's ToolCheck or
+	// CallCheck, authkit's ToolRules: a permission, a role; see
+	// remote.Provider.CheckCall and remote.ErrRuleDenied). A tool that
+	// only needs a scope the token lacks stays listed, so a client can
+	// step up (re-authorize for the scope a 403 names). It marks tools/list
+	// results "private" with no cache lifetime (2026-07-28 cache hints, as
+	// a list that differs per caller must be), and answers a call of a
+	// hidden tool as unknown. Calls through this handler never reach a
+	// hidden tool anyway: the middleware refuses them with 403 first. The
+	// filter is added to the server, so over any other transport (stdio, a
+	// second mount without a provider) the server lists no tool at all for
+	// a caller without a verified token. Default off: every tool listed.
 	HideDeniedTools bool
 
 	// MaxBodyBytes caps the body of a POST; a larger one is answered 413
@@ -264,7 +264,8 @@ func (m *Mount) forget(sid string) {
 func (m *Mount) allowedTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 	out := make([]mcp.Tool, 0, len(tools))
 	for _, t := range tools {
-		if m.p.AllowTool(ctx, t.Name) == nil {
+		err := m.p.CheckCall(ctx, remote.Call{Method: remote.MethodToolsCall, Name: t.Name})
+		if err == nil || (errors.Is(err, remote.ErrInsufficientScope) && !errors.Is(err, remote.ErrRuleDenied)) {
 			out = append(out, t)
 		}
 	}

@@ -80,6 +80,13 @@ func newRig(t *testing.T, opts *mcpgo.Options, serverOpts ...server.ServerOption
 		Verifier:             verifier,
 		RequiredScopes:       []string{"mcp:tools"},
 		ToolScopes:           map[string][]string{"delete_file": {"files:delete"}},
+		// billing is a rule no re-authorization satisfies (a role, say).
+		ToolCheck: func(_ context.Context, tool string, id *remote.Identity) error {
+			if tool == "billing" && !strings.HasPrefix(id.Subject(), "user_admin") {
+				return errors.New("not an admin")
+			}
+			return nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +112,9 @@ func newRig(t *testing.T, opts *mcpgo.Options, serverOpts ...server.ServerOption
 	})
 	s.AddTool(mcp.NewTool("delete_file"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText("deleted"), nil
+	})
+	s.AddTool(mcp.NewTool("billing"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText("billed"), nil
 	})
 	r.mcp = s
 	r.mount = mcpgo.Handler(p, s, opts)
@@ -356,15 +366,17 @@ func TestHideDeniedTools(t *testing.T) {
 	// The server says its lists are public; per caller they are not.
 	public := server.WithCacheHints(60_000, mcp.CacheScopePublic)
 	hiding := newRig(t, &mcpgo.Options{HideDeniedTools: true}, public)
-	if got, scope := names(t, hiding, "reader"); got != "notify,whoami" || scope != string(mcp.CacheScopePrivate) {
-		t.Errorf("reader sees %q (cacheScope %q), want notify,whoami, private", got, scope)
+	// delete_file needs a scope the reader may still get by stepping up:
+	// listed. billing is refused by a rule: hidden.
+	if got, scope := names(t, hiding, "reader"); got != "delete_file,notify,whoami" || scope != string(mcp.CacheScopePrivate) {
+		t.Errorf("reader sees %q (cacheScope %q), want delete_file,notify,whoami, private", got, scope)
 	}
-	if got, _ := names(t, hiding, "admin"); got != "delete_file,notify,whoami" {
+	if got, _ := names(t, hiding, "admin"); got != "billing,delete_file,notify,whoami" {
 		t.Errorf("admin sees %q, want every tool", got)
 	}
 
 	listing := newRig(t, nil, public)
-	if got, scope := names(t, listing, "reader"); got != "delete_file,notify,whoami" || scope != string(mcp.CacheScopePublic) {
+	if got, scope := names(t, listing, "reader"); got != "billing,delete_file,notify,whoami" || scope != string(mcp.CacheScopePublic) {
 		t.Errorf("without HideDeniedTools reader sees %q (cacheScope %q), want every tool, as configured", got, scope)
 	}
 }

@@ -1,6 +1,6 @@
 // Headless MCP client for cmd/authkit-demo's end-to-end tests.
 //
-// Usage: node client.mjs <mcp-url>
+// Usage: node client.mjs <mcp-url> [<client-metadata-url>]
 //
 // It drives the official TypeScript SDK client through the whole OAuth flow
 // exactly as a desktop client would (401 -> protected resource metadata ->
@@ -11,6 +11,11 @@
 // needs an extra scope, to exercise step-up (403 insufficient_scope ->
 // re-authorize with the challenged scope).
 //
+// With a client metadata URL it prefers a Client ID Metadata Document, as
+// the SDK does when the authorization server advertises
+// client_id_metadata_document_supported: that URL is its client_id, and it
+// registers nothing.
+//
 // It prints one JSON object on stdout and never prints a token. Exit status
 // 0 on success, 1 with {"error": "..."} otherwise.
 
@@ -20,8 +25,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 
 const mcpURL = process.argv[2];
+const clientMetadataURL = process.argv[3]; // optional
 if (!mcpURL) {
-  console.log(JSON.stringify({ error: 'usage: node client.mjs <mcp-url>' }));
+  console.log(JSON.stringify({ error: 'usage: node client.mjs <mcp-url> [<client-metadata-url>]' }));
   process.exit(1);
 }
 
@@ -55,6 +61,8 @@ class HeadlessProvider {
     this._state = undefined;
   }
   get redirectUrl() { return redirectURL; }
+  // Undefined without the argument: the SDK then registers with DCR.
+  get clientMetadataUrl() { return clientMetadataURL; }
   get clientMetadata() {
     return {
       client_name: 'authkit-demo e2e (TypeScript SDK)',
@@ -163,6 +171,7 @@ async function main() {
   return {
     ok: true,
     registered_client: Boolean(provider.registeredClientID),
+    client_id: provider.registeredClientID,
     token_count: provider.tokenCount || 0,
     authorizations: provider.authorizations,
     tools,

@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// AllowTool must decide every tools/call as the middleware does: the
+// CheckCall must decide every tools/call as the middleware does: the
 // middleware's answer is the reference.
-func TestAllowToolAgreesWithMiddleware(t *testing.T) {
+func TestCheckCallAgreesWithMiddleware(t *testing.T) {
 	const resource = "https://mcp.example.com/mcp"
 	custom := &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: "Needs approval", Scopes: []string{"approve"}}
 	p := MustNew(Config{
@@ -34,14 +34,14 @@ func TestAllowToolAgreesWithMiddleware(t *testing.T) {
 		},
 	})
 	decide := p.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := p.AllowTool(r.Context(), r.URL.Query().Get("tool"))
+		err := p.CheckCall(r.Context(), Call{Method: MethodToolsCall, Name: r.URL.Query().Get("tool")})
 		if err == nil {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
 		var e *Error
 		if !errors.As(err, &e) {
-			t.Errorf("AllowTool returned %T, want *Error", err)
+			t.Errorf("CheckCall returned %T, want *Error", err)
 		}
 		w.Header().Set("Scopes", strings.Join(e.Scopes, " "))
 		w.WriteHeader(e.Status)
@@ -58,27 +58,27 @@ func TestAllowToolAgreesWithMiddleware(t *testing.T) {
 			got := httptest.NewRecorder()
 			decide.ServeHTTP(got, ask)
 			if tok == "other" {
-				// Refused before any handler: RequiredScopes. AllowTool
+				// Refused before any handler: RequiredScopes. CheckCall
 				// says the same without the middleware's check.
 				ctx := ContextWithIdentity(context.Background(), &Identity{info: &TokenInfo{Scopes: []string{"other"}}, by: p})
-				if err := p.AllowTool(ctx, tool); err == nil || want.Code != http.StatusForbidden {
-					t.Errorf("%s %s: AllowTool %v, middleware %d; want both refusals", tok, tool, err, want.Code)
+				if err := p.CheckCall(ctx, Call{Method: MethodToolsCall, Name: tool}); err == nil || want.Code != http.StatusForbidden {
+					t.Errorf("%s %s: CheckCall %v, middleware %d; want both refusals", tok, tool, err, want.Code)
 				}
 				continue
 			}
 			if got.Code != want.Code {
-				t.Errorf("%s %s: AllowTool %d, middleware %d", tok, tool, got.Code, want.Code)
+				t.Errorf("%s %s: CheckCall %d, middleware %d", tok, tool, got.Code, want.Code)
 			}
 			if got.Code == http.StatusForbidden {
 				if s := got.Header().Get("Scopes"); !strings.Contains(want.Header().Get("WWW-Authenticate"), `scope="`+s+`"`) {
-					t.Errorf("%s %s: AllowTool names scopes %q, middleware %q", tok, tool, s, want.Header().Get("WWW-Authenticate"))
+					t.Errorf("%s %s: CheckCall names scopes %q, middleware %q", tok, tool, s, want.Header().Get("WWW-Authenticate"))
 				}
 			}
 		}
 	}
 }
 
-func TestAllowToolWithoutIdentity(t *testing.T) {
+func TestCheckCallWithoutIdentity(t *testing.T) {
 	p := MustNew(Config{
 		ResourceURL:          "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://auth.example.com"},
@@ -96,13 +96,13 @@ func TestAllowToolWithoutIdentity(t *testing.T) {
 		"another provider's":     ContextWithIdentity(context.Background(), &Identity{info: &TokenInfo{Subject: "u", Scopes: []string{"mcp"}}, by: other}),
 		"explicitly no identity": ContextWithIdentity(context.Background(), nil),
 	} {
-		err := p.AllowTool(ctx, "read")
+		err := p.CheckCall(ctx, Call{Method: MethodToolsCall, Name: "read"})
 		var e *Error
 		if !errors.As(err, &e) || e.Status != http.StatusUnauthorized || !errors.Is(err, ErrNoIdentity) || !slices.Equal(e.Scopes, []string{"mcp"}) {
 			t.Errorf("%s: %v, want a 401 naming mcp", name, err)
 		}
 	}
-	if err := p.AllowTool(ContextWithIdentity(context.Background(), &Identity{info: &TokenInfo{Subject: "u", Scopes: []string{"mcp"}}, by: p}), "read"); err != nil {
+	if err := p.CheckCall(ContextWithIdentity(context.Background(), &Identity{info: &TokenInfo{Subject: "u", Scopes: []string{"mcp"}}, by: p}), Call{Method: MethodToolsCall, Name: "read"}); err != nil {
 		t.Errorf("p's own identity: %v", err)
 	}
 }
