@@ -61,8 +61,8 @@
 //
 // # Per-caller tool lists
 //
-// Options.HideDeniedTools lists only the tools the caller may call; see
-// [Options].
+// Options.HideDeniedTools leaves out of tools/list the tools a rule refuses
+// the caller, keeping those a step-up could open; see [Options].
 //
 // For handlers that are not mcp-go servers, mount them with the provider's
 // own Handler or Middleware and read remote.IdentityFromContext(r.Context()).
