@@ -98,6 +98,12 @@ type Config struct {
 	// narrow ones) for RequiredScopes and ToolScopes. Default exact match.
 	ScopeSatisfied func(granted []string, required string) bool
 
+	// AuditLog receives one line per tools/call the bearer middleware
+	// decides on: the tool, the outcome, and the caller's issuer, user id,
+	// organization and client id (never a token); see
+	// remote.Config.AuditLog. Default nil.
+	AuditLog *slog.Logger
+
 	// OnKeyFetch is called after every fetch of AuthKit's JWKS (start-up,
 	// first, scheduled, unknown-kid; with outcome and duration); see
 	// remote.JWTConfig.OnKeyFetch. Default nil.

@@ -68,6 +68,7 @@ func New(cfg Config) (*Provider, error) {
 		ScopeSatisfied:        cfg.ScopeSatisfied,
 		OnDecision:            cfg.OnDecision,
 		OnKeyFetch:            cfg.OnKeyFetch,
+		AuditLog:              cfg.AuditLog,
 		OnRefresh:             cfg.OnRefresh,
 		TokenCacheSize:        cfg.TokenCacheSize,
 		DisableTokenCache:     cfg.DisableTokenCache,

@@ -151,12 +151,34 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 		}
 	}
 
-	if p.onDecision != nil {
+	if p.onDecision != nil || (p.auditLog != nil && tool != "") {
 		d := Decision{Outcome: OutcomeAllowed, Verifier: verName, Tool: tool, Latency: p.now().Sub(start)}
 		decisionFill(&d, info)
-		p.onDecision(r.Context(), d)
+		p.audit(r.Context(), &d)
+		if p.onDecision != nil {
+			p.onDecision(r.Context(), d)
+		}
 	}
 	serveScoped(w, r, next, scope)
+}
+
+// audit writes Config.AuditLog's line for a decision about a tools/call:
+// who (issuer, subject, organization, client) called which tool, and the
+// outcome. Never a token: the Decision holds none.
+func (p *Provider) audit(ctx context.Context, d *Decision) {
+	if p.auditLog == nil || d.Tool == "" {
+		return
+	}
+	p.auditLog.LogAttrs(ctx, slog.LevelInfo, "mcp tools/call",
+		slog.String("tool", logClip(d.Tool)),
+		slog.String("outcome", string(d.Outcome)),
+		slog.Int("status", d.Status),
+		slog.String("reason", d.Reason),
+		slog.String("iss", d.Issuer),
+		slog.String("sub", d.Subject),
+		slog.String("org", d.Organization),
+		slog.String("client", d.ClientID),
+	)
 }
 
 // firstTool returns the tool name of the first tools/call in body, or "".
@@ -396,6 +418,7 @@ func (p *Provider) preflight(w http.ResponseWriter, r *http.Request) {
 // empty, is only used to log the unverified issuer of a rejected token.
 func (p *Provider) reject(w http.ResponseWriter, r *http.Request, start time.Time, d Decision, cr challengeResponse, tok string) {
 	d.Status = cr.status
+	p.audit(r.Context(), &d)
 	if p.onDecision != nil {
 		d.Latency = p.now().Sub(start)
 		p.onDecision(r.Context(), d)

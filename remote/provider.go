@@ -162,6 +162,15 @@ type Config struct {
 	// nil.
 	OnDecision func(ctx context.Context, d Decision)
 
+	// AuditLog, when set, receives one line ("mcp tools/call", level info)
+	// per tools/call request the middleware decides on, allowed or not:
+	// the tool, the outcome, status and reason, and who called it (issuer,
+	// subject, organization, client id), never a token. It makes the
+	// middleware read tools/call bodies (and check the MCP request headers
+	// against them) even without per-call rules. Of a batch, the first
+	// tools/call is named. Default: nil.
+	AuditLog *slog.Logger
+
 	// Logger receives one line per rejected request, with the failure class
 	// and non-secret token metadata only. Default: nil, silent.
 	Logger *slog.Logger
@@ -195,6 +204,7 @@ type Provider struct {
 	maxBody        int64
 
 	onDecision func(context.Context, Decision)
+	auditLog   *slog.Logger
 	logger     *slog.Logger
 	now        func() time.Time
 
@@ -281,11 +291,12 @@ func New(cfg Config) (*Provider, error) {
 		maxToken:       cfg.MaxTokenBytes,
 		maxBody:        cfg.MaxToolCallBodyBytes,
 		onDecision:     cfg.OnDecision,
+		auditLog:       cfg.AuditLog,
 		logger:         cfg.Logger,
 		now:            cfg.Now,
 	}
 	p.metadataURL = origin + p.metaPath
-	p.readBody = len(toolScopes) > 0 || len(promptScopes) > 0 || cfg.ToolCheck != nil || cfg.CallCheck != nil
+	p.readBody = len(toolScopes) > 0 || len(promptScopes) > 0 || cfg.ToolCheck != nil || cfg.CallCheck != nil || cfg.AuditLog != nil
 	if m, ok := cfg.Verifier.(*MultiIssuer); ok {
 		p.multi = m
 	}

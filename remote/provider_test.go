@@ -620,3 +620,45 @@ func TestDecisionReasons(t *testing.T) {
 		}
 	}
 }
+
+// AuditLog: one line per tools/call decision, allowed or refused, naming
+// who called which tool and how it ended; never the token; no line for
+// requests that are not tool calls.
+func TestAuditLog(t *testing.T) {
+	var buf logBuffer
+	p := newTestProvider(t, func(c *Config) {
+		c.AuditLog = buf.Logger()
+		c.Verifier = TokenVerifierFunc(func(_ context.Context, tok string) (*TokenInfo, error) {
+			return &TokenInfo{Subject: "user_1", ClientID: "client_1", Issuer: testAS, Audiences: []string{testResource},
+				Scopes: []string{"mcp:read"}, Claims: map[string]any{"org_id": "org_01ACME"}}, nil
+		})
+		c.ToolScopes = map[string][]string{"delete": {"mcp:admin"}}
+	})
+	call := func(tool string) {
+		body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + tool + `"}}`
+		if tool == "" {
+			body = `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+		}
+		req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer secret-token-value")
+		p.Middleware(&nextHandler{}).ServeHTTP(httptest.NewRecorder(), req)
+	}
+	call("echo")
+	call("delete")
+	call("")
+	out := buf.String()
+	if n := strings.Count(out, "mcp tools/call"); n != 2 {
+		t.Fatalf("%d audit lines, want 2:\n%s", n, out)
+	}
+	for _, want := range []string{
+		"tool=echo outcome=allowed status=0 reason=\"\" iss=" + testAS + " sub=user_1 org=org_01ACME client=client_1",
+		"tool=delete outcome=insufficient_scope status=403 reason=scope",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "secret-token-value") {
+		t.Error("the audit log contains the token")
+	}
+}

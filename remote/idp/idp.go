@@ -112,6 +112,9 @@ type Config struct {
 	// OnRefresh is called after every fetch of the authorization server's
 	// metadata; see forward.Config.OnRefresh. Default nil.
 	OnRefresh func(forward.Refresh)
+	// AuditLog receives one line per tools/call decision; see
+	// remote.Config.AuditLog. Default nil.
+	AuditLog *slog.Logger
 	// OnDecision is called once per request the middleware decides on.
 	// Default nil.
 	OnDecision func(context.Context, remote.Decision)
@@ -184,6 +187,7 @@ func New(cfg Config) (*Provider, error) {
 		ResourceName:          cfg.ResourceName,
 		ResourceDocumentation: cfg.ResourceDocumentation,
 		OnDecision:            cfg.OnDecision,
+		AuditLog:              cfg.AuditLog,
 		Logger:                cfg.Logger,
 		Now:                   cfg.Now,
 	})
