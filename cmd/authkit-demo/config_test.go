@@ -48,7 +48,7 @@ func TestParseConfig(t *testing.T) {
 			want: config{
 				domain: "env.authkit.app", baseURL: "https://env.example.com", addr: "127.0.0.1:9000",
 				requiredScopes: []string{"a", "b", "c"}, clientID: "client_env", workosAPIKey: "sk_test_env",
-				logLevel: slog.LevelDebug,
+				logLevel: slog.LevelDebug, logLevelSet: true,
 			},
 		},
 		{
@@ -71,7 +71,7 @@ func TestParseConfig(t *testing.T) {
 			),
 			want: config{
 				domain: "flag.authkit.app", baseURL: "https://flag.example.com", addr: "127.0.0.1:9001",
-				requiredScopes: []string{"x"}, clientID: "client_flag", logLevel: slog.LevelWarn,
+				requiredScopes: []string{"x"}, clientID: "client_flag", logLevel: slog.LevelWarn, logLevelSet: true,
 			},
 		},
 		{
@@ -90,7 +90,7 @@ func TestParseConfig(t *testing.T) {
 			name: "single-dash flags work too",
 			args: []string{"-authkit-domain=d.authkit.app", "-log-level=error"},
 			env:  envMap(),
-			want: config{domain: "d.authkit.app", addr: defaultAddr, logLevel: slog.LevelError},
+			want: config{domain: "d.authkit.app", addr: defaultAddr, logLevel: slog.LevelError, logLevelSet: true},
 		},
 		{
 			name: "check sub-command",
@@ -126,6 +126,7 @@ func TestParseConfig(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parseConfig: %v", err)
 			}
+			got.names = settingNames{} // TestSettingNames
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("parseConfig =\n%+v\nwant\n%+v", got, tt.want)
 			}
@@ -179,7 +180,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{
 			name: "unknown flag",
 			args: []string{"--domain", "d.authkit.app"},
-			want: "authkit-demo: flag provided but not defined: -domain",
+			want: "authkit-demo: flag provided but not defined: -domain (authkit-demo -h lists the flags)",
 		},
 	}
 	for _, tt := range tests {
