@@ -137,6 +137,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	})
 	opts := &mcp.StreamableHTTPOptions{Logger: mcpLogger}
 	var handler http.Handler = mux
+	if public := publicHost(mcpURL); public != "" {
+		// Reached through a tunnel or a proxy on this machine: go-sdk's
+		// DNS-rebinding guard would refuse the public Host on a loopback
+		// connection. hostGuard keeps the protection for every other host.
+		opts.DisableLocalhostProtection = true
+		handler = hostGuard(public, mux)
+	}
 	// The one line that matters: AuthKit in front of the MCP server (protected
 	// resource metadata, AuthKit's forwarded metadata, bearer checks, and
 	// each tool call's own verified token).
