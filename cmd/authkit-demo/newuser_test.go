@@ -380,3 +380,26 @@ func tokenWithoutResource(t testing.TB, authkitURL string) string {
 	}
 	return tok.AccessToken
 }
+
+// TestREADMEInspector: the README connects the MCP Inspector the way the
+// demo's inspector line does (Inspector 2.x), and names none of the 1.x
+// fields 2.x does not have.
+func TestREADMEInspector(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var printed bytes.Buffer
+	if err := (readyInfo{mcpURL: "<mcp-url>", authkitURL: "x"}).write(&printed); err != nil {
+		t.Fatal(err)
+	}
+	cmd, _, _ := strings.Cut(strings.SplitN(printed.String(), "inspector: ", 2)[1], "  ")
+	if !strings.Contains(string(readme), "`"+cmd+"`") {
+		t.Errorf("the README does not show the printed Inspector command %q", cmd)
+	}
+	for _, gone := range []string{"Transport Type", "Quick OAuth Flow", "Bearer Token", "Open Auth Settings"} {
+		if strings.Contains(string(readme), gone) {
+			t.Errorf("the README names %q, an Inspector 1.x field", gone)
+		}
+	}
+}
