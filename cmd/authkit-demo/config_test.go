@@ -178,6 +178,42 @@ func TestParseConfigErrors(t *testing.T) {
 			want: `authkit-demo: MCP_HANDLE_KEYS: handle: key 1 ("k1"): the secret must be 32 bytes in standard Base64, e.g. from ` + "`openssl rand -base64 32`",
 		},
 		{
+			name: "the MCP URL pasted as the base URL",
+			args: []string{"--authkit-domain", "my-app.authkit.app", "--base-url", "https://mcp.example.com/mcp"},
+			want: `authkit-demo: --base-url "https://mcp.example.com/mcp" ends in /mcp, which this server adds itself, so the MCP URL would be https://mcp.example.com/mcp/mcp: write --base-url https://mcp.example.com`,
+		},
+		{
+			name: "the MCP URL in BASE_URL, with a trailing slash",
+			args: []string{"--authkit-domain", "my-app.authkit.app"},
+			env:  envMap("BASE_URL", "https://MCP.example.com/mcp/"),
+			want: `authkit-demo: BASE_URL "https://MCP.example.com/mcp/" ends in /mcp, which this server adds itself, so the MCP URL would be https://mcp.example.com/mcp/mcp: write BASE_URL=https://mcp.example.com`,
+		},
+		{
+			name: "the MCP URL below a path prefix",
+			args: []string{"--authkit-domain", "my-app.authkit.app", "--base-url", "https://example.com/tools/mcp"},
+			want: `authkit-demo: --base-url "https://example.com/tools/mcp" ends in /mcp, which this server adds itself, so the MCP URL would be https://example.com/tools/mcp/mcp: write --base-url https://example.com/tools`,
+		},
+		{
+			name: "an AuthKit subdomain without authkit.app",
+			args: []string{"--authkit-domain", "my-app"},
+			want: `authkit-demo: --authkit-domain "my-app" is not a full domain name: AuthKit domains look like my-app.authkit.app (the WorkOS dashboard shows yours under Domains), or a custom domain such as auth.example.com`,
+		},
+		{
+			name: "the same with a scheme, from the environment",
+			env:  envMap("AUTHKIT_DOMAIN", "https://My-App"),
+			want: `authkit-demo: AUTHKIT_DOMAIN "https://My-App" is not a full domain name: AuthKit domains look like my-app.authkit.app (the WorkOS dashboard shows yours under Domains), or a custom domain such as auth.example.com`,
+		},
+		{
+			name: "an invalid base URL names the flag",
+			args: []string{"--authkit-domain", "my-app.authkit.app", "--base-url", "ftp://mcp.example.com"},
+			want: `authkit-demo: --base-url "ftp://mcp.example.com" has scheme "ftp": write an https URL, e.g. "https://mcp.example.com"`,
+		},
+		{
+			name: "an invalid domain names the variable",
+			env:  envMap("AUTHKIT_DOMAIN", "https://my-app.authkit.app/oauth2"),
+			want: `authkit-demo: AUTHKIT_DOMAIN "https://my-app.authkit.app/oauth2" has a path (/oauth2): AuthKit's issuer is the bare domain, every endpoint is derived from it; write "my-app.authkit.app"`,
+		},
+		{
 			name: "unknown flag",
 			args: []string{"--domain", "d.authkit.app"},
 			want: "authkit-demo: flag provided but not defined: -domain (authkit-demo -h lists the flags)",
