@@ -66,6 +66,13 @@ func (p *Provider) Check(ctx context.Context) []forward.Finding {
 			// the recommended way, and only the older ones cannot.
 			out[i].Severity = forward.SeverityInfo
 			out[i].Message = "AuthKit offers client ID metadata documents but not dynamic client registration, so clients that support CIMD register the recommended way, and older clients that only know DCR, MCP's deprecated fallback (Claude.ai among them), cannot: enable Dynamic Client Registration under Connect → Configuration in the WorkOS dashboard if you must serve them."
+		case forward.FindingUnavailable, forward.FindingOIDCUnavailable, idp.FindingJWKSUnavailable:
+			// forward and idp name their own settings (Config.Issuer,
+			// MetadataURL, OpenIDConfiguration): here every URL comes
+			// from Domain.
+			out[i].Message = withFix(f.Message, "check that Config.Domain is your AuthKit domain (WorkOS dashboard → Domains) and that this host reaches it over HTTPS.")
+		case forward.FindingInvalid:
+			out[i].Message = withFix(f.Message, "check that Config.Domain is your AuthKit domain (WorkOS dashboard → Domains), not another site or a proxy in front of it.")
 		case idp.FindingNoSigningKey:
 			out[i].Message = fmt.Sprintf(
 				"AuthKit's key set at %s has no RS256 signing key, so every token will be rejected; check that Config.Domain is the AuthKit domain (not a proxy in front of it).",
@@ -97,4 +104,15 @@ func (p *Provider) Check(ctx context.Context) []forward.Finding {
 	}
 	slices.SortStableFunc(out, func(a, b forward.Finding) int { return int(b.Severity) - int(a.Severity) })
 	return out
+}
+
+// withFix replaces the fix of a finding's message, the clause after its
+// last "; " (forward's and idp's messages end with one), with fix.
+func withFix(msg, fix string) string {
+	if i := strings.LastIndex(msg, "; "); i >= 0 {
+		msg = msg[:i]
+	} else {
+		msg = strings.TrimSuffix(msg, ".")
+	}
+	return msg + "; " + fix
 }

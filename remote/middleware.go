@@ -424,10 +424,7 @@ func (p *Provider) reject(w http.ResponseWriter, r *http.Request, start time.Tim
 		p.onDecision(r.Context(), d)
 	}
 	if p.logger != nil {
-		level := slog.LevelInfo
-		if d.Outcome == OutcomeUnavailable {
-			level = slog.LevelWarn
-		}
+		level := rejectLevel(&d)
 		attrs := []slog.Attr{
 			slog.String("outcome", string(d.Outcome)),
 			slog.String("reason", d.Reason),
@@ -449,6 +446,25 @@ func (p *Provider) reject(w http.ResponseWriter, r *http.Request, start time.Tim
 		p.logger.LogAttrs(r.Context(), level, "remote: request rejected", attrs...)
 	}
 	p.write(w, &cr)
+}
+
+// rejectLevel is the log level of a rejection. What every client meets in
+// a normal flow is logged at debug: the first request without a token
+// (discovery), an expired token (the client refreshes) and a missing
+// scope (the client steps up). A token or request that should not happen
+// (wrong audience, bad signature, unknown key, malformed header, a token in
+// the URL, mismatched MCP headers) and a rule's refusal are logged at info,
+// and a verifier that could not decide (503) at warn.
+func rejectLevel(d *Decision) slog.Level {
+	switch {
+	case d.Outcome == OutcomeUnavailable:
+		return slog.LevelWarn
+	case d.Outcome == OutcomeMissingToken,
+		d.Outcome == OutcomeInvalidToken && d.Reason == "expired",
+		d.Outcome == OutcomeInsufficientScope && d.Reason == "scope":
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // logMaxAttr bounds client-chosen text (an unverified issuer, a tool name)

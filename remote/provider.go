@@ -172,7 +172,10 @@ type Config struct {
 	AuditLog *slog.Logger
 
 	// Logger receives one line per rejected request, with the failure class
-	// and non-secret token metadata only. Default: nil, silent.
+	// and non-secret token metadata only: at debug for what every client
+	// meets in a normal flow (no token yet, an expired token, a missing
+	// scope before a step-up), at info for other refusals, at warn when
+	// the verifier could not decide (503). Default: nil, silent.
 	Logger *slog.Logger
 
 	// Now is the clock used to measure [Decision.Latency]. Default: time.Now.

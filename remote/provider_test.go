@@ -481,7 +481,9 @@ func TestDefaultVerifierName(t *testing.T) {
 
 func TestLogsNoToken(t *testing.T) {
 	var buf bytes.Buffer
-	p := newTestProvider(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&buf, nil)) })
+	p := newTestProvider(t, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
 	// An unverifiable JWT-shaped token: the log may name its unverified
 	// issuer but never the token.
 	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2V2aWwuZXhhbXBsZSJ9.c2lnbmF0dXJlLXNlY3JldA"

@@ -20,7 +20,9 @@ type docServer struct {
 	*httptest.Server
 	hits atomic.Int64
 	// doc answers a request for path; nil serves the default document.
-	doc func(w http.ResponseWriter, r *http.Request)
+	// Atomic: a subtest sets it while a request of the one before (a fetch
+	// the fake abandoned) may still be in its handler.
+	doc atomic.Pointer[func(w http.ResponseWriter, r *http.Request)]
 }
 
 func newDocServer(t testing.TB) *docServer {
@@ -28,8 +30,8 @@ func newDocServer(t testing.TB) *docServer {
 	d := &docServer{}
 	d.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.hits.Add(1)
-		if d.doc != nil {
-			d.doc(w, r)
+		if doc := d.doc.Load(); doc != nil && *doc != nil {
+			(*doc)(w, r)
 			return
 		}
 		serveDoc(w, cimdDoc(d.URL+r.URL.Path))
@@ -211,7 +213,7 @@ func TestCIMDRefusals(t *testing.T) {
 		{name: "fragment", clientID: target + "#x", doc: echo(target + "#x"), wantErr: "invalid_client", wantDesc: "fragment"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			d.doc = tt.doc
+			d.doc.Store(&tt.doc)
 			s := cimdServer(t, d)
 			if tt.setup != nil {
 				tt.setup(s)

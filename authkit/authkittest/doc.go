@@ -44,8 +44,11 @@
 // # Tokens
 //
 // Access tokens are RS256 JWTs with the header's kid set to the signing key,
-// and the claims iss (the issuer), sub (the user id), aud, sid (the consent
-// grant id, stable across refreshes), jti, iat, exp (iat + 5 minutes by
+// and the claims iss (the issuer), sub (the user id), aud, client_id (the
+// client the token was issued to: the registered or CIMD client, the
+// environment client for [Server.Mint] unless TokenOptions.ClientID says
+// otherwise), sid (the consent grant id, stable across refreshes), jti,
+// iat, exp (iat + 5 minutes by
 // default, [Server.SetTokenLifetime]), org_id when the user has an
 // organization, and role, roles, permissions, entitlements and
 // feature_flags when the user has them, as an AuthKit JWT template would

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -166,6 +167,27 @@ func TestCloseReleasesDelayedRequests(t *testing.T) {
 		resp.Body.Close()
 		t.Fatal("server still answers after Close")
 	}
+}
+
+func TestSetClientID(t *testing.T) {
+	s := authkittest.NewUnstartedServer()
+	defer s.Close()
+	s.SetClientID("client_01FIXED")
+	s.Start()
+	if s.ClientID() != "client_01FIXED" {
+		t.Fatalf("ClientID = %q", s.ClientID())
+	}
+	// The environment client keeps its credentials under the new id.
+	status, body := postForm(t, s, "/oauth2/introspection", url.Values{"token": {s.MustMint(t, authkittest.TokenOptions{})}}, "client_01FIXED", s.ClientSecret())
+	if status != http.StatusOK || body["active"] != true || body["client_id"] != "client_01FIXED" || body["aud"] != "client_01FIXED" {
+		t.Errorf("introspection = %d %v", status, body)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("SetClientID after Start did not panic")
+		}
+	}()
+	s.SetClientID("client_01LATE")
 }
 
 func TestUnstartedServer(t *testing.T) {

@@ -127,7 +127,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	_, claims := jwtParts(t, access)
 	want := map[string]any{
 		"iss": s.Issuer(), "sub": "user_01ALICE", "aud": testResource, "org_id": "org_01ACME",
-		"role": "admin", "scope": "openid email profile",
+		"role": "admin", "scope": "openid email profile", "client_id": clientID,
 	}
 	for k, v := range want {
 		if claims[k] != v {

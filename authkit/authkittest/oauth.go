@@ -418,7 +418,7 @@ func (s *Server) issue(w http.ResponseWriter, g grant, aud, scopes []string) {
 	u = u.clone()
 	s.mu.Unlock()
 
-	claims := s.accessClaims(u, aud, scopes, g.id, now, ttl)
+	claims := s.accessClaims(u, aud, scopes, g.clientID, g.id, now, ttl)
 	header := map[string]any{"alg": AlgRS256, "typ": "JWT", "kid": key.ID()}
 	access, err := signJWT(header, claims, AlgRS256, key, nil)
 	if err != nil {
@@ -504,6 +504,9 @@ func (s *Server) handleIntrospection(w http.ResponseWriter, r *http.Request) {
 	cid, ok := s.issued[jti]
 	s.mu.Unlock()
 	if !ok {
+		cid, _ = claims["client_id"].(string) // a minted token
+	}
+	if cid == "" {
 		cid = s.clientID
 	}
 	out["client_id"] = cid

@@ -200,6 +200,27 @@ func (s *Server) Client() *http.Client { return s.ts.Client() }
 // may call /oauth2/introspection.
 func (s *Server) ClientID() string { return s.clientID }
 
+// SetClientID sets the environment's client id (AuthKit's client_...), for
+// a test or a demo that must know it before the server starts, as a
+// configuration value that names it would. Call it on a server from
+// [NewUnstartedServer], before [Server.Start]; it panics on a started
+// server or an empty id.
+func (s *Server) SetClientID(id string) {
+	if id == "" {
+		panic("authkittest: SetClientID with an empty id")
+	}
+	if s.ts.URL != "" {
+		panic("authkittest: SetClientID after Start")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	env := s.clients[s.clientID]
+	delete(s.clients, s.clientID)
+	env.ID = id
+	s.clients[id] = env
+	s.clientID = id
+}
+
 // ClientSecret returns the secret of the environment client.
 func (s *Server) ClientSecret() string {
 	s.mu.Lock()

@@ -24,6 +24,11 @@ type TokenOptions struct {
 	Audience []string
 	// Scopes become "scope", space-separated; no claim when empty.
 	Scopes []string
+	// ClientID is "client_id", the OAuth client the token was issued to,
+	// as AuthKit puts it in every access token. Default: [Server.ClientID]
+	// (the environment's client). Omit "client_id" to mint a token
+	// without one.
+	ClientID string
 	// OrgID overrides "org_id".
 	OrgID string
 	// SessionID is "sid" (AuthKit: the consent grant id). Default: a
@@ -65,7 +70,7 @@ type TokenOptions struct {
 
 // Mint returns a signed AuthKit-shaped access token described by opts. It
 // does not record the token as issued to a client: introspection reports
-// the environment client id for it.
+// its client_id claim (by default the environment client id).
 func (s *Server) Mint(opts TokenOptions) (string, error) {
 	s.mu.Lock()
 	now := s.clock()
@@ -96,7 +101,11 @@ func (s *Server) Mint(opts TokenOptions) (string, error) {
 	if aud == nil {
 		aud = []string{s.clientID}
 	}
-	claims := s.accessClaims(base, aud, opts.Scopes, opts.SessionID, iat, ttl)
+	client := opts.ClientID
+	if client == "" {
+		client = s.clientID
+	}
+	claims := s.accessClaims(base, aud, opts.Scopes, client, opts.SessionID, iat, ttl)
 	if opts.TokenID != "" {
 		claims["jti"] = opts.TokenID
 	}
@@ -139,18 +148,20 @@ func (s *Server) MustMint(t testing.TB, opts TokenOptions) string {
 	return tok
 }
 
-// accessClaims builds the claims of an access token for u.
-func (s *Server) accessClaims(u User, aud, scopes []string, sid string, iat time.Time, ttl time.Duration) map[string]any {
+// accessClaims builds the claims of an access token for u, issued to the
+// client clientID.
+func (s *Server) accessClaims(u User, aud, scopes []string, clientID, sid string, iat time.Time, ttl time.Duration) map[string]any {
 	if sid == "" {
 		sid = newID("authorization_grant")
 	}
 	claims := map[string]any{
-		"iss": s.url,
-		"sub": u.ID,
-		"sid": sid,
-		"jti": newID("token"),
-		"iat": iat.Unix(),
-		"exp": iat.Add(ttl).Unix(),
+		"iss":       s.url,
+		"sub":       u.ID,
+		"client_id": clientID,
+		"sid":       sid,
+		"jti":       newID("token"),
+		"iat":       iat.Unix(),
+		"exp":       iat.Add(ttl).Unix(),
 	}
 	switch len(aud) {
 	case 0:

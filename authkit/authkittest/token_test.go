@@ -34,13 +34,21 @@ func TestMint(t *testing.T) {
 			name: "defaults", opts: authkittest.TokenOptions{}, verifies: true,
 			wantHeader: map[string]any{"alg": "RS256", "typ": "JWT"},
 			want: map[string]any{
-				"iss": s.Issuer(), "sub": "user_01ALICE", "aud": s.ClientID(), "org_id": "org_01ACME",
+				"iss": s.Issuer(), "sub": "user_01ALICE", "aud": s.ClientID(), "client_id": s.ClientID(), "org_id": "org_01ACME",
 				"role": "admin", "iat": float64(now.Unix()), "exp": float64(now.Add(5 * time.Minute).Unix()), "scope": nil, "roles": nil,
 			},
 		},
 		{
 			name: "audience and scopes", opts: authkittest.TokenOptions{Audience: []string{"https://mcp.example.com/mcp"}, Scopes: []string{"a", "b"}}, verifies: true,
 			want: map[string]any{"aud": "https://mcp.example.com/mcp", "scope": "a b"},
+		},
+		{
+			name: "client id", opts: authkittest.TokenOptions{ClientID: "client_01OTHER"}, verifies: true,
+			want: map[string]any{"client_id": "client_01OTHER", "aud": s.ClientID()},
+		},
+		{
+			name: "client id omitted", opts: authkittest.TokenOptions{Omit: []string{"client_id"}}, verifies: true,
+			want: map[string]any{"client_id": nil},
 		},
 		{
 			name: "two audiences", opts: authkittest.TokenOptions{Audience: []string{"x", "y"}}, verifies: true,

@@ -124,17 +124,17 @@ func TestRunProviderStartupErrors(t *testing.T) {
 		{
 			name: "domain with a path",
 			args: []string{"--authkit-domain", "https://my-app.authkit.app/oauth2", "--addr", "127.0.0.1:0"},
-			want: "authkit-demo: authkit: ...",
+			want: `authkit-demo: --authkit-domain "https://my-app.authkit.app/oauth2" has a path (/oauth2)...`,
 		},
 		{
 			name: "http domain that is not loopback",
 			args: []string{"--authkit-domain", "http://my-app.authkit.app", "--addr", "127.0.0.1:0"},
-			want: "authkit-demo: authkit: ...",
+			want: `authkit-demo: --authkit-domain "http://my-app.authkit.app" uses http...`,
 		},
 		{
 			name: "base URL that is not http(s)",
 			args: []string{"--authkit-domain", "my-app.authkit.app", "--base-url", "ftp://mcp.example.com", "--addr", "127.0.0.1:0"},
-			want: "authkit-demo: authkit: ...",
+			want: `authkit-demo: --base-url "ftp://mcp.example.com" has scheme "ftp"...`,
 		},
 		{
 			name: "AuthKit unreachable at start",

@@ -48,7 +48,7 @@ func TestParseConfig(t *testing.T) {
 			want: config{
 				domain: "env.authkit.app", baseURL: "https://env.example.com", addr: "127.0.0.1:9000",
 				requiredScopes: []string{"a", "b", "c"}, clientID: "client_env", workosAPIKey: "sk_test_env",
-				logLevel: slog.LevelDebug,
+				logLevel: slog.LevelDebug, logLevelSet: true,
 			},
 		},
 		{
@@ -71,7 +71,7 @@ func TestParseConfig(t *testing.T) {
 			),
 			want: config{
 				domain: "flag.authkit.app", baseURL: "https://flag.example.com", addr: "127.0.0.1:9001",
-				requiredScopes: []string{"x"}, clientID: "client_flag", logLevel: slog.LevelWarn,
+				requiredScopes: []string{"x"}, clientID: "client_flag", logLevel: slog.LevelWarn, logLevelSet: true,
 			},
 		},
 		{
@@ -90,7 +90,7 @@ func TestParseConfig(t *testing.T) {
 			name: "single-dash flags work too",
 			args: []string{"-authkit-domain=d.authkit.app", "-log-level=error"},
 			env:  envMap(),
-			want: config{domain: "d.authkit.app", addr: defaultAddr, logLevel: slog.LevelError},
+			want: config{domain: "d.authkit.app", addr: defaultAddr, logLevel: slog.LevelError, logLevelSet: true},
 		},
 		{
 			name: "check sub-command",
@@ -126,6 +126,7 @@ func TestParseConfig(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parseConfig: %v", err)
 			}
+			got.names = settingNames{} // TestSettingNames
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("parseConfig =\n%+v\nwant\n%+v", got, tt.want)
 			}
@@ -177,9 +178,45 @@ func TestParseConfigErrors(t *testing.T) {
 			want: `authkit-demo: MCP_HANDLE_KEYS: handle: key 1 ("k1"): the secret must be 32 bytes in standard Base64, e.g. from ` + "`openssl rand -base64 32`",
 		},
 		{
+			name: "the MCP URL pasted as the base URL",
+			args: []string{"--authkit-domain", "my-app.authkit.app", "--base-url", "https://mcp.example.com/mcp"},
+			want: `authkit-demo: --base-url "https://mcp.example.com/mcp" ends in /mcp, which this server adds itself, so the MCP URL would be https://mcp.example.com/mcp/mcp: write --base-url https://mcp.example.com`,
+		},
+		{
+			name: "the MCP URL in BASE_URL, with a trailing slash",
+			args: []string{"--authkit-domain", "my-app.authkit.app"},
+			env:  envMap("BASE_URL", "https://MCP.example.com/mcp/"),
+			want: `authkit-demo: BASE_URL "https://MCP.example.com/mcp/" ends in /mcp, which this server adds itself, so the MCP URL would be https://mcp.example.com/mcp/mcp: write BASE_URL=https://mcp.example.com`,
+		},
+		{
+			name: "the MCP URL below a path prefix",
+			args: []string{"--authkit-domain", "my-app.authkit.app", "--base-url", "https://example.com/tools/mcp"},
+			want: `authkit-demo: --base-url "https://example.com/tools/mcp" ends in /mcp, which this server adds itself, so the MCP URL would be https://example.com/tools/mcp/mcp: write --base-url https://example.com/tools`,
+		},
+		{
+			name: "an AuthKit subdomain without authkit.app",
+			args: []string{"--authkit-domain", "my-app"},
+			want: `authkit-demo: --authkit-domain "my-app" is not a full domain name: AuthKit domains look like my-app.authkit.app (the WorkOS dashboard shows yours under Domains), or a custom domain such as auth.example.com`,
+		},
+		{
+			name: "the same with a scheme, from the environment",
+			env:  envMap("AUTHKIT_DOMAIN", "https://My-App"),
+			want: `authkit-demo: AUTHKIT_DOMAIN "https://My-App" is not a full domain name: AuthKit domains look like my-app.authkit.app (the WorkOS dashboard shows yours under Domains), or a custom domain such as auth.example.com`,
+		},
+		{
+			name: "an invalid base URL names the flag",
+			args: []string{"--authkit-domain", "my-app.authkit.app", "--base-url", "ftp://mcp.example.com"},
+			want: `authkit-demo: --base-url "ftp://mcp.example.com" has scheme "ftp": write an https URL, e.g. "https://mcp.example.com"`,
+		},
+		{
+			name: "an invalid domain names the variable",
+			env:  envMap("AUTHKIT_DOMAIN", "https://my-app.authkit.app/oauth2"),
+			want: `authkit-demo: AUTHKIT_DOMAIN "https://my-app.authkit.app/oauth2" has a path (/oauth2): AuthKit's issuer is the bare domain, every endpoint is derived from it; write "my-app.authkit.app"`,
+		},
+		{
 			name: "unknown flag",
 			args: []string{"--domain", "d.authkit.app"},
-			want: "authkit-demo: flag provided but not defined: -domain",
+			want: "authkit-demo: flag provided but not defined: -domain (authkit-demo -h lists the flags)",
 		},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/internal/demo"
 )
 
 // devTokenLifetime is the lifetime of the tokens the embedded fake AuthKit
@@ -21,9 +22,15 @@ type devAuthKit struct {
 
 // startDevAuthKit starts the fake AuthKit on a loopback port, approving a
 // demo user with an organization, a role and permissions so that whoami has
-// something to show.
-func startDevAuthKit() *devAuthKit {
-	s := authkittest.NewServer()
+// something to show. clientID, when not empty, is its environment's client
+// id (the audience of tokens issued without a resource indicator), so that
+// --client-id, AuthKit's legacy fallback, can be tried with it.
+func startDevAuthKit(clientID string) *devAuthKit {
+	s := authkittest.NewUnstartedServer()
+	if clientID != "" {
+		s.SetClientID(clientID)
+	}
+	s.Start()
 	s.SetTokenLifetime(devTokenLifetime)
 	u := authkittest.DefaultUser()
 	u.Email = "ada@example.com"
@@ -46,7 +53,7 @@ func (d *devAuthKit) mintToken(mcpURL string, scopes []string) (string, error) {
 type readyInfo struct {
 	mcpURL, healthURL string
 	// Dev mode only.
-	authkitURL, userID, token string
+	authkitURL, clientID, userID, token string
 }
 
 func (ri readyInfo) write(w io.Writer) error {
@@ -57,17 +64,37 @@ func (ri readyInfo) write(w io.Writer) error {
 	if ri.authkitURL != "" {
 		line("mode", "dev (embedded fake AuthKit; not for production)")
 		line("authkit_url", ri.authkitURL)
+		line("client_id", ri.clientID)
 		line("user_id", ri.userID)
 		line("access_token", ri.token)
 		line("token_expires_in", devTokenLifetime.String())
-		line("curl", fmt.Sprintf(`curl -sS %s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '%s'`,
-			ri.mcpURL, ri.token, initializeRequest))
-		line("inspector", "npx @modelcontextprotocol/inspector  then Transport Type: Streamable HTTP, URL: "+ri.mcpURL+", Authentication -> Bearer Token: the access_token above (or leave it empty and use Open Auth Settings -> Quick OAuth Flow)")
+		line("curl", toolCallCommand(ri.mcpURL, ri.token, demo.ToolWhoami))
+		line("inspector", "npx @modelcontextprotocol/inspector --web --transport http --server-url "+ri.mcpURL+
+			"  (Inspector 2.x, Node >= 22.19) then switch the server on: it signs in through OAuth by itself; to use the access_token above instead, add --header 'Authorization: Bearer <access_token>'")
 	}
 	line("status", "ready")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// initializeRequest is the MCP request the printed curl line sends.
-const initializeRequest = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}`
+// toolCallCommand returns a POSIX shell command line that calls tool (with
+// no arguments) at mcpURL with token, the way an MCP client of the 2025
+// session protocol does: initialize, read the Mcp-Session-Id header, send
+// notifications/initialized, then tools/call in that session. Against a
+// stateless server speaking only 2026-07-28 the same call is one POST: the
+// tools/call with headers MCP-Protocol-Version: 2026-07-28, Mcp-Method:
+// tools/call and Mcp-Name: <tool>, and the version in params._meta.
+func toolCallCommand(mcpURL, token, tool string) string {
+	const (
+		version  = "2025-06-18"
+		initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"` + version + `","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}`
+		notified = `{"jsonrpc":"2.0","method":"notifications/initialized"}`
+	)
+	call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"` + tool + `","arguments":{}}}`
+	post := `curl -sS "$U" -H "$H" -H "$A" -H "$C"`
+	inSession := post + ` -H "Mcp-Session-Id: $S" -H 'MCP-Protocol-Version: ` + version + `'`
+	return `U='` + mcpURL + `' H='Authorization: Bearer ` + token + `' A='Accept: application/json, text/event-stream' C='Content-Type: application/json'; ` +
+		`S=$(` + post + ` -o /dev/null -D - -d '` + initBody + `' | tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: *//p'); ` +
+		inSession + ` -d '` + notified + `'; ` +
+		inSession + ` -d '` + call + `'`
+}

@@ -10,10 +10,15 @@
 //	go run ./cmd/authkit-demo --dev
 //
 // Once ready it prints "key: value" lines, ending with "status: ready":
-// mcp_url, health_url and, with --dev, mode, authkit_url, user_id,
-// access_token (a fake token valid for an hour), token_expires_in, curl (an
-// MCP initialize request with that token) and inspector (how to connect the
-// MCP Inspector). Logs go to stderr and never contain a token.
+// mcp_url, health_url and, with --dev, mode, authkit_url, client_id (the
+// fake AuthKit environment's; --client-id sets it), user_id, access_token
+// (a fake token valid for an hour), token_expires_in, curl (a shell command
+// that calls the whoami tool with that token) and inspector (how to connect
+// MCP Inspector 2.x). Logs go to stderr and never contain a token.
+//
+// With a public --base-url (a tunnel or a reverse proxy in front), requests
+// naming that host pass the DNS-rebinding guard on loopback connections;
+// other hosts are still refused.
 //
 // With a real AuthKit, check the configuration, then serve:
 //
@@ -26,7 +31,7 @@
 //	--base-url         BASE_URL                 public base URL (default http://<addr>)
 //	--addr             ADDR                     listen address (default 127.0.0.1:8080)
 //	--required-scopes  AUTHKIT_REQUIRED_SCOPES  comma-separated scopes every token needs
-//	--client-id        AUTHKIT_CLIENT_ID        extra accepted audience (legacy fallback)
+//	--client-id        AUTHKIT_CLIENT_ID        extra accepted audience (legacy fallback; with --dev, the fake's client id)
 //	                   WORKOS_API_KEY           enables profile enrichment in whoami
 //	--dev                                       embedded fake AuthKit
 //	--log-level        LOG_LEVEL                debug, info, warn, error

@@ -9,6 +9,7 @@ func Example_readyOutput() {
 		mcpURL:     "http://127.0.0.1:8080/mcp",
 		healthURL:  "http://127.0.0.1:8080/healthz",
 		authkitURL: "http://127.0.0.1:41234",
+		clientID:   "client_01DEVENVIRONMENT000000000",
 		userID:     "user_01TESTUSER0000000000000000",
 		token:      "eyJ.fake.token",
 	}.write(os.Stdout)
@@ -17,11 +18,12 @@ func Example_readyOutput() {
 	// health_url: http://127.0.0.1:8080/healthz
 	// mode: dev (embedded fake AuthKit; not for production)
 	// authkit_url: http://127.0.0.1:41234
+	// client_id: client_01DEVENVIRONMENT000000000
 	// user_id: user_01TESTUSER0000000000000000
 	// access_token: eyJ.fake.token
 	// token_expires_in: 1h0m0s
-	// curl: curl -sS http://127.0.0.1:8080/mcp -H 'Authorization: Bearer eyJ.fake.token' -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
-	// inspector: npx @modelcontextprotocol/inspector  then Transport Type: Streamable HTTP, URL: http://127.0.0.1:8080/mcp, Authentication -> Bearer Token: the access_token above (or leave it empty and use Open Auth Settings -> Quick OAuth Flow)
+	// curl: U='http://127.0.0.1:8080/mcp' H='Authorization: Bearer eyJ.fake.token' A='Accept: application/json, text/event-stream' C='Content-Type: application/json'; S=$(curl -sS "$U" -H "$H" -H "$A" -H "$C" -o /dev/null -D - -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' | tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: *//p'); curl -sS "$U" -H "$H" -H "$A" -H "$C" -H "Mcp-Session-Id: $S" -H 'MCP-Protocol-Version: 2025-06-18' -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'; curl -sS "$U" -H "$H" -H "$A" -H "$C" -H "Mcp-Session-Id: $S" -H 'MCP-Protocol-Version: 2025-06-18' -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'
+	// inspector: npx @modelcontextprotocol/inspector --web --transport http --server-url http://127.0.0.1:8080/mcp  (Inspector 2.x, Node >= 22.19) then switch the server on: it signs in through OAuth by itself; to use the access_token above instead, add --header 'Authorization: Bearer <access_token>'
 	// status: ready
 }
 

@@ -24,10 +24,21 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	if stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	stop()
+	os.Exit(exitStatus(err, os.Stderr))
+}
+
+// exitStatus prints err, the one sentence run returns on failure, and
+// returns the process's exit status: 0 for nil, 1 otherwise. A failed
+// check has printed its result already and is not printed again.
+func exitStatus(err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return 0
+	case !errors.Is(err, errCheckFailed):
+		fmt.Fprintln(stderr, err)
 	}
+	return 1
 }
 
 // Server timeouts. WriteTimeout also bounds a server-sent event stream:
@@ -56,10 +67,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	if cfg.check && !cfg.logLevelSet {
+		// check prints every finding; the library's logs of the same
+		// failures would say it all twice. --log-level brings them back.
+		logger = slog.New(slog.DiscardHandler)
+	}
 
 	var dev *devAuthKit
 	if cfg.dev {
-		dev = startDevAuthKit()
+		dev = startDevAuthKit(cfg.clientID)
 		defer dev.Close()
 		cfg.domain = dev.URL()
 	}
@@ -87,10 +103,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer provider.Close()
-	if err := prime(ctx, provider, logger); err != nil {
+	if err := prime(ctx, provider, logger, cfg.names); err != nil {
 		return err
 	}
-	logFindings(ctx, provider, logger)
+	logFindings(ctx, provider, logger, cfg)
 
 	handles, err := demo.NewHandleSealer(cfg.handleKeys)
 	if err != nil {
@@ -111,7 +127,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return fmt.Errorf("authkit-demo: cannot mint the dev token: %v", err)
 		}
-		ready.authkitURL, ready.userID, ready.token = dev.URL(), dev.user.ID, token
+		ready.authkitURL, ready.clientID, ready.userID, ready.token = dev.URL(), dev.ClientID(), dev.user.ID, token
 	}
 
 	mux := http.NewServeMux()
@@ -119,15 +135,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	opts := &mcp.StreamableHTTPOptions{Logger: mcpLogger}
+	var handler http.Handler = mux
+	if public := publicHost(mcpURL); public != "" {
+		// Reached through a tunnel or a proxy on this machine: go-sdk's
+		// DNS-rebinding guard would refuse the public Host on a loopback
+		// connection. hostGuard keeps the protection for every other host.
+		opts.DisableLocalhostProtection = true
+		handler = hostGuard(public, mux)
+	}
 	// The one line that matters: AuthKit in front of the MCP server (protected
 	// resource metadata, AuthKit's forwarded metadata, bearer checks, and
 	// each tool call's own verified token).
-	mux.Handle("/", gosdk.Handler(provider, server, &mcp.StreamableHTTPOptions{Logger: mcpLogger}))
+	mux.Handle("/", gosdk.Handler(provider, server, opts))
 
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

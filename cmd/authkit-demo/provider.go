@@ -48,21 +48,42 @@ func newProvider(cfg config, baseURL string, logger *slog.Logger, dev *devAuthKi
 // cannot reach AuthKit at start is misconfigured, and says so in one
 // sentence. (Once running, an AuthKit outage does not stop it: cached keys
 // and metadata keep serving.)
-func prime(ctx context.Context, p *authkit.Provider, logger *slog.Logger) error {
+func prime(ctx context.Context, p *authkit.Provider, logger *slog.Logger, names settingNames) error {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	if err := p.Prime(ctx); err != nil {
 		logger.Error("AuthKit unreachable at start", "issuer", p.Endpoints().Issuer, "err", err)
-		return fmt.Errorf("authkit-demo: cannot fetch AuthKit's metadata and signing keys from %s; check --authkit-domain and the network (details in the log above)", p.Endpoints().Issuer)
+		return fmt.Errorf("authkit-demo: cannot fetch AuthKit's metadata and signing keys from %s; check %s and the network (details in the log above)", p.Endpoints().Issuer, names.domain)
 	}
 	return nil
 }
 
+// findings returns the provider's self-check findings in the words of the
+// command line: the flag or variable the user set instead of the library
+// field. In dev mode only errors remain: the others are about the WorkOS
+// dashboard, which the fake AuthKit does not have.
+func findings(ctx context.Context, p *authkit.Provider, cfg config) []forward.Finding {
+	say := strings.NewReplacer(
+		"Config.Domain", cfg.names.domain,
+		"Config.BaseURL", cfg.names.baseURL,
+		"Config.ExtraAudiences", cfg.names.clientID,
+	)
+	var out []forward.Finding
+	for _, f := range p.Check(ctx) {
+		if cfg.dev && f.Severity < forward.SeverityError {
+			continue
+		}
+		f.Message = say.Replace(f.Message)
+		out = append(out, f)
+	}
+	return out
+}
+
 // logFindings logs the self-check's findings at start-up.
-func logFindings(ctx context.Context, p *authkit.Provider, logger *slog.Logger) {
+func logFindings(ctx context.Context, p *authkit.Provider, logger *slog.Logger, cfg config) {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	for _, f := range p.Check(ctx) {
+	for _, f := range findings(ctx, p, cfg) {
 		level := slog.LevelInfo
 		switch f.Severity {
 		case forward.SeverityWarning:
@@ -75,7 +96,7 @@ func logFindings(ctx context.Context, p *authkit.Provider, logger *slog.Logger) 
 }
 
 // errCheckFailed is returned by "check" when clients will not be able to
-// connect.
+// connect. Its result line says so already: main prints nothing more.
 var errCheckFailed = errors.New("authkit-demo: check failed: MCP clients will not be able to connect (see the errors above)")
 
 // runCheck is the "check" sub-command: it prints every finding of the
@@ -88,11 +109,10 @@ func runCheck(ctx context.Context, cfg config, baseURL string, logger *slog.Logg
 	defer p.Close()
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	findings := p.Check(ctx)
 	var b strings.Builder
 	fmt.Fprintf(&b, "issuer: %s\nmcp_url: %s\n", p.Endpoints().Issuer, p.MCPURL())
 	failed := false
-	for _, f := range findings {
+	for _, f := range findings(ctx, p, cfg) {
 		fmt.Fprintln(&b, f.String())
 		failed = failed || f.Severity >= forward.SeverityError
 	}
