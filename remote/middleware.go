@@ -296,6 +296,15 @@ func (p *Provider) CheckCall(ctx context.Context, call Call) error {
 	return nil
 }
 
+// Reachable reports whether a call that [Provider.CheckCall] answered err
+// for is one the caller can make, now or after re-authorizing: err is nil,
+// or a missing scope (errors.Is ErrInsufficientScope) that no rule refused
+// (not ErrRuleDenied). A list that leaves out what is not reachable hides
+// only what the caller can never use and keeps what a step-up opens.
+func Reachable(err error) bool {
+	return err == nil || (errors.Is(err, ErrInsufficientScope) && !errors.Is(err, ErrRuleDenied))
+}
+
 // rejectCall writes the rejection e of authorizeCalls.
 func (p *Provider) rejectCall(w http.ResponseWriter, r *http.Request, start time.Time, info *TokenInfo, verName string, e *Error, reason string, c Call) {
 	p.rejectCallWith(w, r, start, info, verName, e, reason, c, p.prepare(e))

@@ -122,7 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The one line that matters: AuthKit in front of the MCP server (protected
 	// resource metadata, AuthKit's forwarded metadata, bearer checks, and
 	// each tool call's own verified token).
-	mux.Handle("/", gosdk.Handler(provider, server, &mcp.StreamableHTTPOptions{Logger: mcpLogger}))
+	mux.Handle("/", gosdk.Handler(provider, server, &gosdk.Options{HTTP: &mcp.StreamableHTTPOptions{Logger: mcpLogger}}))
 
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
