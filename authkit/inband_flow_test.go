@@ -57,25 +57,15 @@ func TestInBandRuleDenialsFlow(t *testing.T) {
 			mcpSrv.Start()
 			t.Cleanup(mcpSrv.Close)
 
-			const redirect = "http://127.0.0.1:38112/callback"
-			oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+			const redirect = "http://127.0.0.1:38113/callback"
+			session := signInGoSDK(t, ak, mcpSrv, p.MCPURL(), auth.AuthorizationCodeHandlerConfig{
 				DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
 					RedirectURIs: []string{redirect}, TokenEndpointAuthMethod: "none", ClientName: "in-band test",
 				}},
-				RedirectURL:              redirect,
-				AuthorizationCodeFetcher: headlessFetcher(ak.Client()),
-				Client:                   mcpSrv.Client(),
+				RedirectURL: redirect,
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			session, err := mcp.NewClient(&mcp.Implementation{Name: "c", Version: "1"}, nil).Connect(ctx, &mcp.StreamableClientTransport{Endpoint: p.MCPURL(), OAuthHandler: oauth}, nil)
-			if err != nil {
-				t.Fatalf("connect: %v", err)
-			}
-			defer session.Close()
 			signIns := func() int {
 				n := 0
 				for _, r := range ak.Requests() {
