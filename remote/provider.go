@@ -147,7 +147,9 @@ type Config struct {
 	// can tell the user. A missing scope is still a 403, so clients can
 	// step up. A request this cannot answer for one id (a 2025-03-26
 	// batch, or a message without a string or number id) still gets the
-	// 403. The decision reports Status 200. Default false: a 403.
+	// 403. With it on, a check cannot ask for a step-up with its own 403
+	// *Error: name such scopes in ToolScopes or PromptScopes. The decision
+	// reports Status 200. Default false: a 403.
 	InBandRuleDenials bool
 
 	// ScopeSatisfied reports whether the granted scopes satisfy one required
