@@ -45,6 +45,7 @@ type authorizeRecord struct {
 type headlessFetcher struct {
 	mu    sync.Mutex
 	calls []authorizeRecord
+	oauth *wireLog // the OAuth client's exchanges, when set
 }
 
 func (f *headlessFetcher) fetch(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
@@ -90,11 +91,14 @@ func (f *headlessFetcher) records() []authorizeRecord {
 // connectGoClient connects the go-sdk client with OAuth (DCR, PKCE,
 // resource) to mcpURL, offering protocol version (empty: the client's
 // newest, 2026-07-28, which it tries with server/discover first) with
-// client options opts (nil for none). Every
-// HTTP exchange to the MCP URL lands in the returned wire log.
+// client options opts (nil for none). Every HTTP exchange to the MCP URL
+// lands in the returned wire log, and every one of the OAuth flow
+// (discovery, registration, token) in f.oauth.
 func connectGoClient(t testing.TB, mcpURL, version string, opts *mcp.ClientOptions) (*mcp.ClientSession, *headlessFetcher, *wireLog) {
 	t.Helper()
-	f := &headlessFetcher{}
+	f := &headlessFetcher{oauth: &wireLog{}}
+	oauthClient := noRedirectClient()
+	oauthClient.Transport = f.oauth
 	const redirect = "http://127.0.0.1:33419/callback" // never contacted
 	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
 		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{
@@ -107,7 +111,7 @@ func connectGoClient(t testing.TB, mcpURL, version string, opts *mcp.ClientOptio
 			},
 		},
 		AuthorizationCodeFetcher: f.fetch,
-		Client:                   noRedirectClient(),
+		Client:                   oauthClient,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +139,7 @@ func connectGoClient(t testing.TB, mcpURL, version string, opts *mcp.ClientOptio
 type wireExchange struct {
 	Method, Version, McpMethod, McpName string
 	Status                              int
+	URL                                 string // scheme, host and path
 }
 
 // wireLog is an http.RoundTripper that records every exchange.
@@ -145,7 +150,8 @@ type wireLog struct {
 
 func (w *wireLog) RoundTrip(r *http.Request) (*http.Response, error) {
 	res, err := http.DefaultTransport.RoundTrip(r)
-	e := wireExchange{Method: r.Method, Version: r.Header.Get("MCP-Protocol-Version"), McpMethod: r.Header.Get("Mcp-Method"), McpName: r.Header.Get("Mcp-Name")}
+	e := wireExchange{Method: r.Method, Version: r.Header.Get("MCP-Protocol-Version"), McpMethod: r.Header.Get("Mcp-Method"), McpName: r.Header.Get("Mcp-Name"),
+		URL: r.URL.Scheme + "://" + r.URL.Host + r.URL.Path}
 	if err == nil {
 		e.Status = res.StatusCode
 	}
@@ -200,6 +206,7 @@ func TestE2EGoClient(t *testing.T) {
 			}
 			goClientRun(t, cs, f, p.ready, mcpURL)
 			assertWire(t, version, wire.exchanges())
+			assertOAuthWire(t, f.oauth.exchanges(), mcpURL, p.ready["authkit_url"])
 		})
 	}
 }
@@ -260,6 +267,31 @@ func goClientRun(t *testing.T, cs *mcp.ClientSession, f *headlessFetcher, ready 
 	}
 }
 
+// assertOAuthWire checks the OAuth flow of a go-sdk run: discovery of the
+// protected resource metadata on the MCP origin and of AuthKit's metadata,
+// dynamic client registration, and a token for the first sign-in and one
+// for the step-up.
+func assertOAuthWire(t *testing.T, wire []wireExchange, mcpURL, authkitURL string) {
+	t.Helper()
+	origin := strings.TrimSuffix(mcpURL, mcpPath)
+	want := []wireExchange{
+		{Method: "GET", URL: origin + "/.well-known/oauth-protected-resource" + mcpPath, Status: http.StatusOK},
+		{Method: "GET", URL: authkitURL + "/.well-known/oauth-authorization-server", Status: http.StatusOK},
+		{Method: "POST", URL: authkitURL + "/oauth2/register", Status: http.StatusCreated},
+		{Method: "POST", URL: authkitURL + "/oauth2/token", Status: http.StatusOK},
+		{Method: "POST", URL: authkitURL + "/oauth2/token", Status: http.StatusOK},
+	}
+	i := 0
+	for _, e := range wire {
+		if i < len(want) && e.Method == want[i].Method && e.URL == want[i].URL && e.Status == want[i].Status {
+			i++
+		}
+	}
+	if i < len(want) {
+		t.Errorf("the OAuth exchanges lack %+v (from step %d); got %+v", want[i], i, wire)
+	}
+}
+
 // assertWire checks what the client sent the MCP endpoint: for 2025-11-25
 // an initialize and no 2026-07-28 headers; for 2026-07-28 server/discover
 // (first refused with 401, then answered), no initialize, and the standard
@@ -296,7 +328,7 @@ func assertWire(t *testing.T, version string, wire []wireExchange) {
 		if e.McpMethod == "initialize" {
 			t.Errorf("the 2026-07-28 run sent initialize (fell back):\n%s", dump)
 		}
-		if i < len(want) && e == want[i] {
+		if e.URL = ""; i < len(want) && e == want[i] {
 			i++
 		}
 	}
