@@ -41,23 +41,12 @@ func TestCIMDFlow(t *testing.T) {
 	mcpSrv.Start()
 	t.Cleanup(mcpSrv.Close)
 
-	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+	session := signInGoSDK(t, ak, mcpSrv, p.MCPURL(), auth.AuthorizationCodeHandlerConfig{
 		ClientIDMetadataDocumentConfig: &auth.ClientIDMetadataDocumentConfig{URL: clientID},
 		RedirectURL:                    redirect,
-		AuthorizationCodeFetcher:       headlessFetcher(ak.Client()),
-		Client:                         mcpSrv.Client(),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	session, err := mcp.NewClient(&mcp.Implementation{Name: "cimd-client", Version: "1.0.0"}, nil).
-		Connect(ctx, &mcp.StreamableClientTransport{Endpoint: p.MCPURL(), OAuthHandler: oauth}, nil)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer session.Close()
 	res, err := session.CallTool(ctx, &mcp.CallToolParams{Name: "whoami"})
 	if err != nil || res.IsError {
 		t.Fatalf("whoami: %v %+v", err, res)

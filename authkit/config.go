@@ -69,6 +69,21 @@ type Config struct {
 	// insufficient_scope naming what is missing. Optional.
 	ToolRules map[string]Rule
 
+	// ScopesUpFront advertises every scope of RequiredScopes and ToolScopes
+	// in the protected resource metadata and the first 401 challenge, so
+	// clients that cannot step up (the TypeScript SDK 1.x holding a refresh
+	// token) ask for them at their first sign-in; 403 challenges stay
+	// precise. It costs least privilege: every token carries the scopes of
+	// the most powerful tool. See remote.Config.ScopesUpFront. Default
+	// false.
+	ScopesUpFront bool
+
+	// InBandRuleDenials answers a ToolRules refusal (a permission or role,
+	// which signing in again cannot change) as the tool's error result
+	// instead of a 403 that sends clients through OAuth again; missing
+	// scopes stay 403. See remote.Config.InBandRuleDenials. Default false.
+	InBandRuleDenials bool
+
 	// WorkOS enables profile enrichment ([Provider.Profile]) with a
 	// workos-go client built by usermanagement.NewClient(apiKey). Optional.
 	WorkOS *usermanagement.Client

@@ -62,6 +62,8 @@ func New(cfg Config) (*Provider, error) {
 		ScopesSupported:       cfg.ScopesSupported,
 		ToolScopes:            cfg.ToolScopes,
 		ToolCheck:             toolCheck,
+		ScopesUpFront:         cfg.ScopesUpFront,
+		InBandRuleDenials:     cfg.InBandRuleDenials,
 		ResourceName:          cfg.ResourceName,
 		ResourceDocumentation: cfg.ResourceDocumentation,
 		Algorithms:            []string{"RS256"}, // AuthKit signs with RS256 only

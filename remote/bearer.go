@@ -240,13 +240,16 @@ type challengeSet struct {
 	scope      challengeResponse // 403 insufficient_scope naming need
 }
 
+// newChallengeSet prepares the responses for need. The 401 and 400
+// challenges also name the scopes advertised up front (Config.ScopesUpFront).
 func (p *Provider) newChallengeSet(need []string) *challengeSet {
+	ask := bearerUnion(need, p.upFront)
 	return &challengeSet{
 		need:       need,
-		missing:    p.prepare(&Error{Status: http.StatusUnauthorized, Description: descMissing, Scopes: need}),
-		badRequest: p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descMalformed, Scopes: need}),
-		query:      p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descQueryToken, Scopes: need}),
-		invalid:    p.prepare(&Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken, Description: descInvalid, Scopes: need}),
+		missing:    p.prepare(&Error{Status: http.StatusUnauthorized, Description: descMissing, Scopes: ask}),
+		badRequest: p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descMalformed, Scopes: ask}),
+		query:      p.prepare(&Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descQueryToken, Scopes: ask}),
+		invalid:    p.prepare(&Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken, Description: descInvalid, Scopes: ask}),
 		scope:      p.prepare(&Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: need, Err: ErrInsufficientScope}),
 	}
 }
@@ -298,11 +301,11 @@ func (p *Provider) toError(err error) *Error {
 	}
 	switch {
 	case errors.Is(err, ErrMissingToken):
-		return &Error{Status: http.StatusUnauthorized, Description: descMissing, Scopes: p.required, Err: err}
+		return &Error{Status: http.StatusUnauthorized, Description: descMissing, Scopes: p.upFront, Err: err}
 	case errors.Is(err, ErrInvalidRequest):
-		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descMalformed, Scopes: p.required, Err: err}
+		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: descMalformed, Scopes: p.upFront, Err: err}
 	case errors.Is(err, ErrInvalidToken):
-		return &Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken, Description: descInvalid, Scopes: p.required, Err: err}
+		return &Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken, Description: descInvalid, Scopes: p.upFront, Err: err}
 	case errors.Is(err, ErrInsufficientScope):
 		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: p.required, Err: err}
 	default: // ErrUnavailable and anything unknown: the server cannot decide.

@@ -106,3 +106,22 @@ func TestCheckCallWithoutIdentity(t *testing.T) {
 		t.Errorf("p's own identity: %v", err)
 	}
 }
+
+func TestReachable(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"allowed", nil, true},
+		{"missing scope", &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: ErrInsufficientScope}, true},
+		{"rule refusal", &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: errors.Join(ErrRuleDenied, errors.New("no role"))}, false},
+		{"no identity", &Error{Status: http.StatusUnauthorized, Err: ErrNoIdentity}, false},
+		{"unavailable", ErrUnavailable, false},
+		{"not a call", ErrInvalidRequest, false},
+	} {
+		if got := Reachable(tt.err); got != tt.want {
+			t.Errorf("%s: Reachable = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

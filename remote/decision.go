@@ -45,7 +45,8 @@ type Decision struct {
 	// "unavailable", "scope", "tool_denied", "call_denied" (CallCheck on a
 	// prompt or resource), "header_mismatch", "body_too_large", "bad_body".
 	Reason string
-	// Status is the HTTP status written for a rejection, 0 when allowed.
+	// Status is the HTTP status written for a rejection, 0 when allowed
+	// (200 for a rule's refusal answered in band: Config.InBandRuleDenials).
 	Status int
 	// Err is the cause, for errors.Is against this package's sentinels; nil
 	// when allowed. It may carry a verifier's internal text: never send it

@@ -3,6 +3,7 @@ package remote_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"expvar"
 	"fmt"
@@ -257,4 +258,75 @@ func ExampleNewMultiIssuer() {
 	// verified by staging
 	// verified by prod
 	// https://evil.example refused: true
+}
+
+// ScopesUpFront: clients that cannot step up (they never read a 403, or
+// answer it with a refresh, which cannot widen a grant) get every scope a
+// call may need from their first sign-in, since they ask for what the first
+// 401 and the metadata name. The 403 of a client that still lacks a scope
+// stays precise.
+func ExampleConfig_scopesUpFront() {
+	p := remote.MustNew(remote.Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://example.authkit.app"},
+		Verifier:             stubVerifier,
+		RequiredScopes:       []string{"mcp:tools"},
+		ToolScopes:           map[string][]string{"delete_file": {"files:write"}, "list_files": {"files:read"}},
+		ScopesUpFront:        true,
+	})
+	rec := httptest.NewRecorder()
+	p.Middleware(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("POST", "/mcp", nil))
+	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
+
+	rec = httptest.NewRecorder()
+	p.Handler(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/.well-known/oauth-protected-resource/mcp", nil))
+	var prm struct {
+		ScopesSupported []string `json:"scopes_supported"`
+	}
+	_ = json.Unmarshal(rec.Body.Bytes(), &prm)
+	fmt.Println(prm.ScopesSupported)
+
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_file","arguments":{}}}`
+	req := httptest.NewRequest("POST", "/mcp", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer valid-token")
+	rec = httptest.NewRecorder()
+	p.Middleware(http.NotFoundHandler()).ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
+	// Output:
+	// 401 Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="mcp:tools files:write files:read"
+	// [mcp:tools files:write files:read]
+	// 403 Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="mcp:tools files:write", error="insufficient_scope", error_description="The access token lacks a required scope"
+}
+
+// InBandRuleDenials: a permission or role rule's refusal of a tool call is
+// answered as the tool's error result, which the model reads, instead of a
+// 403 that sends the client through OAuth again for nothing. A missing
+// scope is still a 403, so clients can step up.
+func ExampleConfig_inBandRuleDenials() {
+	p := remote.MustNew(remote.Config{
+		ResourceURL:          "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://example.authkit.app"},
+		Verifier:             stubVerifier,
+		ToolScopes:           map[string][]string{"delete_file": {"files:write"}},
+		ToolCheck: func(_ context.Context, tool string, id *remote.Identity) error {
+			if tool == "billing" {
+				return errors.New("not in the billing team")
+			}
+			return nil
+		},
+		InBandRuleDenials: true,
+	})
+	call := func(tool string) {
+		body := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"` + tool + `","arguments":{}}}`
+		req := httptest.NewRequest("POST", "/mcp", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer valid-token")
+		rec := httptest.NewRecorder()
+		p.Middleware(http.NotFoundHandler()).ServeHTTP(rec, req)
+		fmt.Print(rec.Code, " ", rec.Header().Get("WWW-Authenticate"), rec.Body.String())
+	}
+	call("billing")
+	call("delete_file")
+	// Output:
+	// 200 {"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"This tool is not available to the signed-in user: a permission or role rule refuses it, and signing in again does not change that."}],"isError":true}}
+	// 403 Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:write", error="insufficient_scope", error_description="The access token lacks a required scope"{"error":"insufficient_scope","error_description":"The access token lacks a required scope"}
 }

@@ -125,3 +125,59 @@ func FuzzMultiPeekIssuer(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRPCRequestID compares the id the in-band answer echoes with
+// encoding/json: for a body the strict reader accepts, an id found is a
+// JSON string or number that encoding/json reads as the message's "id"
+// (no other spelling of the member could have won), and echoing it raw
+// keeps the answer valid JSON.
+func FuzzRPCRequestID(f *testing.F) {
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"}}`,
+		`{"id":"x\u0041\"","method":"tools/call","params":{"name":"a"}}`,
+		`{"id":-0.5e+7,"method":"ping"}`, `{"id":null}`, `{"id":1,"id":2}`, `{"ID":1,"id":2}`,
+		`{"\u0069d":3}`, `[{"id":1}]`, ` {"id" : 4 } `, `{"id":1e400}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var b rpcBody
+		if readRPCBody(body, &b) != nil {
+			return
+		}
+		id, ok := rpcRequestID(body)
+		if !ok {
+			return
+		}
+		if b.batch || b.n != 1 {
+			t.Fatalf("an id %s from a body of %d messages (batch %v)", id, b.n, b.batch)
+		}
+		var want struct {
+			ID json.RawMessage `json:"id"`
+		}
+		if err := json.Unmarshal(body, &want); err != nil {
+			t.Fatalf("encoding/json refuses %q: %v", body, err)
+		}
+		decode := func(raw []byte) any { // numbers as written: 1e400 is valid JSON, not a float64
+			d := json.NewDecoder(bytes.NewReader(raw))
+			d.UseNumber()
+			var v any
+			if d.Decode(&v) != nil {
+				return nil
+			}
+			return v
+		}
+		got, ref := decode(id), decode(want.ID)
+		switch got.(type) {
+		case string, json.Number:
+		default:
+			t.Fatalf("id %s is neither a string nor a number", id)
+		}
+		if got != ref {
+			t.Fatalf("id %s, encoding/json reads %s", id, want.ID)
+		}
+		if !json.Valid(inBandDenial(&Error{Description: "x"}, Call{Method: MethodToolsCall}, &b, body).body) {
+			t.Fatalf("the in-band answer for %q is not valid JSON", body)
+		}
+	})
+}

@@ -132,7 +132,8 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	var tool string
 	if tools && p.readBody && r.Method == http.MethodPost && r.Body != nil && r.Body != http.NoBody {
 		var body rpcBody
-		if cr, reason := p.readRPC(r, &body); cr != nil {
+		buf, cr, reason := p.readRPC(r, &body)
+		if cr != nil {
 			d := Decision{Outcome: OutcomeInvalidRequest, Reason: reason, Err: ErrInvalidRequest, Verifier: verName}
 			decisionFill(&d, info)
 			p.reject(w, r, start, d, *cr, "")
@@ -146,6 +147,12 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 			return
 		}
 		if e, reason, call := p.authorizeCalls(r.Context(), &scope.id, &body, need); e != nil {
+			if p.inBand && reason != "scope" && e.Status == http.StatusForbidden {
+				if cr := inBandDenial(e, call, &body, buf); cr != nil {
+					p.rejectCallWith(w, r, start, info, verName, e, reason, call, *cr)
+					return
+				}
+			}
 			p.rejectCall(w, r, start, info, verName, e, reason, call)
 			return
 		}
@@ -300,7 +307,7 @@ func (p *Provider) CheckCall(ctx context.Context, call Call) error {
 	}
 	id, err := p.Identity(ctx)
 	if err != nil {
-		return &Error{Status: http.StatusUnauthorized, Description: descMissing, Scopes: p.required, Err: err}
+		return &Error{Status: http.StatusUnauthorized, Description: descMissing, Scopes: p.upFront, Err: err}
 	}
 	if !p.satisfied(id.info.Scopes, p.required) {
 		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: bearerUnion(p.required, p.callScopes(call)), Err: ErrInsufficientScope}
@@ -311,14 +318,28 @@ func (p *Provider) CheckCall(ctx context.Context, call Call) error {
 	return nil
 }
 
+// Reachable reports whether a call that [Provider.CheckCall] answered err
+// for is one the caller can make, now or after re-authorizing: err is nil,
+// or a missing scope (errors.Is ErrInsufficientScope) that no rule refused
+// (not ErrRuleDenied). A list that leaves out what is not reachable hides
+// only what the caller can never use and keeps what a step-up opens.
+func Reachable(err error) bool {
+	return err == nil || (errors.Is(err, ErrInsufficientScope) && !errors.Is(err, ErrRuleDenied))
+}
+
 // rejectCall writes the rejection e of authorizeCalls.
 func (p *Provider) rejectCall(w http.ResponseWriter, r *http.Request, start time.Time, info *TokenInfo, verName string, e *Error, reason string, c Call) {
+	p.rejectCallWith(w, r, start, info, verName, e, reason, c, p.prepare(e))
+}
+
+// rejectCallWith reports the rejection e of authorizeCalls and writes cr.
+func (p *Provider) rejectCallWith(w http.ResponseWriter, r *http.Request, start time.Time, info *TokenInfo, verName string, e *Error, reason string, c Call, cr challengeResponse) {
 	d := Decision{Outcome: decisionOutcomeFor(e), Reason: reason, Err: e.Err, Verifier: verName, Scopes: e.Scopes}
 	if c.Method == MethodToolsCall {
 		d.Tool = c.Name
 	}
 	decisionFill(&d, info)
-	p.reject(w, r, start, d, p.prepare(e), "")
+	p.reject(w, r, start, d, cr, "")
 }
 
 func decisionOutcomeFor(e *Error) Outcome {
@@ -349,22 +370,22 @@ func (p *Provider) rejectScope(w http.ResponseWriter, r *http.Request, start tim
 }
 
 // readRPC reads the (bounded) body, restores it for the next handler and
-// reads its messages into body. On failure it returns the response to
-// write and a reason.
-func (p *Provider) readRPC(r *http.Request, body *rpcBody) (*challengeResponse, string) {
+// reads its messages into body. It returns the body's bytes or, on
+// failure, the response to write and a reason.
+func (p *Provider) readRPC(r *http.Request, body *rpcBody) ([]byte, *challengeResponse, string) {
 	orig := r.Body
 	buf, err := bearerReadBody(orig, p.maxBody+1, r.ContentLength)
 	if int64(len(buf)) > p.maxBody {
-		return &p.chTooLarge, "body_too_large"
+		return nil, &p.chTooLarge, "body_too_large"
 	}
 	if err != nil {
-		return &p.chBadBody, "bad_body"
+		return nil, &p.chBadBody, "bad_body"
 	}
 	r.Body = bearerBody{Reader: bytes.NewReader(buf), Closer: orig}
 	if err := readRPCBody(buf, body); err != nil {
-		return &p.chBadBody, "bad_body"
+		return nil, &p.chBadBody, "bad_body"
 	}
-	return nil, ""
+	return buf, nil, ""
 }
 
 // bearerReadBody reads at most limit bytes of body. The first buffer is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -110,6 +111,47 @@ type Config struct {
 	// exact-string table. Default: nil.
 	CallCheck func(ctx context.Context, call Call, id *Identity) error
 
+	// ScopesUpFront advertises, before any call, every scope a call through
+	// the middleware can need: RequiredScopes followed by every scope of
+	// ToolScopes and PromptScopes (by tool, then prompt name). They are
+	// added to the metadata's "scopes_supported" and named in the "scope"
+	// of every 401 and 400 challenge, so a client that asks for what the
+	// first challenge names (go-sdk's and the TypeScript clients do) holds
+	// every tool's scopes from its first sign-in and never needs a step-up.
+	// That is for clients that cannot step up: the TypeScript SDK 1.x,
+	// holding a refresh token, answers a 403 insufficient_scope with a
+	// refresh, which cannot widen a grant, and gives up. 403 challenges
+	// still name exactly what the call lacks, for clients that step up
+	// (go-sdk's client, the TypeScript client 2.x) and for users who
+	// declined a scope at consent.
+	//
+	// The trade-off is least privilege: every token asks for, and (unless
+	// the user or the authorization server narrows it) carries, the
+	// scopes of the most powerful tool, also for a session that never
+	// calls it, so a leaked token can do more. Keep it off when your
+	// clients step up. Scopes a ToolCheck or CallCheck names in its own
+	// *Error, and those of RequireScopes routes, are not known up front.
+	// Default false: the first challenge names RequiredScopes only.
+	ScopesUpFront bool
+
+	// InBandRuleDenials answers a rule's refusal of a call (ToolCheck or
+	// CallCheck answered 403: errors.Is ErrRuleDenied, a permission or a
+	// role) inside MCP instead of with HTTP 403: status 200 and, for a
+	// tools/call, a tool result with isError true, or, for a prompts/get
+	// or a resources/read (which have no error results), a JSON-RPC error
+	// with code -32602. The text is the refusal's client-safe
+	// description, or one saying that signing in again does not help.
+	// A 403 insufficient_scope makes clients re-run OAuth (go-sdk's and the
+	// TypeScript clients do), which cannot change a permission, and hides
+	// the refusal from the model; an error result tells the model, which
+	// can tell the user. A missing scope is still a 403, so clients can
+	// step up. A request this cannot answer for one id (a 2025-03-26
+	// batch, or a message without a string or number id) still gets the
+	// 403. With it on, a check cannot ask for a step-up with its own 403
+	// *Error: name such scopes in ToolScopes or PromptScopes. The decision
+	// reports Status 200. Default false: a 403.
+	InBandRuleDenials bool
+
 	// ScopeSatisfied reports whether the granted scopes satisfy one required
 	// scope. Use it for scope hierarchies, where a broad scope implies
 	// narrower ones (e.g. "files" implies "files:read"). It must be fast and
@@ -200,6 +242,8 @@ type Provider struct {
 	toolCheck      func(context.Context, string, *Identity) error
 	callCheck      func(context.Context, Call, *Identity) error
 	scopeSatisfied func([]string, string) bool
+	upFront        []string // the scopes of 401 and 400 challenges: RequiredScopes, or all of them (ScopesUpFront)
+	inBand         bool     // Config.InBandRuleDenials
 	audiences      []string
 	skipAudience   bool
 	readBody       bool
@@ -289,6 +333,7 @@ func New(cfg Config) (*Provider, error) {
 		toolCheck:      cfg.ToolCheck,
 		callCheck:      cfg.CallCheck,
 		scopeSatisfied: cfg.ScopeSatisfied,
+		inBand:         cfg.InBandRuleDenials,
 		audiences:      slices.Clone(cfg.Audiences),
 		skipAudience:   cfg.InsecureSkipAudienceCheck,
 		maxToken:       cfg.MaxTokenBytes,
@@ -327,6 +372,11 @@ func New(cfg Config) (*Provider, error) {
 	supported := cfg.ScopesSupported
 	if supported == nil {
 		supported = cfg.RequiredScopes
+	}
+	p.upFront = p.required
+	if cfg.ScopesUpFront {
+		p.upFront = allCallScopes(p.required, toolScopes, promptScopes)
+		supported = bearerUnion(supported, p.upFront)
 	}
 	p.prmPath, err = prmDocument(canon, cfg, supported)
 	if err != nil {
@@ -452,6 +502,18 @@ func prmCheckHTTPURL(raw string, allowQuery bool) error {
 		return errors.New("must use https (http is allowed only for loopback hosts)")
 	}
 	return nil
+}
+
+// allCallScopes returns required followed by every scope of tools and
+// then prompts, each map in name order, once each.
+func allCallScopes(required []string, tools, prompts map[string][]string) []string {
+	out := slices.Clone(required)
+	for _, m := range []map[string][]string{tools, prompts} {
+		for _, name := range slices.Sorted(maps.Keys(m)) {
+			out = bearerUnion(out, m[name])
+		}
+	}
+	return out
 }
 
 // checkNameScopes validates a ToolScopes or PromptScopes map (field) and

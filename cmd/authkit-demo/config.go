@@ -29,6 +29,7 @@ type config struct {
 	workosAPIKey   string
 	handleKeys     []handle.Key // MCP_HANDLE_KEYS; none: a random key per process
 	dev            bool
+	scopesUpFront  bool // --scopes-up-front: authkit.Config.ScopesUpFront
 	logLevel       slog.Level
 	logLevelSet    bool // --log-level or LOG_LEVEL was given
 	// names are the flags or environment variables the values above came
@@ -64,6 +65,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		logLevel = fs.String("log-level", "", "debug, info, warn or error (env LOG_LEVEL; default info)")
 	)
 	fs.BoolVar(&cfg.dev, "dev", false, "run an embedded fake AuthKit on another loopback port and use it (no WorkOS account needed)")
+	fs.BoolVar(&cfg.scopesUpFront, "scopes-up-front", false, "name every tool's scopes in the first 401 and the metadata, for clients that cannot step up (the TypeScript SDK 1.x holding a refresh token); every token then carries them")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)

@@ -4,6 +4,10 @@
 //
 //	mux.Handle("/", gosdk.Handler(provider, server, opts))
 //
+// It serves both MCP protocol generations with go-sdk's stateless handler:
+// 2026-07-28 clients (server/discover, no sessions) and 2025 clients
+// (initialize, each request on its own).
+//
 // Try it with no WorkOS account (an embedded fake AuthKit on another
 // loopback port):
 //
@@ -34,6 +38,7 @@
 //	--client-id        AUTHKIT_CLIENT_ID        extra accepted audience (legacy fallback; with --dev, the fake's client id)
 //	                   WORKOS_API_KEY           enables profile enrichment in whoami
 //	--dev                                       embedded fake AuthKit
+//	--scopes-up-front                           every tool's scopes in the first 401 (clients that cannot step up)
 //	--log-level        LOG_LEVEL                debug, info, warn, error
 //
 // "check" prints every finding of the provider's self-check and exits 0

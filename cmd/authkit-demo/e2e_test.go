@@ -45,6 +45,7 @@ type authorizeRecord struct {
 type headlessFetcher struct {
 	mu    sync.Mutex
 	calls []authorizeRecord
+	oauth *wireLog // the OAuth client's exchanges, when set
 }
 
 func (f *headlessFetcher) fetch(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
@@ -88,10 +89,16 @@ func (f *headlessFetcher) records() []authorizeRecord {
 }
 
 // connectGoClient connects the go-sdk client with OAuth (DCR, PKCE,
-// resource) to mcpURL.
-func connectGoClient(t testing.TB, mcpURL string) (*mcp.ClientSession, *headlessFetcher) {
+// resource) to mcpURL, offering protocol version (empty: the client's
+// newest, 2026-07-28, which it tries with server/discover first) with
+// client options opts (nil for none). Every HTTP exchange to the MCP URL
+// lands in the returned wire log, and every one of the OAuth flow
+// (discovery, registration, token) in f.oauth.
+func connectGoClient(t testing.TB, mcpURL, version string, opts *mcp.ClientOptions) (*mcp.ClientSession, *headlessFetcher, *wireLog) {
 	t.Helper()
-	f := &headlessFetcher{}
+	f := &headlessFetcher{oauth: &wireLog{}}
+	oauthClient := noRedirectClient()
+	oauthClient.Transport = f.oauth
 	const redirect = "http://127.0.0.1:33419/callback" // never contacted
 	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
 		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{
@@ -104,25 +111,60 @@ func connectGoClient(t testing.TB, mcpURL string) (*mcp.ClientSession, *headless
 			},
 		},
 		AuthorizationCodeFetcher: f.fetch,
-		Client:                   noRedirectClient(),
+		Client:                   oauthClient,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	client := mcp.NewClient(&mcp.Implementation{Name: "authkit-demo-e2e-go", Version: "1"}, nil)
+	wire := &wireLog{}
+	client := mcp.NewClient(&mcp.Implementation{Name: "authkit-demo-e2e-go", Version: "1"}, opts)
 	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{
 		Endpoint:     mcpURL,
 		OAuthHandler: h,
-		HTTPClient:   &http.Client{Timeout: 20 * time.Second},
+		HTTPClient:   &http.Client{Timeout: 20 * time.Second, Transport: wire},
 		MaxRetries:   -1,
-	}, nil)
+	}, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatalf("connect with OAuth: %v", err)
 	}
 	t.Cleanup(func() { _ = cs.Close() })
-	return cs, f
+	return cs, f, wire
+}
+
+// wireExchange is one HTTP exchange of an MCP client with the MCP
+// endpoint: the MCP request headers it sent and the status it got (never
+// a token).
+type wireExchange struct {
+	Method, Version, McpMethod, McpName string
+	Status                              int
+	URL                                 string // scheme, host and path
+}
+
+// wireLog is an http.RoundTripper that records every exchange.
+type wireLog struct {
+	mu  sync.Mutex
+	log []wireExchange
+}
+
+func (w *wireLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := http.DefaultTransport.RoundTrip(r)
+	e := wireExchange{Method: r.Method, Version: r.Header.Get("MCP-Protocol-Version"), McpMethod: r.Header.Get("Mcp-Method"), McpName: r.Header.Get("Mcp-Name"),
+		URL: r.URL.Scheme + "://" + r.URL.Host + r.URL.Path}
+	if err == nil {
+		e.Status = res.StatusCode
+	}
+	w.mu.Lock()
+	w.log = append(w.log, e)
+	w.mu.Unlock()
+	return res, err
+}
+
+func (w *wireLog) exchanges() []wireExchange {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.log)
 }
 
 func callJSON(t testing.TB, cs *mcp.ClientSession, name string, args any, out any) {
@@ -145,12 +187,33 @@ func callJSON(t testing.TB, cs *mcp.ClientSession, name string, args any, out an
 	}
 }
 
+// TestE2EGoClient runs the go-sdk client through OAuth to the demo in both
+// protocol generations: a 2025-11-25 session client (initialize) and a
+// 2026-07-28 stateless one (server/discover, Mcp-Method and Mcp-Name on
+// every call). Each run registers, signs in, lists and calls tools, meets
+// the per-tool-scope 403 of admin_echo and steps up; the test fails if the
+// 2026-07-28 run fell back to the 2025 protocol.
 func TestE2EGoClient(t *testing.T) {
 	p := startDemo(t, []string{"--dev", "--addr", "127.0.0.1:0"})
 	mcpURL := p.ready["mcp_url"]
+	for _, version := range []string{"2025-11-25", "2026-07-28"} {
+		t.Run(version, func(t *testing.T) {
+			cs, f, wire := connectGoClient(t, mcpURL, version, nil)
+			negotiated := cs.InitializeResult().ProtocolVersion
+			t.Logf("go-sdk client offered %s, negotiated %s", version, negotiated)
+			if negotiated != version {
+				t.Fatalf("negotiated protocol %s, want %s (a 2026-07-28 client that got %s fell back)", negotiated, version, negotiated)
+			}
+			goClientRun(t, cs, f, p.ready, mcpURL)
+			assertWire(t, version, wire.exchanges())
+			assertOAuthWire(t, f.oauth.exchanges(), mcpURL, p.ready["authkit_url"])
+		})
+	}
+}
 
-	cs, f := connectGoClient(t, mcpURL)
-
+// goClientRun lists and calls the demo's tools, stepping up for admin_echo.
+func goClientRun(t *testing.T, cs *mcp.ClientSession, f *headlessFetcher, ready map[string]string, mcpURL string) {
+	t.Helper()
 	tools, err := cs.ListTools(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +229,7 @@ func TestE2EGoClient(t *testing.T) {
 
 	var me demo.Caller
 	callJSON(t, cs, demo.ToolWhoami, map[string]any{}, &me)
-	assertDevCaller(t, me, p.ready)
+	assertDevCaller(t, me, ready)
 
 	var echo demo.EchoOutput
 	callJSON(t, cs, demo.ToolEcho, demo.EchoInput{Text: "hello"}, &echo)
@@ -204,6 +267,76 @@ func TestE2EGoClient(t *testing.T) {
 	}
 }
 
+// assertOAuthWire checks the OAuth flow of a go-sdk run: discovery of the
+// protected resource metadata on the MCP origin and of AuthKit's metadata,
+// dynamic client registration, and a token for the first sign-in and one
+// for the step-up.
+func assertOAuthWire(t *testing.T, wire []wireExchange, mcpURL, authkitURL string) {
+	t.Helper()
+	origin := strings.TrimSuffix(mcpURL, mcpPath)
+	want := []wireExchange{
+		{Method: "GET", URL: origin + "/.well-known/oauth-protected-resource" + mcpPath, Status: http.StatusOK},
+		{Method: "GET", URL: authkitURL + "/.well-known/oauth-authorization-server", Status: http.StatusOK},
+		{Method: "POST", URL: authkitURL + "/oauth2/register", Status: http.StatusCreated},
+		{Method: "POST", URL: authkitURL + "/oauth2/token", Status: http.StatusOK},
+		{Method: "POST", URL: authkitURL + "/oauth2/token", Status: http.StatusOK},
+	}
+	i := 0
+	for _, e := range wire {
+		if i < len(want) && e.Method == want[i].Method && e.URL == want[i].URL && e.Status == want[i].Status {
+			i++
+		}
+	}
+	if i < len(want) {
+		t.Errorf("the OAuth exchanges lack %+v (from step %d); got %+v", want[i], i, wire)
+	}
+}
+
+// assertWire checks what the client sent the MCP endpoint: for 2025-11-25
+// an initialize and no 2026-07-28 headers; for 2026-07-28 server/discover
+// (first refused with 401, then answered), no initialize, and the standard
+// headers on every POST, Mcp-Name on tools/call, the 403 for admin_echo
+// and its retry after the step-up.
+func assertWire(t *testing.T, version string, wire []wireExchange) {
+	t.Helper()
+	var b strings.Builder
+	for _, e := range wire {
+		fmt.Fprintf(&b, "  %s version=%q method=%q name=%q -> %d\n", e.Method, e.Version, e.McpMethod, e.McpName, e.Status)
+	}
+	dump := b.String()
+	if version < "2026-07-28" {
+		for _, e := range wire {
+			if e.McpMethod != "" || e.McpName != "" || e.Version >= "2026-07-28" {
+				t.Errorf("a 2025-11-25 run sent 2026-07-28 headers:\n%s", dump)
+				break
+			}
+		}
+		return
+	}
+	want := []wireExchange{
+		{Method: "POST", Version: version, McpMethod: "server/discover", Status: http.StatusUnauthorized},
+		{Method: "POST", Version: version, McpMethod: "server/discover", Status: http.StatusOK},
+		{Method: "POST", Version: version, McpMethod: "tools/call", McpName: demo.ToolWhoami, Status: http.StatusOK},
+		{Method: "POST", Version: version, McpMethod: "tools/call", McpName: demo.ToolAdminEcho, Status: http.StatusForbidden},
+		{Method: "POST", Version: version, McpMethod: "tools/call", McpName: demo.ToolAdminEcho, Status: http.StatusOK},
+	}
+	i := 0
+	for _, e := range wire {
+		if e.Method == http.MethodPost && (e.Version != version || e.McpMethod == "") {
+			t.Errorf("a POST without the 2026-07-28 headers:\n%s", dump)
+		}
+		if e.McpMethod == "initialize" {
+			t.Errorf("the 2026-07-28 run sent initialize (fell back):\n%s", dump)
+		}
+		if e.URL = ""; i < len(want) && e == want[i] {
+			i++
+		}
+	}
+	if i < len(want) {
+		t.Errorf("the exchanges lack %+v (from step %d); got:\n%s", want[i], i, dump)
+	}
+}
+
 func TestE2ETypeScriptClient(t *testing.T) {
 	requireNode(t) // before starting anything: fail in CI, skip elsewhere
 	npmInstall(t)
@@ -211,6 +344,10 @@ func TestE2ETypeScriptClient(t *testing.T) {
 	mcpURL := p.ready["mcp_url"]
 
 	res := runTSClient(t, mcpURL)
+	t.Logf("TypeScript SDK %s client negotiated %s", tsSDKVersion, res.ProtocolVersion)
+	if res.ProtocolVersion != "2025-11-25" {
+		t.Errorf("negotiated protocol %q, want 2025-11-25 (the newest the SDK speaks)", res.ProtocolVersion)
+	}
 
 	if !res.RegisteredClient {
 		t.Error("the client did not register (DCR)")
@@ -426,14 +563,24 @@ func (s *rawSession) post(t testing.TB, body string) *http.Response {
 	return resp
 }
 
-// TestE2EShutdownWithOpenStream: SIGTERM while a client holds a standalone
-// server-sent event stream still exits 0 promptly (the stream's context is
-// cancelled when shutdown starts; otherwise Shutdown would wait for it until
-// its timeout and the program would exit 1).
+// TestE2EShutdownWithOpenStream: SIGTERM while a client holds a long-lived
+// stream (a 2026-07-28 subscriptions/listen, which the go-sdk client opens
+// for list-change notifications) still exits 0 promptly: the stream's
+// context is cancelled when shutdown starts; otherwise Shutdown would wait
+// for it until its timeout and the program would exit 1.
 func TestE2EShutdownWithOpenStream(t *testing.T) {
 	p := startDemo(t, []string{"--dev", "--addr", "127.0.0.1:0"})
-	cs, _ := connectGoClient(t, p.ready["mcp_url"])
+	cs, _, wire := connectGoClient(t, p.ready["mcp_url"], "", &mcp.ClientOptions{
+		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) {},
+	})
 	var me demo.Caller
 	callJSON(t, cs, demo.ToolWhoami, map[string]any{}, &me)
+	open := false
+	for _, e := range wire.exchanges() {
+		open = open || (e.McpMethod == "subscriptions/listen" && e.Status == http.StatusOK)
+	}
+	if !open {
+		t.Fatalf("no subscriptions/listen stream was opened: %+v", wire.exchanges())
+	}
 	p.stop(t)
 }

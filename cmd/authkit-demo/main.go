@@ -146,8 +146,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// The one line that matters: AuthKit in front of the MCP server (protected
 	// resource metadata, AuthKit's forwarded metadata, bearer checks, and
-	// each tool call's own verified token).
-	mux.Handle("/", gosdk.Handler(provider, server, opts))
+	// each tool call's own verified token). go-sdk's stateless handler
+	// serves both protocol generations: 2026-07-28 clients, and 2025 clients
+	// with each request on its own (the demo's tools make no
+	// server-initiated requests). Its stateful handler refuses 2026-07-28.
+	opts.Stateless = true
+	mux.Handle("/", gosdk.Handler(provider, server, &gosdk.Options{HTTP: opts}))
 
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()

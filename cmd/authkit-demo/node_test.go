@@ -89,6 +89,9 @@ func installedUpToDate() bool {
 type tsResult struct {
 	OK               bool   `json:"ok"`
 	Error            string `json:"error"`
+	ProtocolVersion  string `json:"protocol_version"`
+	KeptRefreshToken bool   `json:"kept_refresh_token"`
+	AdminEchoError   string `json:"admin_echo_error"`
 	RegisteredClient bool   `json:"registered_client"`
 	ClientID         string `json:"client_id"`
 	TokenCount       int    `json:"token_count"`
@@ -116,7 +119,7 @@ type tsRequestRecord struct {
 }
 
 // runTSClient runs client.mjs against mcpURL, with its other arguments
-// (a client metadata URL), and decodes its answer.
+// (--keep-refresh-token, a client metadata URL), and decodes its answer.
 func runTSClient(t testing.TB, mcpURL string, args ...string) tsResult {
 	t.Helper()
 	node := requireNode(t)

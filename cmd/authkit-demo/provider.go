@@ -23,6 +23,7 @@ func newProvider(cfg config, baseURL string, logger *slog.Logger, dev *devAuthKi
 		MCPPath:        mcpPath,
 		RequiredScopes: cfg.requiredScopes,
 		ToolScopes:     demo.ToolScopes(),
+		ScopesUpFront:  cfg.scopesUpFront,
 		ResourceName:   "authkit-demo",
 		Logger:         logger.With("component", "authkit"),
 	}

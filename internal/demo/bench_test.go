@@ -33,7 +33,7 @@ func BenchmarkToolCall(b *testing.B) {
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return info, nil }),
 	})
-	h := gosdk.Handler(p, NewServer(Options{}), &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
+	h := gosdk.Handler(p, NewServer(Options{}), &gosdk.Options{HTTP: &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}})
 	for _, tc := range []struct{ tool, args string }{
 		{ToolEcho, `{"text":"hello"}`},
 		{ToolWhoami, `{}`},

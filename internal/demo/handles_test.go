@@ -84,7 +84,7 @@ func TestHandlesAcrossReplicas(t *testing.T) {
 			Verifier:             verifier,
 			ToolScopes:           ToolScopes(), // so the middleware reads bodies and checks the headers too
 		})
-		srv := httptest.NewServer(gosdk.Handler(p, NewServer(Options{Handles: sealer}), &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}))
+		srv := httptest.NewServer(gosdk.Handler(p, NewServer(Options{Handles: sealer}), &gosdk.Options{HTTP: &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}}))
 		t.Cleanup(srv.Close)
 		u, _ := url.Parse(srv.URL)
 		rr.backends = append(rr.backends, u)

@@ -34,7 +34,7 @@ func serveWithIdentity(t testing.TB, mode *mcp.StreamableHTTPOptions, opts Optio
 			AuthorizationServers: []string{"https://auth.example.com"},
 			Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return &info, nil }),
 		})
-		srv.Config.Handler = gosdk.Handler(p, server, mode)
+		srv.Config.Handler = gosdk.Handler(p, server, &gosdk.Options{HTTP: mode})
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -26,7 +26,7 @@ var streamable = &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}
 // mcpHandler is the demo's MCP server behind p, mounted as the demo mounts
 // it (gosdk.Handler).
 func mcpHandler(p *remote.Provider) http.Handler {
-	return gosdk.Handler(p, demo.NewServer(demo.Options{}), streamable)
+	return gosdk.Handler(p, demo.NewServer(demo.Options{}), &gosdk.Options{HTTP: streamable})
 }
 
 // fixedProvider is a provider whose verifier answers info for any token,

@@ -20,9 +20,13 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	// Metadata routes plus the protected MCP endpoint; nil: go-sdk's
-//	// default streamable options (stateful sessions).
-//	http.ListenAndServe(":8080", gosdk.Handler(p, server, nil))
+//	// Metadata routes plus the protected MCP endpoint. Stateless serves
+//	// MCP 2026-07-28 clients and 2025 clients; nil options: go-sdk's
+//	// defaults (stateful sessions, 2025 protocols only).
+//	http.ListenAndServe(":8080", gosdk.Handler(p, server, &gosdk.Options{
+//		HTTP:       &mcp.StreamableHTTPOptions{Stateless: true},
+//		HideDenied: true, // lists leave out what a rule refuses the caller
+//	}))
 //
 // [Handler] gives every call its own identity. go-sdk runs all calls of a
 // stateful session with a context derived from the request that opened the
@@ -41,6 +45,26 @@
 // (req.Extra.TokenInfo.UserID is remote.Identity.Owner), so behind a
 // remote.MultiIssuer a user of one issuer cannot use a session of another
 // issuer's user with the same subject.
+//
+// # Protocol generations
+//
+// go-sdk's stateful handler (Options.HTTP nil, or Stateless false) speaks
+// the 2025 session protocols and answers every 2026-07-28 request with
+// -32022, so go-sdk's client, which tries 2026-07-28 first, falls back to
+// 2025-11-25. Its stateless handler speaks 2026-07-28 and serves 2025
+// clients too, each request on its own, without server-initiated requests
+// (sampling, elicitation, roots): choose it unless a tool needs those. In
+// go-sdk v1.8.0 the stateless handler compares Mcp-Name with the body
+// without decoding the Base64 sentinel (=?base64?…?=) that clients use
+// for names outside visible ASCII; the provider's own check decodes it,
+// so such a call passes the provider and is refused by go-sdk. Keep tool,
+// prompt and resource names in visible ASCII.
+//
+// # Per-caller lists
+//
+// Options.HideDenied leaves out of tools/list, prompts/list and
+// resources/list what a rule refuses the caller, keeps what a step-up can
+// open, and marks the lists private; see [Options].
 //
 // For handlers that are not go-sdk servers, mount them with the provider's
 // own Handler or Middleware and read remote.IdentityFromContext(r.Context()).

@@ -21,6 +21,43 @@ type Provider interface {
 	// Identity returns the identity this provider verified for the
 	// request in ctx.
 	Identity(ctx context.Context) (*remote.Identity, error)
+	// CheckCall decides a call for the identity in ctx as the provider's
+	// middleware does (nil when allowed; see remote.Provider.CheckCall).
+	CheckCall(ctx context.Context, call remote.Call) error
+}
+
+// Options configures [Handler]. A nil *Options is the zero value: go-sdk's
+// default streamable handler (stateful sessions), every tool, prompt and
+// resource listed.
+type Options struct {
+	// HTTP configures go-sdk's streamable HTTP handler. Set
+	// HTTP.Stateless to serve the MCP 2026-07-28 protocol: go-sdk's
+	// stateful handler answers every 2026-07-28 request with -32022
+	// (unsupported protocol version), so its clients fall back to the 2025
+	// protocols, while its stateless handler serves 2026-07-28 clients and
+	// 2025 clients alike, each request on its own, without server-initiated
+	// requests (sampling, elicitation, roots) on 2025 sessions. Default nil:
+	// go-sdk's defaults, stateful sessions.
+	HTTP *mcp.StreamableHTTPOptions
+
+	// HideDenied leaves out of tools/list, prompts/list and resources/list
+	// what the caller can never use: the tools, prompts and resources a
+	// rule refuses (the provider's ToolCheck or CallCheck, authkit's
+	// ToolRules: a permission, a role; see remote.Provider.CheckCall and
+	// remote.Reachable). What only needs a scope the token lacks stays
+	// listed, so a client can step up (re-authorize for the scope a 403
+	// names), even when a rule would refuse it once the scope is granted:
+	// rules are decided only for tokens that hold the scopes. Lists are
+	// decided per call, for the caller of that call, and
+	// marked "private" with no cache lifetime (2026-07-28 cache hints, as a
+	// list that differs per caller must be). Resource templates are listed
+	// as they are: a template names no one resource to decide on. Calls
+	// through this handler never reach what a list hides anyway: the
+	// middleware refuses them first. The filter is added to the server, so
+	// over any other transport (stdio, an in-memory client) the server
+	// lists no tool, prompt or resource at all: such a caller has no
+	// verified token. Default off: every tool, prompt and resource listed.
+	HideDenied bool
 }
 
 // expirySkew is the clock skew given to go-sdk's own expiry re-check of
@@ -29,8 +66,8 @@ type Provider interface {
 const expirySkew = 5 * time.Minute
 
 // Handler serves server behind p: p's metadata routes, and at p's MCP path
-// a go-sdk streamable HTTP handler (configured by opts, which may be nil)
-// behind p's bearer middleware. It is the one way to mount a go-sdk server
+// a go-sdk streamable HTTP handler (configured by opts.HTTP; opts may be
+// nil) behind p's bearer middleware. It is the one way to mount a go-sdk server
 // behind a provider, and it cannot be half-assembled:
 //
 //   - every tool, prompt and resource handler of server, stateful or
@@ -48,17 +85,27 @@ const expirySkew = 5 * time.Minute
 //   - the token is verified once, by p.
 //
 // Handler adds a receiving middleware to server (see
-// mcp.Server.AddReceivingMiddleware); mount each server once per provider.
-// It panics if p or server is nil. Read the user id in tools from
+// mcp.Server.AddReceivingMiddleware) and, with opts.HideDenied, a list
+// filter inside it: mount each server once per provider. It panics if p or
+// server is nil. Read the user id in tools from
 // authkit.ClaimsFromContext(ctx).UserID or remote.IdentityFromContext(ctx),
 // not from UserID, which names issuer and subject.
-func Handler(p Provider, server *mcp.Server, opts *mcp.StreamableHTTPOptions) http.Handler {
+func Handler(p Provider, server *mcp.Server, opts *Options) http.Handler {
 	if p == nil || server == nil {
 		panic("gosdk: Handler needs a provider and an *mcp.Server")
 	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
 	m := &mount{p: p, sdk: newSDKContext()}
-	server.AddReceivingMiddleware(m.perCall)
-	streamable := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, opts)
+	if o.HideDenied {
+		// Inside perCall, which installs the identity the filter decides for.
+		server.AddReceivingMiddleware(m.perCall, m.hideDenied)
+	} else {
+		server.AddReceivingMiddleware(m.perCall)
+	}
+	streamable := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, o.HTTP)
 	return p.Handler(m.carry(streamable))
 }
 

@@ -85,7 +85,7 @@ func newFixture(t *testing.T, opts *mcp.StreamableHTTPOptions) *fixture {
 	mcp.AddTool(server, &mcp.Tool{Name: "delete_file"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, struct{}, error) {
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "deleted"}}}, struct{}{}, nil
 	})
-	srv.Config.Handler = gosdk.Handler(p, server, opts)
+	srv.Config.Handler = gosdk.Handler(p, server, &gosdk.Options{HTTP: opts})
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &fixture{srv: srv, resource: resource, calls: &calls, mu: &mu}

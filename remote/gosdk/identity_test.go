@@ -228,7 +228,7 @@ func TestPerCallIdentityTokenRotation(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Run("permission added and removed", func(t *testing.T) {
 				r := newSeenRig(t, nil, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
-					return gosdk.Handler(ap, s, mode.opts)
+					return gosdk.Handler(ap, s, &gosdk.Options{HTTP: mode.opts})
 				})
 				first := r.mint(t, "jti-first", time.Hour, "p:initialize")
 				second := r.mint(t, "jti-second", time.Hour, "p:second-token")
@@ -247,7 +247,7 @@ func TestPerCallIdentityTokenRotation(t *testing.T) {
 			})
 			t.Run("expired first token, valid second", func(t *testing.T) {
 				r := newSeenRig(t, nil, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
-					return gosdk.Handler(ap, s, mode.opts)
+					return gosdk.Handler(ap, s, &gosdk.Options{HTTP: mode.opts})
 				})
 				first := r.mint(t, "jti-first", time.Minute, "p:initialize")
 				rt := &switchable{token: first}
@@ -360,7 +360,9 @@ func TestCallStateIsTheCallersOwn(t *testing.T) {
 			r := newRig(t, server, func(c *authkit.Config) {
 				c.ToolScopes = map[string][]string{"delete_file": {"files:delete"}}
 				c.ToolRules = map[string]authkit.Rule{"delete_repo": authkit.AllPermissions("repos:delete")}
-			}, func(ap *authkit.Provider, s *mcp.Server) http.Handler { return gosdk.Handler(ap, s, mode.opts) })
+			}, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
+				return gosdk.Handler(ap, s, &gosdk.Options{HTTP: mode.opts})
+			})
 			tok := r.mint(t, "jti-1", time.Hour, "repos:read")
 			cs := connectWith(t, r.url, &switchable{token: tok})
 

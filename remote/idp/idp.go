@@ -73,6 +73,14 @@ type Config struct {
 	// ToolCheck is called for every tools/call with the tool name and the
 	// verified identity; see remote.Config.ToolCheck. Default nil.
 	ToolCheck func(ctx context.Context, tool string, id *remote.Identity) error
+	// ScopesUpFront advertises every scope of RequiredScopes and
+	// ToolScopes in the metadata and the first 401, for clients that
+	// cannot step up; see remote.Config.ScopesUpFront for the
+	// least-privilege trade-off. Default false.
+	ScopesUpFront bool
+	// InBandRuleDenials answers ToolCheck's refusals as tool error results
+	// instead of 403; see remote.Config.InBandRuleDenials. Default false.
+	InBandRuleDenials bool
 	// ScopeSatisfied implements scope hierarchies; default exact match.
 	ScopeSatisfied func(granted []string, required string) bool
 
@@ -182,6 +190,8 @@ func New(cfg Config) (*Provider, error) {
 		RequiredScopes:        cfg.RequiredScopes,
 		ToolScopes:            cfg.ToolScopes,
 		ToolCheck:             cfg.ToolCheck,
+		ScopesUpFront:         cfg.ScopesUpFront,
+		InBandRuleDenials:     cfg.InBandRuleDenials,
 		ScopeSatisfied:        cfg.ScopeSatisfied,
 		Audiences:             cfg.Audiences,
 		ResourceName:          cfg.ResourceName,

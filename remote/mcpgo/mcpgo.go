@@ -264,8 +264,7 @@ func (m *Mount) forget(sid string) {
 func (m *Mount) allowedTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 	out := make([]mcp.Tool, 0, len(tools))
 	for _, t := range tools {
-		err := m.p.CheckCall(ctx, remote.Call{Method: remote.MethodToolsCall, Name: t.Name})
-		if err == nil || (errors.Is(err, remote.ErrInsufficientScope) && !errors.Is(err, remote.ErrRuleDenied)) {
+		if remote.Reachable(m.p.CheckCall(ctx, remote.Call{Method: remote.MethodToolsCall, Name: t.Name})) {
 			out = append(out, t)
 		}
 	}

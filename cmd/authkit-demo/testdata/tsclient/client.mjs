@@ -1,6 +1,6 @@
 // Headless MCP client for cmd/authkit-demo's end-to-end tests.
 //
-// Usage: node client.mjs <mcp-url> [<client-metadata-url>]
+// Usage: node client.mjs <mcp-url> [--keep-refresh-token] [<client-metadata-url>]
 //
 // It drives the official TypeScript SDK client through the whole OAuth flow
 // exactly as a desktop client would (401 -> protected resource metadata ->
@@ -16,6 +16,12 @@
 // client_id_metadata_document_supported: that URL is its client_id, and it
 // registers nothing.
 //
+// With --keep-refresh-token it keeps the refresh token the authorization
+// server issues, as a desktop client does; the SDK then answers a 403
+// insufficient_scope with a refresh (which cannot widen the scope) instead
+// of re-authorizing, and a failed admin_echo is reported as admin_echo_error
+// instead of failing the run.
+//
 // It prints one JSON object on stdout and never prints a token. Exit status
 // 0 on success, 1 with {"error": "..."} otherwise.
 
@@ -25,9 +31,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 
 const mcpURL = process.argv[2];
-const clientMetadataURL = process.argv[3]; // optional
+const rest = process.argv.slice(3);
+const keepRefreshToken = rest.includes('--keep-refresh-token');
+const clientMetadataURL = rest.find((a) => !a.startsWith('--')); // optional
 if (!mcpURL) {
-  console.log(JSON.stringify({ error: 'usage: node client.mjs <mcp-url> [<client-metadata-url>]' }));
+  console.log(JSON.stringify({ error: 'usage: node client.mjs <mcp-url> [--keep-refresh-token] [<client-metadata-url>]' }));
   process.exit(1);
 }
 
@@ -79,13 +87,19 @@ class HeadlessProvider {
   clientInformation() { return this._client; }
   saveClientInformation(info) { this._client = info; this.registeredClientID = info.client_id; }
   tokens() { return this._tokens; }
-  // Refresh tokens are dropped on purpose: with one stored, the SDK answers
-  // a 403 insufficient_scope by refreshing, and a refresh cannot widen the
-  // scope (RFC 6749 §6), so step-up would never be reached. A client that
-  // keeps no refresh token re-authorizes with the challenged scope.
+  // Refresh tokens are dropped unless --keep-refresh-token: with one
+  // stored, the SDK answers a 403 insufficient_scope by refreshing, and a
+  // refresh cannot widen the scope (RFC 6749 §6), so step-up would never be
+  // reached. A client that keeps no refresh token re-authorizes with the
+  // challenged scope.
   saveTokens(tokens) {
-    const { refresh_token: _dropped, ...rest } = tokens;
-    this._tokens = rest;
+    if (keepRefreshToken) {
+      this._tokens = tokens;
+      this.keptRefreshToken = this.keptRefreshToken || Boolean(tokens.refresh_token);
+    } else {
+      const { refresh_token: _dropped, ...rest } = tokens;
+      this._tokens = rest;
+    }
     this.tokenCount = (this.tokenCount || 0) + 1;
   }
   saveCodeVerifier(v) { this._verifier = v; }
@@ -163,13 +177,22 @@ async function main() {
   const tools = (await client.listTools()).tools.map((t) => t.name).sort();
   const whoami = structured(await client.callTool({ name: 'whoami', arguments: {} }));
   const echo = structured(await client.callTool({ name: 'echo', arguments: { text: 'hello' } }));
-  const adminEcho = structured(await withAuth(transport, provider, () =>
-    client.callTool({ name: 'admin_echo', arguments: { text: 'step up' } })));
+  let adminEcho = null;
+  let adminEchoError;
+  try {
+    adminEcho = structured(await withAuth(transport, provider, () =>
+      client.callTool({ name: 'admin_echo', arguments: { text: 'step up' } })));
+  } catch (err) {
+    if (!keepRefreshToken) throw err;
+    adminEchoError = String((err && err.message) || err);
+  }
   const whoamiAfter = structured(await client.callTool({ name: 'whoami', arguments: {} }));
   await client.close();
 
   return {
     ok: true,
+    protocol_version: transport.protocolVersion,
+    kept_refresh_token: Boolean(provider.keptRefreshToken),
     registered_client: Boolean(provider.registeredClientID),
     client_id: provider.registeredClientID,
     token_count: provider.tokenCount || 0,
@@ -178,6 +201,7 @@ async function main() {
     whoami,
     echo,
     admin_echo: adminEcho,
+    admin_echo_error: adminEchoError,
     whoami_after_step_up: whoamiAfter,
     requests,
   };
