@@ -78,23 +78,9 @@ func (ri readyInfo) write(w io.Writer) error {
 }
 
 // toolCallCommand returns a POSIX shell command line that calls tool (with
-// no arguments) at mcpURL with token, the way an MCP client of the 2025
-// session protocol does: initialize, read the Mcp-Session-Id header, send
-// notifications/initialized, then tools/call in that session. Against a
-// stateless server speaking only 2026-07-28 the same call is one POST: the
-// tools/call with headers MCP-Protocol-Version: 2026-07-28, Mcp-Method:
-// tools/call and Mcp-Name: <tool>, and the version in params._meta.
+// no arguments) at mcpURL with token: one POST, since the demo's stateless
+// handler answers a 2025-protocol tools/call on its own, without a session.
 func toolCallCommand(mcpURL, token, tool string) string {
-	const (
-		version  = "2025-06-18"
-		initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"` + version + `","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}`
-		notified = `{"jsonrpc":"2.0","method":"notifications/initialized"}`
-	)
-	call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"` + tool + `","arguments":{}}}`
-	post := `curl -sS "$U" -H "$H" -H "$A" -H "$C"`
-	inSession := post + ` -H "Mcp-Session-Id: $S" -H 'MCP-Protocol-Version: ` + version + `'`
-	return `U='` + mcpURL + `' H='Authorization: Bearer ` + token + `' A='Accept: application/json, text/event-stream' C='Content-Type: application/json'; ` +
-		`S=$(` + post + ` -o /dev/null -D - -d '` + initBody + `' | tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: *//p'); ` +
-		inSession + ` -d '` + notified + `'; ` +
-		inSession + ` -d '` + call + `'`
+	call := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + tool + `","arguments":{}}}`
+	return `curl -sS '` + mcpURL + `' -H 'Authorization: Bearer ` + token + `' -H 'Accept: application/json, text/event-stream' -H 'Content-Type: application/json' -H 'MCP-Protocol-Version: 2025-06-18' -d '` + call + `'`
 }
