@@ -2,6 +2,7 @@ package authkit_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -174,4 +175,31 @@ func ExampleProvider_Require() {
 	// Output:
 	// 403
 	// Bearer resource_metadata="http://localhost:8080/.well-known/oauth-protected-resource/mcp", error="insufficient_scope", error_description="missing permission: repos:delete"
+}
+
+// Several MCP resources on one origin: /mcp for everyone, /admin/mcp for
+// admins. Each has its own audience, metadata and rules; the root
+// metadata is the first resource's.
+func Example_severalResources() {
+	resource := func(path string, rule rules.Rule) *authkit.Provider {
+		return authkit.MustNew(authkit.Config{Domain: "my-app.authkit.app", BaseURL: "https://mcp.example.com", MCPPath: path, Rule: rule})
+	}
+	user, admin := resource("/mcp", nil), resource("/admin/mcp", rules.AnyRole("admin"))
+	defer user.Close()
+	defer admin.Close()
+	usersServer := mcp.NewServer(&mcp.Implementation{Name: "repos"}, nil)
+	adminServer := mcp.NewServer(&mcp.Implementation{Name: "repos-admin"}, nil)
+	h := remote.MustJoin(gosdk.Handler(user, usersServer, nil), gosdk.Handler(admin, adminServer, nil))
+
+	for _, path := range []string{"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource/admin/mcp", "/.well-known/oauth-protected-resource"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "https://mcp.example.com"+path, nil))
+		var m struct{ Resource string }
+		_ = json.Unmarshal(w.Body.Bytes(), &m)
+		fmt.Println(path, "→", m.Resource)
+	}
+	// Output:
+	// /.well-known/oauth-protected-resource/mcp → https://mcp.example.com/mcp
+	// /.well-known/oauth-protected-resource/admin/mcp → https://mcp.example.com/admin/mcp
+	// /.well-known/oauth-protected-resource → https://mcp.example.com
 }
