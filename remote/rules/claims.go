@@ -73,10 +73,10 @@ func (n ClaimNames) check() error {
 		field := f.field
 		for _, c := range f.claims {
 			if err := c.check(); err != nil {
-				return fmt.Errorf("Claims.%s: %w", field, err)
+				return fmt.Errorf("in Claims.%s: %w", field, err)
 			}
 			if field == "Organization" && c.list {
-				return fmt.Errorf("Claims.Organization: claim %q is an array of strings; an organization is one string: use StringClaim", c.String())
+				return fmt.Errorf("in Claims.Organization: claim %q is an array of strings; an organization is one string: use StringClaim", c.String())
 			}
 		}
 	}
