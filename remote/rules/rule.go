@@ -327,6 +327,19 @@ func (membershipRule) Check(ctx context.Context, p *Principal) error {
 	return nil
 }
 
+// validateEach validates the rules of the combinator named name.
+func validateEach(name string, rs []Rule, n *ClaimNames, dir bool) error {
+	if len(rs) == 0 {
+		return errors.New(name + " lists no rule")
+	}
+	for i, r := range rs {
+		if err := validate(r, n, dir); err != nil {
+			return fmt.Errorf("%s rule %d: %w", name, i, err)
+		}
+	}
+	return nil
+}
+
 // allOf requires every rule.
 type allOf []Rule
 
@@ -336,17 +349,7 @@ type allOf []Rule
 // error (503).
 func AllOf(rules ...Rule) Rule { return allOf(rules) }
 
-func (a allOf) validate(n *ClaimNames, dir bool) error {
-	if len(a) == 0 {
-		return errors.New("AllOf lists no rule")
-	}
-	for i, r := range a {
-		if err := validate(r, n, dir); err != nil {
-			return fmt.Errorf("AllOf rule %d: %w", i, err)
-		}
-	}
-	return nil
-}
+func (a allOf) validate(n *ClaimNames, dir bool) error { return validateEach("AllOf", a, n, dir) }
 
 func (a allOf) Check(ctx context.Context, p *Principal) error {
 	if len(a) == 0 {
@@ -388,17 +391,7 @@ type anyOf []Rule
 // have allowed.
 func AnyOf(rules ...Rule) Rule { return anyOf(rules) }
 
-func (a anyOf) validate(n *ClaimNames, dir bool) error {
-	if len(a) == 0 {
-		return errors.New("AnyOf lists no rule")
-	}
-	for i, r := range a {
-		if err := validate(r, n, dir); err != nil {
-			return fmt.Errorf("AnyOf rule %d: %w", i, err)
-		}
-	}
-	return nil
-}
+func (a anyOf) validate(n *ClaimNames, dir bool) error { return validateEach("AnyOf", a, n, dir) }
 
 func (a anyOf) Check(ctx context.Context, p *Principal) error {
 	if len(a) == 0 {
