@@ -586,3 +586,56 @@ func TestHandlerReplacesAStandardRoute(t *testing.T) {
 		t.Errorf("the other forwarded document: %d", w.Code)
 	}
 }
+
+// TestClaimsOverride: AuthKit's claim names are defaults; a JWT template
+// that puts roles elsewhere is read there instead, and the other defaults
+// stay.
+func TestClaimsOverride(t *testing.T) {
+	ak := authkittest.Start(t)
+	p := newProvider(t, ak, func(c *authkit.Config) {
+		c.Claims.Roles = []rules.Claim{rules.StringsClaim("https://example.com/roles")}
+		c.ToolRules = map[string]rules.Rule{
+			"admin":  rules.AnyRole("admin"),
+			"delete": rules.AllPermissions("repos:delete"),
+		}
+	})
+	h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, tc := range []struct {
+		name   string
+		tool   string
+		claims map[string]any
+		want   int
+	}{
+		{"role in the template's claim", "admin", map[string]any{"https://example.com/roles": []any{"admin"}}, 200},
+		{"role in AuthKit's claim, no longer read", "admin", map[string]any{"role": "admin", "roles": []any{"admin"}}, 403},
+		{"permissions keep their default", "delete", map[string]any{"permissions": []any{"repos:delete"}}, 200},
+	} {
+		tok := ak.MustMintFor(t, mcpURL, authkittest.TokenOptions{Subject: "user_01OVR", Claims: tc.claims})
+		if w := do(t, h, http.MethodPost, "/mcp", tok, toolCall(tc.tool)); w.Code != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, w.Code, tc.want)
+		}
+	}
+}
+
+// TestRuleChecksLogIgnoredClaims: a claim of the wrong JSON type grants
+// nothing, and the provider's logger says so at debug level, by name and
+// type, never by value.
+func TestRuleChecksLogIgnoredClaims(t *testing.T) {
+	ak := authkittest.Start(t)
+	var logs strings.Builder
+	p := newProvider(t, ak, func(c *authkit.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.ToolRules = map[string]rules.Rule{"delete_repo": rules.AllPermissions("repos:delete")}
+	})
+	h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	tok := ak.MustMintFor(t, mcpURL, authkittest.TokenOptions{Subject: "user_01LOG", Claims: map[string]any{"permissions": "repos:delete"}})
+	if w := do(t, h, http.MethodPost, "/mcp", tok, toolCall("delete_repo")); w.Code != http.StatusForbidden {
+		t.Fatalf("a string permissions claim granted the permission: %d", w.Code)
+	}
+	if !strings.Contains(logs.String(), "claim=permissions type=string") || !strings.Contains(logs.String(), "sub=user_01LOG") {
+		t.Errorf("log lacks the ignored claim: %s", logs.String())
+	}
+	if strings.Contains(logs.String(), "repos:delete") {
+		t.Errorf("log holds a claim value: %s", logs.String())
+	}
+}
