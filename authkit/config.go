@@ -79,7 +79,7 @@ type Config struct {
 	Rule rules.Rule
 
 	// Claims says where tokens carry what rules read. Default
-	// [AuthKitClaims]: "permissions", "role" and "roles", "org_id". A nil
+	// [DefaultClaims]: "permissions", "role" and "roles", "org_id". A nil
 	// field keeps its default; set one only when a JWT template puts that
 	// value under another name.
 	Claims rules.ClaimNames

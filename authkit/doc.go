@@ -78,7 +78,7 @@
 //	}
 //
 // Rules come from package remote/rules, the vocabulary every provider
-// shares, read here with AuthKit's claim names ([AuthKitClaims]):
+// shares, read here with AuthKit's claim names ([DefaultClaims]):
 // permissions and roles from a JWT template in the WorkOS dashboard, the
 // organization picked at consent from "org_id". Require them for every
 // request with Config.Rule, per MCP tool with Config.ToolRules, per route

@@ -27,11 +27,11 @@ type Provider struct {
 	enricher  *Enricher
 }
 
-// AuthKitClaims are where AuthKit's access tokens carry what rules read,
+// DefaultClaims are where AuthKit's access tokens carry what rules read,
 // the default of Config.Claims: permissions in "permissions" (an array),
 // roles in "role" (a string) and "roles" (an array), both added by a JWT
 // template, and the organization picked at consent in "org_id".
-func AuthKitClaims() rules.ClaimNames {
+func DefaultClaims() rules.ClaimNames {
 	return rules.ClaimNames{
 		Permissions:  []rules.Claim{rules.StringsClaim("permissions")},
 		Roles:        []rules.Claim{rules.StringClaim("role"), rules.StringsClaim("roles")},
@@ -73,7 +73,7 @@ func New(cfg Config) (*Provider, error) {
 		}
 		dir = enricher
 	}
-	claims := AuthKitClaims()
+	claims := DefaultClaims()
 	if cfg.Claims.Permissions != nil {
 		claims.Permissions = cfg.Claims.Permissions
 	}

@@ -167,8 +167,8 @@ func New(cfg Config) (*Provider, error) {
 	}
 	policy, err := rules.New(rules.Config{
 		Claims:          cfg.Claims,
-		Request:         cfg.Rule,
-		Tools:           cfg.ToolRules,
+		Rule:            cfg.Rule,
+		ToolRules:       cfg.ToolRules,
 		Directory:       cfg.Directory,
 		ChallengeScopes: cfg.RequiredScopes,
 		ScopeSatisfied:  cfg.ScopeSatisfied,

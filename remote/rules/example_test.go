@@ -47,8 +47,8 @@ func ExampleNew() {
 			Roles:        []rules.Claim{rules.StringsClaim("roles")},
 			Organization: []rules.Claim{rules.StringClaim("org_id")},
 		},
-		Request: rules.OrganizationIn("org_acme"),
-		Tools:   map[string]rules.Rule{"delete_repo": rules.AnyRole("admin")},
+		Rule:      rules.OrganizationIn("org_acme"),
+		ToolRules: map[string]rules.Rule{"delete_repo": rules.AnyRole("admin")},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -21,15 +21,15 @@ type Config struct {
 	// can be used).
 	Claims ClaimNames
 
-	// Request, when set, must allow every request: the rule for the whole
+	// Rule, when set, must allow every request: the rule for the whole
 	// endpoint (e.g. OrganizationIn("org_acme") for a resource that
 	// serves one organization). [Policy.RequestCheck] applies it.
-	Request Rule
+	Rule Rule
 
-	// Tools maps an MCP tool name to the rule a tools/call for it must
-	// pass. [Policy.ToolCheck] applies it; a tool without an entry needs
-	// no rule.
-	Tools map[string]Rule
+	// ToolRules maps an MCP tool name to the rule a tools/call for it
+	// must pass. [Policy.ToolCheck] applies it; a tool without an entry
+	// needs no rule.
+	ToolRules map[string]Rule
 
 	// Directory answers [ActiveMembership]. Default none.
 	Directory Directory
@@ -60,7 +60,7 @@ type Config struct {
 //
 //	pol, err := rules.New(rules.Config{
 //		Claims: rules.ClaimNames{Roles: []rules.Claim{rules.StringsClaim("roles")}},
-//		Tools:  map[string]rules.Rule{"delete_repo": rules.AnyRole("admin")},
+//		ToolRules: map[string]rules.Rule{"delete_repo": rules.AnyRole("admin")},
 //	})
 //	p, err := remote.New(remote.Config{ /* ... */ ToolCheck: pol.ToolCheck, RequestCheck: pol.RequestCheck})
 type Policy struct {
@@ -85,24 +85,24 @@ func New(cfg Config) (*Policy, error) {
 			Roles:        slices.Clone(cfg.Claims.Roles),
 			Organization: slices.Clone(cfg.Claims.Organization),
 		},
-		request:   cfg.Request,
-		tools:     maps.Clone(cfg.Tools),
+		request:   cfg.Rule,
+		tools:     maps.Clone(cfg.ToolRules),
 		dir:       cfg.Directory,
 		scopes:    slices.Clone(cfg.ChallengeScopes),
 		satisfied: cfg.ScopeSatisfied,
 		log:       cfg.Logger,
 	}
-	if cfg.Request != nil {
-		if err := p.Validate(cfg.Request); err != nil {
-			return nil, fmt.Errorf("rules: the request rule: %w", err)
+	if cfg.Rule != nil {
+		if err := p.Validate(cfg.Rule); err != nil {
+			return nil, fmt.Errorf("rules: the rule for every request (Rule): %w", err)
 		}
 	}
-	names := slices.Sorted(maps.Keys(cfg.Tools))
+	names := slices.Sorted(maps.Keys(cfg.ToolRules))
 	for _, name := range names {
 		if name == "" {
 			return nil, errors.New("rules: a tool rule has an empty tool name")
 		}
-		if err := p.Validate(cfg.Tools[name]); err != nil {
+		if err := p.Validate(cfg.ToolRules[name]); err != nil {
 			return nil, fmt.Errorf("rules: the rule for tool %s: %w", strconv.Quote(name), err)
 		}
 	}
@@ -171,15 +171,15 @@ func (p *Policy) Check(ctx context.Context, rule Rule, id *remote.Identity) erro
 		Description: "insufficient permissions", Scopes: p.scopes, Err: errors.Join(remote.ErrRuleDenied, err)}
 }
 
-// RequestCheck applies Config.Request to id; it has the type of
+// RequestCheck applies Config.Rule to id; it has the type of
 // remote.Config.RequestCheck.
 func (p *Policy) RequestCheck(ctx context.Context, id *remote.Identity) error {
 	return p.Check(ctx, p.request, id)
 }
 
-// ToolCheck applies the rule Config.Tools names for tool to id (nil when
+// ToolCheck applies the rule Config.ToolRules names for tool to id (nil when
 // none); it has the type of remote.Config.ToolCheck. Set it as a
-// provider's ToolCheck only when Tools names a rule: with a ToolCheck the
+// provider's ToolCheck only when ToolRules names a rule: with a ToolCheck the
 // middleware reads every POST body.
 func (p *Policy) ToolCheck(ctx context.Context, tool string, id *remote.Identity) error {
 	return p.Check(ctx, p.tools[tool], id)

@@ -208,18 +208,18 @@ func TestNewRefusesRulesThatCannotWork(t *testing.T) {
 		cfg  rules.Config
 		want string
 	}{
-		{"empty role list", rules.Config{Claims: authkitLike, Tools: map[string]rules.Rule{"x": rules.AnyRole()}}, `tool "x": AnyRole lists no role`},
-		{"blank permission", rules.Config{Claims: authkitLike, Tools: map[string]rules.Rule{"x": rules.AllPermissions(" ")}}, "AllPermissions lists no permission"},
-		{"roles without a claim", rules.Config{Tools: map[string]rules.Rule{"x": rules.AnyRole("admin")}}, "Claims.Roles names no claim"},
-		{"permissions without a claim", rules.Config{Request: rules.AllPermissions("a")}, "the request rule: AllPermissions needs permissions"},
-		{"organization without a claim", rules.Config{Request: rules.HasOrganization()}, "Claims.Organization"},
-		{"empty organization set", rules.Config{Claims: authkitLike, Request: rules.OrganizationIn()}, "OrganizationIn lists no organization"},
-		{"membership without a directory", rules.Config{Claims: authkitLike, Request: rules.ActiveMembership()}, "needs a Directory"},
-		{"nil rule", rules.Config{Tools: map[string]rules.Rule{"x": nil}}, "nil"},
-		{"nil func", rules.Config{Tools: map[string]rules.Rule{"x": rules.Func(nil)}}, "nil Func"},
-		{"empty AllOf", rules.Config{Request: rules.AllOf()}, "AllOf lists no rule"},
-		{"bad rule inside AnyOf", rules.Config{Claims: authkitLike, Request: rules.AnyOf(rules.AnyRole("a"), rules.AllOf(rules.AnyRole()))}, "AnyOf rule 1: AllOf rule 0: AnyRole lists no role"},
-		{"empty tool name", rules.Config{Tools: map[string]rules.Rule{"": rules.AllScopes("a")}}, "empty tool name"},
+		{"empty role list", rules.Config{Claims: authkitLike, ToolRules: map[string]rules.Rule{"x": rules.AnyRole()}}, `tool "x": AnyRole lists no role`},
+		{"blank permission", rules.Config{Claims: authkitLike, ToolRules: map[string]rules.Rule{"x": rules.AllPermissions(" ")}}, "AllPermissions lists no permission"},
+		{"roles without a claim", rules.Config{ToolRules: map[string]rules.Rule{"x": rules.AnyRole("admin")}}, "Claims.Roles names no claim"},
+		{"permissions without a claim", rules.Config{Rule: rules.AllPermissions("a")}, "the rule for every request (Rule): AllPermissions needs permissions"},
+		{"organization without a claim", rules.Config{Rule: rules.HasOrganization()}, "Claims.Organization"},
+		{"empty organization set", rules.Config{Claims: authkitLike, Rule: rules.OrganizationIn()}, "OrganizationIn lists no organization"},
+		{"membership without a directory", rules.Config{Claims: authkitLike, Rule: rules.ActiveMembership()}, "needs a Directory"},
+		{"nil rule", rules.Config{ToolRules: map[string]rules.Rule{"x": nil}}, "nil"},
+		{"nil func", rules.Config{ToolRules: map[string]rules.Rule{"x": rules.Func(nil)}}, "nil Func"},
+		{"empty AllOf", rules.Config{Rule: rules.AllOf()}, "AllOf lists no rule"},
+		{"bad rule inside AnyOf", rules.Config{Claims: authkitLike, Rule: rules.AnyOf(rules.AnyRole("a"), rules.AllOf(rules.AnyRole()))}, "AnyOf rule 1: AllOf rule 0: AnyRole lists no role"},
+		{"empty tool name", rules.Config{ToolRules: map[string]rules.Rule{"": rules.AllScopes("a")}}, "empty tool name"},
 		{"organization as a list", rules.Config{Claims: rules.ClaimNames{Organization: []rules.Claim{rules.StringsClaim("orgs")}}}, "use StringClaim"},
 		{"zero claim", rules.Config{Claims: rules.ClaimNames{Roles: []rules.Claim{{}}}}, "names no path"},
 		{"empty member", rules.Config{Claims: rules.ClaimNames{Roles: []rules.Claim{rules.StringsClaim("realm_access", "")}}}, "empty member name"},
@@ -232,8 +232,8 @@ func TestNewRefusesRulesThatCannotWork(t *testing.T) {
 		})
 	}
 	// The same rules, given what they need, are accepted.
-	if _, err := rules.New(rules.Config{Claims: authkitLike, Directory: directory{}, Request: rules.AllOf(rules.ActiveMembership(), rules.OrganizationIn("org_a")),
-		Tools: map[string]rules.Rule{"x": rules.AnyRole("admin"), "y": rules.Func(func(context.Context, *rules.Principal) error { return nil })}}); err != nil {
+	if _, err := rules.New(rules.Config{Claims: authkitLike, Directory: directory{}, Rule: rules.AllOf(rules.ActiveMembership(), rules.OrganizationIn("org_a")),
+		ToolRules: map[string]rules.Rule{"x": rules.AnyRole("admin"), "y": rules.Func(func(context.Context, *rules.Principal) error { return nil })}}); err != nil {
 		t.Error(err)
 	}
 	// Evaluated anyway (Allow with an ad hoc rule), a rule naming nothing
@@ -317,11 +317,11 @@ func TestActiveMembership(t *testing.T) {
 	}
 }
 
-// TestToolAndRequestChecks: the policy's hooks apply Config.Tools by tool
-// name and Config.Request to everything.
+// TestToolAndRequestChecks: the policy's hooks apply Config.ToolRules by tool
+// name and Config.Rule to everything.
 func TestToolAndRequestChecks(t *testing.T) {
-	pol := mustPolicy(t, rules.Config{Claims: authkitLike, Request: rules.OrganizationIn("org_acme"),
-		Tools: map[string]rules.Rule{"delete": rules.AnyRole("admin")}})
+	pol := mustPolicy(t, rules.Config{Claims: authkitLike, Rule: rules.OrganizationIn("org_acme"),
+		ToolRules: map[string]rules.Rule{"delete": rules.AnyRole("admin")}})
 	ctx := context.Background()
 	member := identity(t, nil, map[string]any{"org_id": "org_acme", "role": "member"})
 	if pol.ToolCheck(ctx, "read", member) != nil || pol.ToolCheck(ctx, "delete", member) == nil || pol.RequestCheck(ctx, member) != nil {
