@@ -80,7 +80,9 @@ type Config struct {
 	// Rule, when set, must allow every request to the MCP endpoint (after
 	// RequiredScopes): e.g. rules.OrganizationIn("org_acme") for a
 	// resource serving one organization. A refusal is a 403
-	// insufficient_scope naming what is missing. Default none.
+	// insufficient_scope naming what is missing; a rule that cannot decide
+	// (rules.ActiveMembership with its directory down) a 503. Default
+	// none.
 	Rule rules.Rule
 	// ToolRules maps an MCP tool name to the rule a tools/call for it
 	// must pass, checked before the MCP handler runs; a refusal is a 403
