@@ -268,7 +268,7 @@ func TestLegacyEndpoints(t *testing.T) {
 	}
 }
 
-func TestRequireAllPermissionsAndAnyRole(t *testing.T) {
+func TestRequire(t *testing.T) {
 	ak := authkittest.Start(t)
 	ak.SetUser(authkittest.User{ID: "user_01ADA", Role: "member", Roles: []string{"member"}, Permissions: []string{"repos:read"}})
 	p := newProvider(t, ak, func(c *authkit.Config) { c.RequiredScopes = []string{"mcp"} })
