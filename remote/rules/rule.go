@@ -356,6 +356,7 @@ func (a allOf) Check(ctx context.Context, p *Principal) error {
 		return errors.New("rules: AllOf lists no rule") // fail closed; New reports it
 	}
 	var merged DeniedError
+	denied := false
 	var other error
 	for _, r := range a {
 		if r == nil {
@@ -367,6 +368,7 @@ func (a allOf) Check(ctx context.Context, p *Principal) error {
 		}
 		var d *DeniedError
 		if errors.As(err, &d) {
+			denied = true // even with no clause: a refusal is a refusal
 			merged.Needs = append(merged.Needs, d.Needs...)
 			merged.Scopes = appendNew(merged.Scopes, d.Scopes...)
 			continue
@@ -375,7 +377,7 @@ func (a allOf) Check(ctx context.Context, p *Principal) error {
 			other = err
 		}
 	}
-	if len(merged.Needs) > 0 {
+	if denied {
 		return &merged // a certain refusal outweighs an undecided rule
 	}
 	return other

@@ -72,6 +72,7 @@ func TestVocabulary(t *testing.T) {
 	})
 	noOrg := identity(t, nil, map[string]any{"permissions": []any{"repos:read"}})
 	custom := rules.Func(func(context.Context, *rules.Principal) error { return errors.New("secret internal reason") })
+	bare := rules.Func(func(context.Context, *rules.Principal) error { return &rules.DeniedError{} })
 	named := rules.Func(func(_ context.Context, p *rules.Principal) error {
 		if p.Identity().Subject() == "user_01A" {
 			return &rules.DeniedError{Needs: []string{"a pro plan"}}
@@ -114,6 +115,8 @@ func TestVocabulary(t *testing.T) {
 		{"custom denial is named", id, named, "a pro plan"},
 		{"all of with a custom error", id, rules.AllOf(rules.AnyRole("member"), custom), "insufficient permissions"},
 		{"a certain refusal wins over a custom error", id, rules.AllOf(custom, rules.AnyRole("admin")), "requires role: admin"},
+		{"a denial naming nothing refuses", id, rules.AllOf(rules.AnyRole("member"), bare), "insufficient permissions"},
+		{"a denial naming nothing, as an alternative", id, rules.AnyOf(bare, bare), "(insufficient permissions) or (insufficient permissions)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := pol.Check(context.Background(), tc.rule, tc.id)
