@@ -158,8 +158,12 @@ func (p *Policy) Check(ctx context.Context, rule Rule, id *remote.Identity) erro
 	case errors.As(err, &re):
 		return err
 	case errors.As(err, &d):
+		scopes := slices.Clone(p.scopes)
+		if d != nil {
+			scopes = appendNew(scopes, d.Scopes...)
+		}
 		return &remote.Error{Status: http.StatusForbidden, Code: remote.CodeInsufficientScope,
-			Description: d.Description(), Scopes: appendNew(slices.Clone(p.scopes), d.Scopes...), Err: err}
+			Description: d.Description(), Scopes: scopes, Err: err}
 	case errors.Is(err, remote.ErrUnavailable):
 		return &remote.Error{Status: http.StatusServiceUnavailable, Description: "Authorization data is temporarily unavailable; retry later", Err: err}
 	}

@@ -58,7 +58,7 @@ type DeniedError struct {
 // Description is the client-facing error_description: the clauses joined
 // with "; ".
 func (e *DeniedError) Description() string {
-	if len(e.Needs) == 0 {
+	if e == nil || len(e.Needs) == 0 {
 		return "insufficient permissions"
 	}
 	return strings.Join(e.Needs, "; ")
@@ -369,8 +369,10 @@ func (a allOf) Check(ctx context.Context, p *Principal) error {
 		var d *DeniedError
 		if errors.As(err, &d) {
 			denied = true // even with no clause: a refusal is a refusal
-			merged.Needs = append(merged.Needs, d.Needs...)
-			merged.Scopes = appendNew(merged.Scopes, d.Scopes...)
+			if d != nil {
+				merged.Needs = append(merged.Needs, d.Needs...)
+				merged.Scopes = appendNew(merged.Scopes, d.Scopes...)
+			}
 			continue
 		}
 		if other == nil {
@@ -414,7 +416,9 @@ func (a anyOf) Check(ctx context.Context, p *Principal) error {
 		switch {
 		case errors.As(err, &d):
 			alts = append(alts, "("+d.Description()+")")
-			scopes = appendNew(scopes, d.Scopes...)
+			if d != nil {
+				scopes = appendNew(scopes, d.Scopes...)
+			}
 		case errors.Is(err, remote.ErrUnavailable):
 			if undecided == nil {
 				undecided = err

@@ -73,6 +73,10 @@ func TestVocabulary(t *testing.T) {
 	noOrg := identity(t, nil, map[string]any{"permissions": []any{"repos:read"}})
 	custom := rules.Func(func(context.Context, *rules.Principal) error { return errors.New("secret internal reason") })
 	bare := rules.Func(func(context.Context, *rules.Principal) error { return &rules.DeniedError{} })
+	typedNil := rules.Func(func(context.Context, *rules.Principal) error {
+		var d *rules.DeniedError
+		return d
+	})
 	named := rules.Func(func(_ context.Context, p *rules.Principal) error {
 		if p.Identity().Subject() == "user_01A" {
 			return &rules.DeniedError{Needs: []string{"a pro plan"}}
@@ -117,6 +121,9 @@ func TestVocabulary(t *testing.T) {
 		{"a certain refusal wins over a custom error", id, rules.AllOf(custom, rules.AnyRole("admin")), "requires role: admin"},
 		{"a denial naming nothing refuses", id, rules.AllOf(rules.AnyRole("member"), bare), "insufficient permissions"},
 		{"a denial naming nothing, as an alternative", id, rules.AnyOf(bare, bare), "(insufficient permissions) or (insufficient permissions)"},
+		{"a nil *DeniedError refuses", id, typedNil, "insufficient permissions"},
+		{"a nil *DeniedError inside AllOf", id, rules.AllOf(typedNil), "insufficient permissions"},
+		{"a nil *DeniedError inside AnyOf", id, rules.AnyOf(typedNil), "(insufficient permissions)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := pol.Check(context.Background(), tc.rule, tc.id)
