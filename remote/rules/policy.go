@@ -203,12 +203,24 @@ type Guard interface {
 // Allow decides rule for the identity g verified for ctx's request (or
 // call): a *remote.Error with status 401 when there is none (no token, a
 // token another provider verified, a request that has ended), else as
-// [Policy.Check]. Use it in a handler or tool for decisions the
-// configured rules cannot express; g.WriteError writes its error.
+// [Policy.Check]. A rule that fails [Policy.Validate] (a membership rule
+// without a Directory, say) refuses with 403, its reason in Err and,
+// at error level, in the log. Use it in a handler or tool for decisions
+// the configured rules cannot express; g.WriteError writes its error.
 func (p *Policy) Allow(ctx context.Context, g Guard, rule Rule) error {
 	id, err := g.Identity(ctx)
 	if err != nil {
 		return &remote.Error{Status: http.StatusUnauthorized, Scopes: p.scopes, Err: err}
+	}
+	if rule != nil {
+		if err := p.Validate(rule); err != nil {
+			err = fmt.Errorf("rules: Allow: %w", err)
+			if p.log != nil {
+				p.log.ErrorContext(ctx, "rules: a rule that can never pass was checked", "err", err)
+			}
+			return &remote.Error{Status: http.StatusForbidden, Code: remote.CodeInsufficientScope,
+				Description: "insufficient permissions", Scopes: p.scopes, Err: errors.Join(remote.ErrRuleDenied, err)}
+		}
 	}
 	return p.Check(ctx, rule, id)
 }

@@ -391,6 +391,21 @@ func TestRequire(t *testing.T) {
 		h.ServeHTTP(w, r)
 		return w.Code
 	}
+	// Allow with a rule that can never pass here refuses and says why.
+	var logs strings.Builder
+	strict := mustPolicy(t, rules.Config{Claims: authkitLike, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	var allowErr error
+	p.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		allowErr = strict.Allow(r.Context(), p, rules.ActiveMembership())
+	})).ServeHTTP(httptest.NewRecorder(), func() *http.Request {
+		r := httptest.NewRequest(http.MethodGet, resource, nil)
+		r.Header.Set("Authorization", "Bearer admin")
+		return r
+	}())
+	var re *remote.Error
+	if !errors.As(allowErr, &re) || re.Status != http.StatusForbidden || re.Err == nil || !strings.Contains(re.Err.Error(), "needs a Directory") || !strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("Allow with an invalid rule: %v; log %q", allowErr, logs.String())
+	}
 	if got := send(admin, ""); got != http.StatusUnauthorized {
 		t.Errorf("no token: %d", got)
 	}
