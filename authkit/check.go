@@ -42,7 +42,7 @@ const (
 //		log.Print(f)
 //	}
 func (p *Provider) Check(ctx context.Context) []forward.Finding {
-	out := p.Provider.Check(ctx)
+	out := p.ip.Check(ctx)
 	for i, f := range out {
 		switch f.ID {
 		case forward.FindingIssuerMismatch:

@@ -2,9 +2,6 @@ package authkit
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"log/slog"
 	"slices"
 	"time"
 
@@ -74,28 +71,23 @@ func ClaimsFromContext(ctx context.Context) (*Claims, error) {
 // never converted: "permissions", "roles", "entitlements" and
 // "feature_flags" must be arrays of strings (a single string, or an array
 // holding anything but strings, grants nothing), "role", "sid", "org_id" and
-// "client_id" strings. A provider's checks log each such claim at debug
-// level ([Config.Logger]).
+// "client_id" strings. A provider's rule checks log each such claim at
+// debug level ([Config.Logger]).
 func ClaimsFromIdentity(id *remote.Identity) *Claims {
-	return claimsOf(context.Background(), id, nil)
-}
-
-// claimsOf is ClaimsFromIdentity, logging ignored claims to log (nil:
-// silent).
-func claimsOf(ctx context.Context, id *remote.Identity, log *slog.Logger) *Claims {
 	if id == nil {
 		return nil
 	}
-	r := claimReader{ctx: ctx, id: id, log: log}
+	str := func(name string) string { s, _ := id.StringClaim(name); return s }
+	strs := func(name string) []string { l, _ := id.StringsClaim(name); return l }
 	c := &Claims{
 		UserID:         id.Subject(),
-		GrantID:        r.str("sid"),
-		OrganizationID: r.str("org_id"),
-		Role:           r.str("role"),
-		Roles:          r.strs("roles"),
-		Permissions:    r.strs("permissions"),
-		Entitlements:   r.strs("entitlements"),
-		FeatureFlags:   r.strs("feature_flags"),
+		GrantID:        str("sid"),
+		OrganizationID: str("org_id"),
+		Role:           str("role"),
+		Roles:          strs("roles"),
+		Permissions:    strs("permissions"),
+		Entitlements:   strs("entitlements"),
+		FeatureFlags:   strs("feature_flags"),
 		ClientID:       id.ClientID(),
 		Scopes:         id.Scopes(),
 		Audiences:      id.Audiences(),
@@ -104,7 +96,7 @@ func claimsOf(ctx context.Context, id *remote.Identity, log *slog.Logger) *Claim
 		TokenID:        id.TokenID(),
 	}
 	if c.ClientID == "" {
-		c.ClientID = r.str("client_id")
+		c.ClientID = str("client_id")
 	}
 	return c
 }
@@ -132,69 +124,4 @@ func (c *Claims) HasFeatureFlag(f string) bool {
 // HasScope reports whether the token was granted scope (exact match).
 func (c *Claims) HasScope(scope string) bool {
 	return c != nil && slices.Contains(c.Scopes, scope)
-}
-
-// claimReader reads AuthKit's claims with their JSON types, and logs a
-// claim it ignores for its type.
-type claimReader struct {
-	ctx context.Context
-	id  *remote.Identity
-	log *slog.Logger
-}
-
-// str reads a claim that must be a string.
-func (r claimReader) str(name string) string {
-	s, ok := r.id.StringClaim(name)
-	if !ok {
-		r.ignored(name, "a string")
-	}
-	return s
-}
-
-// strs reads a claim that must be an array of strings.
-func (r claimReader) strs(name string) []string {
-	list, ok := r.id.StringsClaim(name)
-	if !ok {
-		r.ignored(name, "an array of strings")
-	}
-	return list
-}
-
-// ignored logs, at debug level, a claim that is present but not of the
-// wanted type: its name and JSON class, never its value.
-func (r claimReader) ignored(name, want string) {
-	if r.log == nil || !r.log.Enabled(r.ctx, slog.LevelDebug) {
-		return
-	}
-	v, present := r.id.Claim(name)
-	if !present {
-		return
-	}
-	r.log.LogAttrs(r.ctx, slog.LevelDebug, "authkit: claim ignored: unexpected type",
-		slog.String("claim", name), slog.String("type", jsonClass(v)), slog.String("want", want),
-		slog.String("sub", r.id.Subject()), slog.String("iss", r.id.Issuer()))
-}
-
-// jsonClass names the JSON type of a decoded value.
-func jsonClass(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "string"
-	case bool:
-		return "boolean"
-	case float64, json.Number:
-		return "number"
-	case map[string]any:
-		return "object"
-	case []any:
-		for _, e := range t {
-			if _, ok := e.(string); !ok {
-				return "array with a " + jsonClass(e) + " element"
-			}
-		}
-		return "array"
-	}
-	return fmt.Sprintf("%T", v)
 }

@@ -10,10 +10,11 @@ import (
 
 	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/remote"
+	"github.com/mcpauth/mcpauth/remote/rules"
 	"github.com/workos/workos-go/v4/pkg/usermanagement"
 )
 
-// Environment variables read by [ConfigFromEnv] and [FromEnv].
+// Environment variables read by [ConfigFromEnv].
 const (
 	EnvDomain         = "AUTHKIT_DOMAIN"          // required: the AuthKit domain
 	EnvBaseURL        = "BASE_URL"                // required: the server's public base URL
@@ -64,10 +65,12 @@ type Config struct {
 	// before the MCP handler runs. Optional.
 	ToolScopes map[string][]string
 
-	// ToolRules lists permission and role rules per MCP tool name, checked on
-	// tools/call before the MCP handler runs; a denial is a 403
-	// insufficient_scope naming what is missing. Optional.
-	ToolRules map[string]Rule
+	// ToolRules maps an MCP tool name to the rule (package remote/rules:
+	// permissions, roles, organization, membership, combinators) a
+	// tools/call for it must pass, checked before the MCP handler runs; a
+	// refusal is a 403 insufficient_scope naming what is missing
+	// (remote.ErrRuleDenied for Go callers). Optional.
+	ToolRules map[string]rules.Rule
 
 	// ScopesUpFront advertises every scope of RequiredScopes and ToolScopes
 	// in the protected resource metadata and the first 401 challenge, so
@@ -84,8 +87,22 @@ type Config struct {
 	// scopes stay 403. See remote.Config.InBandRuleDenials. Default false.
 	InBandRuleDenials bool
 
-	// WorkOS enables profile enrichment ([Provider.Profile]) with a
-	// workos-go client built by usermanagement.NewClient(apiKey). Optional.
+	// Rule, when set, must allow every request to the MCP endpoint, after
+	// RequiredScopes: e.g. rules.HasOrganization(), or
+	// rules.OrganizationIn("org_01ACME") for a resource serving one
+	// organization, or rules.ActiveMembership() (needs WorkOS). Optional.
+	Rule rules.Rule
+
+	// Claims says where tokens carry what rules read. Default
+	// [DefaultClaims]: "permissions", "role" and "roles", "org_id". A nil
+	// field keeps its default; set one only when a JWT template puts that
+	// value under another name.
+	Claims rules.ClaimNames
+
+	// WorkOS enables profile enrichment ([Provider.Profile]) and the
+	// membership rule rules.ActiveMembership, with a workos-go client
+	// built by [NewWorkOSClient] (or usermanagement.NewClient(apiKey)).
+	// Optional.
 	WorkOS *usermanagement.Client
 
 	// Profiles tunes the enrichment cache; its Client and Now fields are
@@ -157,10 +174,19 @@ type Config struct {
 //	BASE_URL                 required  https://mcp.example.com
 //	AUTHKIT_REQUIRED_SCOPES  optional  comma-separated, e.g. "mcp:read,mcp:write"
 //	AUTHKIT_CLIENT_ID        optional  accepted as an extra audience (legacy fallback)
-//	WORKOS_API_KEY           optional  enables profile enrichment
+//	WORKOS_API_KEY           optional  enables profile enrichment and rules.ActiveMembership
+//
+// It is the one environment-driven path: the environment gives what
+// differs per deployment, and code sets the rest on the same Config
+// (ToolRules, Rule, Logger, OnDecision, ...) before [New]:
+//
+//	cfg := authkit.ConfigFromEnv(os.Getenv)
+//	cfg.ToolRules = map[string]rules.Rule{"delete_repo": rules.AllPermissions("repos:delete")}
+//	cfg.Logger = slog.Default()
+//	p, err := authkit.New(cfg)
 //
 // getenv looks a variable up; nil means os.Getenv. Values are trimmed;
-// validation happens in [New].
+// validation happens in New, whose errors name the variable to set.
 func ConfigFromEnv(getenv func(string) string) Config {
 	if getenv == nil {
 		getenv = os.Getenv

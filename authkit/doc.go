@@ -26,14 +26,18 @@
 // verified locally against AuthKit's keys (RS256, issuer, audience, expiry):
 // no call to AuthKit or WorkOS per request.
 //
-// A [Provider] is a thin specialisation of the generic [idp.Provider],
-// which works with any OAuth 2.0 / OpenID Connect authorization server;
-// package idp shows how to write the same for another identity provider.
+// A [Provider] is built on the generic [idp.Provider], which works with
+// any OAuth 2.0 / OpenID Connect authorization server (package idp shows
+// how to write the same for another identity provider), and offers its
+// whole API through its own methods.
 //
 // A complete server:
 //
 //	func run(ctx context.Context, getenv func(string) string) error {
-//		p, err := authkit.FromEnv(getenv) // AUTHKIT_DOMAIN, BASE_URL, ...
+//		cfg := authkit.ConfigFromEnv(getenv) // AUTHKIT_DOMAIN, BASE_URL, ...
+//		cfg.Logger = slog.Default()           // and rules, hooks: what code says
+//		cfg.ToolRules = map[string]rules.Rule{"delete_repo": rules.AllPermissions("repos:delete")}
+//		p, err := authkit.New(cfg)
 //		if err != nil {
 //			return err
 //		}
@@ -61,7 +65,7 @@
 //
 //	func deleteRepo(p *authkit.Provider) mcp.ToolHandlerFor[Args, any] {
 //		return func(ctx context.Context, req *mcp.CallToolRequest, in Args) (*mcp.CallToolResult, any, error) {
-//			if err := p.Allow(ctx, authkit.AllPermissions("repos:delete")); err != nil {
+//			if err := p.Allow(ctx, rules.AllPermissions("repos:delete")); err != nil {
 //				return nil, nil, err
 //			}
 //			c, err := authkit.ClaimsFromContext(ctx)
@@ -73,21 +77,25 @@
 //		}
 //	}
 //
-// Permissions and roles come from a JWT template in the WorkOS dashboard.
-// Require them per route with [Provider.RequireAllPermissions],
-// [Provider.RequireAnyRole] or [Provider.Require], per MCP tool with
-// Config.ToolRules, and in a tool with [Provider.Allow]; a denial is 403
-// insufficient_scope whose error_description names what is missing. The
-// names say how lists combine: [AllPermissions] needs every permission
-// listed, [AnyRole] one of the roles, [AllOf] every rule:
+// Rules come from package remote/rules, the vocabulary every provider
+// shares, read here with AuthKit's claim names ([DefaultClaims]):
+// permissions and roles from a JWT template in the WorkOS dashboard, the
+// organization picked at consent from "org_id". Require them for every
+// request with Config.Rule, per MCP tool with Config.ToolRules, per route
+// with [Provider.Require], and in a tool with [Provider.Allow]; a refusal
+// is 403 insufficient_scope whose error_description names what is missing.
+// The names say how lists combine: rules.AllPermissions needs every
+// permission listed, rules.AnyRole one of the roles, rules.AllOf every
+// rule:
 //
 //	authkit.Config{
 //		Domain:  "my-app.authkit.app",
 //		BaseURL: "https://mcp.example.com",
-//		ToolRules: map[string]authkit.Rule{
-//			"delete_repo": authkit.AllPermissions("repos:delete"),
-//			"billing":     authkit.AnyRole("admin", "owner"),
-//			"close_books": authkit.AllOf(authkit.AnyRole("admin"), authkit.AllPermissions("books:close")),
+//		Rule:    rules.HasOrganization(), // B2B: every caller picked an organization
+//		ToolRules: map[string]rules.Rule{
+//			"delete_repo": rules.AllPermissions("repos:delete"),
+//			"billing":     rules.AnyRole("admin", "owner"),
+//			"close_books": rules.AllOf(rules.AnyRole("admin"), rules.AllPermissions("books:close")),
 //		},
 //	}
 //
@@ -95,12 +103,28 @@
 // provider's middleware, Require and Allow authenticate the request
 // themselves (or refuse it).
 //
+// Organizations: rules.HasOrganization requires the token to name one,
+// rules.OrganizationIn one of a set, and rules.ActiveMembership (with
+// Config.WorkOS) an active membership in it, confirmed through the WorkOS
+// API: a user removed from an organization, or whose membership is
+// inactive or pending, keeps tokens naming it until they expire, and is
+// refused. The answer is cached like every profile (Profiles.TTL, 5
+// minutes). When WorkOS cannot be reached and nothing is cached, a rule
+// that needs it answers 503 with Retry-After (fail closed: never 401,
+// which would make the client drop a good token); reads such as
+// [Provider.Profile] keep failing open.
+//
+// Several MCP resources on one origin (/mcp and /admin/mcp, or one per
+// organization) are one Provider each, with its own MCPPath, audience,
+// metadata and rules, served together by remote.Join.
+//
 // With Config.WorkOS (a workos-go usermanagement client, or WORKOS_API_KEY
-// with [FromEnv]), [Provider.Profile] adds what the token does not carry:
+// with [ConfigFromEnv]), [Provider.Profile] adds what the token does not carry:
 // the user's email and name and organization memberships, cached with a TTL
 // and a bound, one WorkOS call per user at a time, fetched with the API key
-// and never with the user's token. A WorkOS outage never fails a request:
-// Profile returns an error and the claims still stand.
+// and never with the user's token. A WorkOS outage never fails a request
+// by itself: Profile returns an error and the claims still stand (only
+// rules.ActiveMembership, which needs the answer, refuses with 503).
 //
 // [Provider.Check] reports misconfigurations in plain sentences: an issuer
 // mismatch, client registration switched off in the dashboard, no RS256

@@ -15,6 +15,8 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
+	"github.com/mcpauth/mcpauth/remote"
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // Defaults for [EnricherConfig].
@@ -283,6 +285,29 @@ func (e *Enricher) store(userID string, p *Profile, err error) {
 		e.lru.Remove(last)
 		delete(e.entries, last.Value.(*profileEntry).userID)
 	}
+}
+
+// ActiveMember reports whether the WorkOS user behind p (its token's
+// subject) has an active membership in organization: it makes the
+// Enricher the rules.Directory behind rules.ActiveMembership (a Provider
+// with Config.WorkOS uses it). The profile comes from the cache or WorkOS,
+// as for [Enricher.Profile], so a membership changed in WorkOS counts
+// after at most TTL, or at once after [Enricher.Forget]. Inactive and
+// pending memberships are not active; a subject that is no WorkOS user (a
+// machine-to-machine token) or that WorkOS does not know has none. When
+// WorkOS cannot be asked the error wraps [ErrProfileUnavailable] and asks
+// to retry after FailureTTL, the time the failure is remembered: the rule
+// answers 503 with that Retry-After, never 401 or 403.
+func (e *Enricher) ActiveMember(ctx context.Context, p *rules.Principal, organization string) (bool, error) {
+	prof, err := e.Profile(ctx, p.Identity().Subject())
+	switch {
+	case errors.Is(err, ErrNoProfile):
+		return false, nil
+	case err != nil:
+		return false, &remote.UnavailableError{RetryAfter: e.failTTL, Err: err}
+	}
+	m, ok := prof.Membership(organization)
+	return ok && m.Status == usermanagement.Active, nil
 }
 
 // Forget drops userID from the cache, e.g. after a webhook says the user or

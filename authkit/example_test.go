@@ -2,9 +2,11 @@ package authkit_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/gosdk"
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // The one-line integration: AuthKit in front of a go-sdk MCP server.
@@ -73,8 +76,8 @@ func ExampleNew() {
 	p, err := authkit.New(authkit.Config{
 		Domain:  "my-app.authkit.app",
 		BaseURL: "https://mcp.example.com",
-		ToolRules: map[string]authkit.Rule{
-			"delete_repo": authkit.AllPermissions("repos:delete"),
+		ToolRules: map[string]rules.Rule{
+			"delete_repo": rules.AllPermissions("repos:delete"),
 		},
 	})
 	if err != nil {
@@ -97,23 +100,32 @@ func ExampleNew() {
 	// route:    /.well-known/openid-configuration
 }
 
-func ExampleFromEnv() {
+// The environment gives the deployment's values; the code adds what only
+// code can say (rules, a logger, a hook) before New: one path that
+// composes.
+func ExampleConfigFromEnv() {
 	env := map[string]string{
 		"AUTHKIT_DOMAIN": "my-app.authkit.app",
 		"BASE_URL":       "https://mcp.example.com",
 	}
-	p, err := authkit.FromEnv(func(k string) string { return env[k] }) // os.Getenv in production
+	cfg := authkit.ConfigFromEnv(func(k string) string { return env[k] }) // os.Getenv in production
+	cfg.ToolRules = map[string]rules.Rule{"delete_repo": rules.AllPermissions("repos:delete")}
+	cfg.Logger = slog.New(slog.DiscardHandler) // e.g. slog.Default()
+	cfg.OnDecision = func(_ context.Context, d remote.Decision) {
+		// count d.Outcome, d.Reason, d.Tool in your metrics
+	}
+	p, err := authkit.New(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer p.Close()
 	fmt.Println(p.MCPURL())
 
-	_, err = authkit.FromEnv(func(string) string { return "" })
+	_, err = authkit.New(authkit.ConfigFromEnv(func(string) string { return "" }))
 	fmt.Println(err)
 	// Output:
 	// https://mcp.example.com/mcp
-	// authkit: Config.Domain is empty: set it to the AuthKit domain the WorkOS dashboard shows under Domains, e.g. "my-app.authkit.app" (or set AUTHKIT_DOMAIN with FromEnv)
+	// authkit: Config.Domain is empty: set it to the AuthKit domain the WorkOS dashboard shows under Domains, e.g. "my-app.authkit.app" (or set AUTHKIT_DOMAIN with ConfigFromEnv)
 }
 
 func ExampleClaimsFromContext() {
@@ -139,13 +151,13 @@ func ExampleClaimsFromContext() {
 	// true true
 }
 
-func ExampleProvider_RequireAllPermissions() {
+func ExampleProvider_Require() {
 	as := authkittest.NewServer() // a fake AuthKit; in production, your domain
 	defer as.Close()
 	as.SetUser(authkittest.User{ID: "user_01HXYZ", Permissions: []string{"repos:read"}})
 	p := authkit.MustNew(authkit.Config{Domain: as.URL(), BaseURL: "http://localhost:8080", HTTPClient: as.Client()})
 	defer p.Close()
-	admin := p.RequireAllPermissions("repos:delete")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	admin := p.Require(rules.AllPermissions("repos:delete"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "deleted")
 	}))
 
@@ -163,4 +175,31 @@ func ExampleProvider_RequireAllPermissions() {
 	// Output:
 	// 403
 	// Bearer resource_metadata="http://localhost:8080/.well-known/oauth-protected-resource/mcp", error="insufficient_scope", error_description="missing permission: repos:delete"
+}
+
+// Several MCP resources on one origin: /mcp for everyone, /admin/mcp for
+// admins. Each has its own audience, metadata and rules; the root
+// metadata is the first resource's.
+func Example_severalResources() {
+	resource := func(path string, rule rules.Rule) *authkit.Provider {
+		return authkit.MustNew(authkit.Config{Domain: "my-app.authkit.app", BaseURL: "https://mcp.example.com", MCPPath: path, Rule: rule})
+	}
+	user, admin := resource("/mcp", nil), resource("/admin/mcp", rules.AnyRole("admin"))
+	defer user.Close()
+	defer admin.Close()
+	usersServer := mcp.NewServer(&mcp.Implementation{Name: "repos"}, nil)
+	adminServer := mcp.NewServer(&mcp.Implementation{Name: "repos-admin"}, nil)
+	h := remote.MustJoin(gosdk.Handler(user, usersServer, nil), gosdk.Handler(admin, adminServer, nil))
+
+	for _, path := range []string{"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource/admin/mcp", "/.well-known/oauth-protected-resource"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "https://mcp.example.com"+path, nil))
+		var m struct{ Resource string }
+		_ = json.Unmarshal(w.Body.Bytes(), &m)
+		fmt.Println(path, "→", m.Resource)
+	}
+	// Output:
+	// /.well-known/oauth-protected-resource/mcp → https://mcp.example.com/mcp
+	// /.well-known/oauth-protected-resource/admin/mcp → https://mcp.example.com/admin/mcp
+	// /.well-known/oauth-protected-resource → https://mcp.example.com
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/remote/gosdk"
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // whoami is what the test tool answers: the caller as the tool sees it.
@@ -81,7 +82,7 @@ func TestFullFlow(t *testing.T) {
 		BaseURL:    base,
 		HTTPClient: ak.Client(),
 		WorkOS:     wc,
-		ToolRules:  map[string]authkit.Rule{"sail": authkit.AllPermissions("ships:sail"), "sink": authkit.AllPermissions("ships:sink")},
+		ToolRules:  map[string]rules.Rule{"sail": rules.AllPermissions("ships:sail"), "sink": rules.AllPermissions("ships:sink")},
 	})
 	if err != nil {
 		t.Fatal(err)

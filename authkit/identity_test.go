@@ -12,6 +12,7 @@ import (
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/internal/testutil"
 	"github.com/mcpauth/mcpauth/remote"
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // Tests of the identity the checks of a provider accept and read.
@@ -33,12 +34,12 @@ func TestChecksAcceptOnlyThisProvidersTokens(t *testing.T) {
 
 	var allowA, allowB error
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		allowA = a.Allow(r.Context(), authkit.AllPermissions("repos:read"))
-		allowB = b.Allow(r.Context(), authkit.AllPermissions("repos:read"))
+		allowA = a.Allow(r.Context(), rules.AllPermissions("repos:read"))
+		allowB = b.Allow(r.Context(), rules.AllPermissions("repos:read"))
 		_, _ = io.WriteString(w, "ok")
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/b-rule", b.RequireAllPermissions("repos:read")(ok))
+	mux.Handle("/b-rule", b.Require(rules.AllPermissions("repos:read"))(ok))
 	mux.Handle("/plain", ok)
 	h := a.Middleware(mux)
 
@@ -68,7 +69,7 @@ func TestAllow(t *testing.T) {
 	p := newProvider(t, ak, nil)
 	var results []error
 	h := p.Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		results = []error{p.Allow(r.Context(), authkit.AllPermissions("a")), p.Allow(r.Context(), authkit.AllPermissions("b"))}
+		results = []error{p.Allow(r.Context(), rules.AllPermissions("a")), p.Allow(r.Context(), rules.AllPermissions("b"))}
 	}))
 	do(t, h, http.MethodPost, "/mcp", ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}}), `{}`)
 	var re *remote.Error
@@ -79,7 +80,7 @@ func TestAllow(t *testing.T) {
 		"no token":      context.Background(),
 		"fake identity": remote.ContextWithTokenInfo(context.Background(), &remote.TokenInfo{Subject: "user_01ADA", Claims: map[string]any{"permissions": []any{"a"}}}),
 	} {
-		if err := p.Allow(ctx, authkit.AllPermissions("a")); !errors.As(err, &re) || re.Status != http.StatusUnauthorized || !errors.Is(err, remote.ErrNoIdentity) {
+		if err := p.Allow(ctx, rules.AllPermissions("a")); !errors.As(err, &re) || re.Status != http.StatusUnauthorized || !errors.Is(err, remote.ErrNoIdentity) {
 			t.Errorf("%s: Allow = %v, want 401", name, err)
 		}
 	}
@@ -95,12 +96,12 @@ func TestRulesReadClaimsAsAuthKitIssuesThem(t *testing.T) {
 	logs := &testutil.LogBuffer{}
 	p := newProvider(t, ak, func(c *authkit.Config) {
 		c.Logger = logs.Logger()
-		c.ToolRules = map[string]authkit.Rule{"delete_repo": authkit.AllPermissions("repos:delete")}
+		c.ToolRules = map[string]rules.Rule{"delete_repo": rules.AllPermissions("repos:delete")}
 	})
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", ok)
-	mux.Handle("/admin", p.RequireAnyRole("admin")(ok))
+	mux.Handle("/admin", p.Require(rules.AnyRole("admin"))(ok))
 	h := p.Middleware(mux)
 	for _, tc := range []struct {
 		name, path, body string

@@ -15,6 +15,7 @@ import (
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/remote/gosdk"
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // TestInBandRuleDenialsFlow: the go-sdk client, signed in through the fake
@@ -40,7 +41,7 @@ func TestInBandRuleDenialsFlow(t *testing.T) {
 				Domain:            ak.URL(),
 				BaseURL:           "http://" + mcpSrv.Listener.Addr().String(),
 				HTTPClient:        ak.Client(),
-				ToolRules:         map[string]authkit.Rule{"sink": authkit.AllPermissions("ships:sink")},
+				ToolRules:         map[string]rules.Rule{"sink": rules.AllPermissions("ships:sink")},
 				InBandRuleDenials: tt.inBand,
 			})
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/remote"
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // baseURL is the public URL the protected server claims; the tests call its
@@ -117,21 +119,51 @@ func TestProviderDerivedValues(t *testing.T) {
 	}
 }
 
-func TestFromEnv(t *testing.T) {
+// TestConfigFromEnvComposes: the environment gives the deployment's
+// values and code adds rules, a logger and a hook to the same Config; all
+// of them apply.
+func TestConfigFromEnvComposes(t *testing.T) {
+	ak := authkittest.Start(t)
+	ak.SetUser(authkittest.User{ID: "user_01ENV", Permissions: []string{"repos:read"}})
 	env := map[string]string{
-		authkit.EnvDomain:         "my-app.authkit.app",
-		authkit.EnvBaseURL:        "https://mcp.example.com",
+		authkit.EnvDomain:         ak.URL(),
+		authkit.EnvBaseURL:        baseURL,
 		authkit.EnvRequiredScopes: "mcp",
 	}
-	p, err := authkit.FromEnv(func(k string) string { return env[k] })
+	cfg := authkit.ConfigFromEnv(func(k string) string { return env[k] })
+	cfg.HTTPClient = ak.Client()
+	cfg.ToolRules = map[string]rules.Rule{"delete_repo": rules.AllPermissions("repos:delete")}
+	var logs strings.Builder
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	var decisions []remote.Decision
+	cfg.OnDecision = func(_ context.Context, d remote.Decision) { decisions = append(decisions, d) }
+	p, err := authkit.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	if p.Issuer() != "https://my-app.authkit.app" || p.MCPURL() != "https://mcp.example.com/mcp" {
+	if p.Issuer() != ak.Issuer() || p.MCPURL() != mcpURL {
 		t.Errorf("Issuer, MCPURL = %q, %q", p.Issuer(), p.MCPURL())
 	}
-	if _, err := authkit.FromEnv(func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "AUTHKIT_DOMAIN") {
+	h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	tok := ak.MustMintFor(t, mcpURL, authkittest.TokenOptions{Scopes: []string{"mcp"}})
+	if w := do(t, h, http.MethodPost, "/mcp", tok, toolCall("list_repos")); w.Code != http.StatusOK {
+		t.Fatalf("allowed call: %d", w.Code)
+	}
+	w := do(t, h, http.MethodPost, "/mcp", tok, toolCall("delete_repo"))
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Header().Get("WWW-Authenticate"), "missing permission: repos:delete") {
+		t.Errorf("ToolRules from code: %d %s", w.Code, w.Header().Get("WWW-Authenticate"))
+	}
+	if len(decisions) != 2 || decisions[1].Reason != "tool_denied" {
+		t.Errorf("OnDecision saw %+v", decisions)
+	}
+	if !strings.Contains(logs.String(), "reason=tool_denied") {
+		t.Errorf("Logger got %q", logs.String())
+	}
+	if w := do(t, h, http.MethodPost, "/mcp", ak.MustMintFor(t, mcpURL, authkittest.TokenOptions{}), toolCall("list_repos")); w.Code != http.StatusForbidden {
+		t.Errorf("AUTHKIT_REQUIRED_SCOPES not applied: %d", w.Code)
+	}
+	if _, err := authkit.New(authkit.ConfigFromEnv(func(string) string { return "" })); err == nil || !strings.Contains(err.Error(), "AUTHKIT_DOMAIN") {
 		t.Errorf("empty environment: err = %v", err)
 	}
 }
@@ -236,7 +268,7 @@ func TestLegacyEndpoints(t *testing.T) {
 	}
 }
 
-func TestRequireAllPermissionsAndAnyRole(t *testing.T) {
+func TestRequire(t *testing.T) {
 	ak := authkittest.Start(t)
 	ak.SetUser(authkittest.User{ID: "user_01ADA", Role: "member", Roles: []string{"member"}, Permissions: []string{"repos:read"}})
 	p := newProvider(t, ak, func(c *authkit.Config) { c.RequiredScopes = []string{"mcp"} })
@@ -244,11 +276,11 @@ func TestRequireAllPermissionsAndAnyRole(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
 
 	mux := http.NewServeMux()
-	mux.Handle("/read", p.RequireAllPermissions("repos:read")(ok))
-	mux.Handle("/write", p.RequireAllPermissions("repos:read", "repos:write", "repos:delete")(ok))
-	mux.Handle("/member", p.RequireAnyRole("member")(ok))
-	mux.Handle("/admin", p.RequireAnyRole("admin", "owner")(ok))
-	mux.Handle("/both", p.Require(authkit.AllPermissions("billing:read"), authkit.AnyRole("admin"))(ok))
+	mux.Handle("/read", p.Require(rules.AllPermissions("repos:read"))(ok))
+	mux.Handle("/write", p.Require(rules.AllPermissions("repos:read", "repos:write", "repos:delete"))(ok))
+	mux.Handle("/member", p.Require(rules.AnyRole("member"))(ok))
+	mux.Handle("/admin", p.Require(rules.AnyRole("admin", "owner"))(ok))
+	mux.Handle("/both", p.Require(rules.AllPermissions("billing:read"), rules.AnyRole("admin"))(ok))
 	behind := p.Middleware(mux) // the rules also work behind the middleware
 
 	for _, tc := range []struct {
@@ -303,10 +335,10 @@ func TestToolRules(t *testing.T) {
 	ak := authkittest.Start(t)
 	ak.SetUser(authkittest.User{ID: "user_01ADA", Role: "member", Permissions: []string{"repos:read"}})
 	p := newProvider(t, ak, func(c *authkit.Config) {
-		c.ToolRules = map[string]authkit.Rule{
-			"list_repos":  authkit.AllPermissions("repos:read"),
-			"delete_repo": authkit.AllPermissions("repos:delete"),
-			"billing":     authkit.AnyRole("admin"),
+		c.ToolRules = map[string]rules.Rule{
+			"list_repos":  rules.AllPermissions("repos:read"),
+			"delete_repo": rules.AllPermissions("repos:delete"),
+			"billing":     rules.AnyRole("admin"),
 		}
 	})
 	reached := 0
@@ -552,5 +584,58 @@ func TestHandlerReplacesAStandardRoute(t *testing.T) {
 	}
 	if w := do(t, h, http.MethodGet, "/.well-known/openid-configuration", "", ""); w.Code != http.StatusOK {
 		t.Errorf("the other forwarded document: %d", w.Code)
+	}
+}
+
+// TestClaimsOverride: AuthKit's claim names are defaults; a JWT template
+// that puts roles elsewhere is read there instead, and the other defaults
+// stay.
+func TestClaimsOverride(t *testing.T) {
+	ak := authkittest.Start(t)
+	p := newProvider(t, ak, func(c *authkit.Config) {
+		c.Claims.Roles = []rules.Claim{rules.StringsClaim("https://example.com/roles")}
+		c.ToolRules = map[string]rules.Rule{
+			"admin":  rules.AnyRole("admin"),
+			"delete": rules.AllPermissions("repos:delete"),
+		}
+	})
+	h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, tc := range []struct {
+		name   string
+		tool   string
+		claims map[string]any
+		want   int
+	}{
+		{"role in the template's claim", "admin", map[string]any{"https://example.com/roles": []any{"admin"}}, 200},
+		{"role in AuthKit's claim, no longer read", "admin", map[string]any{"role": "admin", "roles": []any{"admin"}}, 403},
+		{"permissions keep their default", "delete", map[string]any{"permissions": []any{"repos:delete"}}, 200},
+	} {
+		tok := ak.MustMintFor(t, mcpURL, authkittest.TokenOptions{Subject: "user_01OVR", Claims: tc.claims})
+		if w := do(t, h, http.MethodPost, "/mcp", tok, toolCall(tc.tool)); w.Code != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, w.Code, tc.want)
+		}
+	}
+}
+
+// TestRuleChecksLogIgnoredClaims: a claim of the wrong JSON type grants
+// nothing, and the provider's logger says so at debug level, by name and
+// type, never by value.
+func TestRuleChecksLogIgnoredClaims(t *testing.T) {
+	ak := authkittest.Start(t)
+	var logs strings.Builder
+	p := newProvider(t, ak, func(c *authkit.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.ToolRules = map[string]rules.Rule{"delete_repo": rules.AllPermissions("repos:delete")}
+	})
+	h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	tok := ak.MustMintFor(t, mcpURL, authkittest.TokenOptions{Subject: "user_01LOG", Claims: map[string]any{"permissions": "repos:delete"}})
+	if w := do(t, h, http.MethodPost, "/mcp", tok, toolCall("delete_repo")); w.Code != http.StatusForbidden {
+		t.Fatalf("a string permissions claim granted the permission: %d", w.Code)
+	}
+	if !strings.Contains(logs.String(), "claim=permissions type=string") || !strings.Contains(logs.String(), "sub=user_01LOG") {
+		t.Errorf("log lacks the ignored claim: %s", logs.String())
+	}
+	if strings.Contains(logs.String(), "repos:delete") {
+		t.Errorf("log holds a claim value: %s", logs.String())
 	}
 }

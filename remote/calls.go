@@ -39,9 +39,9 @@ const metaProtocolVersion = "io.modelcontextprotocol/protocolVersion"
 
 var errRPCBody = errors.New("remote: malformed JSON-RPC body")
 
-// ErrRuleDenied: Config.ToolCheck or Config.CallCheck refused the call (a
-// permission or role rule, which re-authorizing with more scopes cannot
-// change). It wraps ErrInsufficientScope; see [Provider.CheckCall].
+// ErrRuleDenied: Config.RequestCheck, ToolCheck or CallCheck refused the
+// call (a permission or role rule, which re-authorizing with more scopes
+// cannot change). It wraps ErrInsufficientScope; see [Provider.CheckCall].
 var ErrRuleDenied = fmt.Errorf("%w: refused by a rule", ErrInsufficientScope)
 
 // rpcMessage is what the middleware reads of one JSON-RPC message.

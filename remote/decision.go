@@ -42,8 +42,9 @@ type Decision struct {
 	// "keys_backoff" (no fetch: backing off after a failure),
 	// "unknown_key_throttled" (no fetch: unknown-kid budget spent),
 	// "keys_stale" (the key set passed MaxStale), "introspection_busy",
-	// "unavailable", "scope", "tool_denied", "call_denied" (CallCheck on a
-	// prompt or resource), "header_mismatch", "body_too_large", "bad_body".
+	// "unavailable", "scope", "request_denied" (RequestCheck), "tool_denied",
+	// "call_denied" (CallCheck on a prompt or resource), "header_mismatch",
+	// "body_too_large", "bad_body".
 	Reason string
 	// Status is the HTTP status written for a rejection, 0 when allowed
 	// (200 for a rule's refusal answered in band: Config.InBandRuleDenials).

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -265,24 +267,23 @@ func (id *Identity) Claim(name string) (any, bool) {
 	return cloneClaim(v), true
 }
 
-// StringClaim returns the named claim when it is a string. A claim of
-// another type is not converted: ok is false.
-func (id *Identity) StringClaim(name string) (string, bool) {
-	if id == nil {
-		return "", false
-	}
-	s, ok := id.info.Claims[name].(string)
+// StringClaim returns the claim at path when it is a string: one name for
+// a top-level claim ("org_id"), several for a member of nested objects
+// ("realm_access", "roles" is realm_access.roles). A claim name may hold
+// dots (Auth0's namespaced "https://example.com/role" is one name). A
+// claim of another type is not converted: ok is false, as for an absent
+// claim or an empty path.
+func (id *Identity) StringClaim(path ...string) (string, bool) {
+	s, ok := id.claimAt(path).(string)
 	return s, ok
 }
 
-// StringsClaim returns a copy of the named claim when it is an array of
-// strings. Anything else (absent, a single string, an array holding a
-// non-string) is not converted: ok is false.
-func (id *Identity) StringsClaim(name string) ([]string, bool) {
-	if id == nil {
-		return nil, false
-	}
-	switch v := id.info.Claims[name].(type) {
+// StringsClaim returns a copy of the claim at path (see [Identity.StringClaim])
+// when it is an array of strings. Anything else (absent, a single string,
+// an array holding a non-string) is not converted: ok is false. A string
+// is not a list.
+func (id *Identity) StringsClaim(path ...string) ([]string, bool) {
+	switch v := id.claimAt(path).(type) {
 	case []any:
 		out := make([]string, len(v))
 		for i, e := range v {
@@ -297,6 +298,58 @@ func (id *Identity) StringsClaim(name string) ([]string, bool) {
 		return slices.Clone(v), true
 	}
 	return nil, false
+}
+
+// claimAt returns the claim at path, not copied (nil when absent): every
+// name but the last must lead to a JSON object.
+func (id *Identity) claimAt(path []string) any {
+	if id == nil || len(path) == 0 {
+		return nil
+	}
+	v, ok := id.info.Claims[path[0]]
+	for _, name := range path[1:] {
+		if !ok {
+			return nil
+		}
+		obj, isObj := v.(map[string]any)
+		if !isObj {
+			return nil
+		}
+		v, ok = obj[name]
+	}
+	return v
+}
+
+// DecodeClaims decodes the token's claims (for JWTs) or the members of the
+// introspection response into v, a pointer to a struct or map, as
+// encoding/json decodes a JSON object: in the style of go-oidc's
+// IDToken.Claims. Use it for an identity provider's own claims:
+//
+//	var c struct {
+//		RealmAccess struct {
+//			Roles []string `json:"roles"`
+//		} `json:"realm_access"`
+//	}
+//	err := id.DecodeClaims(&c)
+//
+// Types are strict, as encoding/json's are: a string does not decode into
+// a slice (a single role is not a list of roles), a number not into a
+// string; a mismatch is an error (v may then be partly filled: do not use
+// it). Claims without a field are ignored; member names match struct tags
+// as encoding/json matches them, ignoring letter case. v gets copies: a
+// change to it changes no other request's view.
+func (id *Identity) DecodeClaims(v any) error {
+	if id == nil {
+		return errors.New("remote: DecodeClaims on a nil Identity")
+	}
+	b, err := json.Marshal(id.info.Claims)
+	if err != nil {
+		return fmt.Errorf("remote: decoding claims: %w", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("remote: decoding claims: %w", err)
+	}
+	return nil
 }
 
 // Claims returns a copy of every claim of the token (for JWTs) or member of

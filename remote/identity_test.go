@@ -347,3 +347,102 @@ func TestStringsClaim(t *testing.T) {
 		t.Error("an array read as a string")
 	}
 }
+
+// TestClaimPaths: StringClaim and StringsClaim read nested members by
+// path, as Keycloak nests realm roles, with the same strict types; a claim
+// name with dots is one name.
+func TestClaimPaths(t *testing.T) {
+	id, _ := IdentityFromContext(ContextWithTokenInfo(context.Background(), &TokenInfo{Claims: map[string]any{
+		"realm_access":                  map[string]any{"roles": []any{"admin", "user"}, "role": "admin", "list": "admin"},
+		"https://example.com/roles":     []any{"ns"},
+		"flat":                          "x",
+		"resource_access":               map[string]any{"app": map[string]any{"roles": []any{"reader"}}},
+		"realm_access.roles":            []any{"a name with a dot"},
+		"not_an_object":                 []any{map[string]any{"roles": []any{"x"}}},
+		"https://example.com/org.claim": "org_dotted",
+	}}))
+	for _, tc := range []struct {
+		path []string
+		want []string
+	}{
+		{[]string{"realm_access", "roles"}, []string{"admin", "user"}},
+		{[]string{"resource_access", "app", "roles"}, []string{"reader"}},
+		{[]string{"https://example.com/roles"}, []string{"ns"}},
+		{[]string{"realm_access.roles"}, []string{"a name with a dot"}},
+	} {
+		if got, ok := id.StringsClaim(tc.path...); !ok || !slices.Equal(got, tc.want) {
+			t.Errorf("StringsClaim(%q) = %v, %v; want %v", tc.path, got, ok, tc.want)
+		}
+	}
+	for _, path := range [][]string{
+		{"realm_access", "list"},         // a string is not a list
+		{"realm_access", "absent"},       // absent member
+		{"flat", "roles"},                // a string is not an object
+		{"not_an_object", "roles"},       // an array is not an object
+		{"resource_access", "app"},       // an object is not a list
+		{"realm_access", "roles", "sub"}, // below an array
+		{},                               // no path
+	} {
+		if got, ok := id.StringsClaim(path...); ok {
+			t.Errorf("StringsClaim(%q) = %v, want not an array of strings", path, got)
+		}
+	}
+	if s, ok := id.StringClaim("realm_access", "role"); !ok || s != "admin" {
+		t.Errorf("StringClaim(realm_access, role) = %q, %v", s, ok)
+	}
+	if s, ok := id.StringClaim("https://example.com/org.claim"); !ok || s != "org_dotted" {
+		t.Errorf("StringClaim of a dotted name = %q, %v", s, ok)
+	}
+	if _, ok := id.StringClaim("realm_access", "roles"); ok {
+		t.Error("an array read as a string")
+	}
+	got, _ := id.StringsClaim("realm_access", "roles")
+	got[0] = "changed"
+	if again, _ := id.StringsClaim("realm_access", "roles"); again[0] != "admin" {
+		t.Error("StringsClaim handed out the identity's own slice")
+	}
+}
+
+// TestDecodeClaims: custom claims decode into the caller's struct with
+// strict types: a single string does not become a list.
+func TestDecodeClaims(t *testing.T) {
+	type keycloak struct {
+		RealmAccess struct {
+			Roles []string `json:"roles"`
+		} `json:"realm_access"`
+		Email string `json:"email"`
+		Exp   int64  `json:"exp"`
+	}
+	ident := func(claims map[string]any) *Identity {
+		id, _ := IdentityFromContext(ContextWithTokenInfo(context.Background(), &TokenInfo{Claims: claims}))
+		return id
+	}
+	id := ident(map[string]any{"realm_access": map[string]any{"roles": []any{"admin"}}, "email": "a@example.com", "exp": 1.7e9, "other": true})
+	var c keycloak
+	if err := id.DecodeClaims(&c); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.RealmAccess.Roles, []string{"admin"}) || c.Email != "a@example.com" || c.Exp != 1_700_000_000 {
+		t.Errorf("decoded %+v", c)
+	}
+	c.RealmAccess.Roles[0] = "changed"
+	if roles, _ := id.StringsClaim("realm_access", "roles"); roles[0] != "admin" {
+		t.Error("DecodeClaims shared the identity's values")
+	}
+
+	for name, claims := range map[string]map[string]any{
+		"string for a list":  {"realm_access": map[string]any{"roles": "admin"}},
+		"number for string":  {"email": 5.0},
+		"string for number":  {"exp": "soon"},
+		"array for a object": {"realm_access": []any{"roles"}},
+	} {
+		var c keycloak
+		if err := ident(claims).DecodeClaims(&c); err == nil || !strings.HasPrefix(err.Error(), "remote: decoding claims") {
+			t.Errorf("%s: err = %v, want a decoding error", name, err)
+		}
+	}
+	var nilID *Identity
+	if err := nilID.DecodeClaims(&c); err == nil {
+		t.Error("a nil identity decoded")
+	}
+}

@@ -21,7 +21,7 @@ import (
 // challenge without error code; malformed → 400 invalid_request); verifies
 // it and checks its audience (rejected → 401 invalid_token; verifier
 // unavailable → 503 with Retry-After); checks RequiredScopes (403
-// insufficient_scope); for a POST with ToolScopes, PromptScopes, ToolCheck
+// insufficient_scope), then RequestCheck; for a POST with ToolScopes, PromptScopes, ToolCheck
 // or CallCheck configured, reads what the body's tools/call, prompts/get
 // and resources/read requests name, checks the MCP request headers against
 // it (400 JSON-RPC HeaderMismatch, see Config.ToolScopes), then the calls'
@@ -129,6 +129,12 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	}
 
 	scope := p.newScope(info, verName, tok)
+	if p.requestCheck != nil {
+		if err := p.requestCheck(r.Context(), &scope.id); err != nil {
+			p.rejectCall(w, r, start, info, verName, p.denial(err, Call{}, need, descDeniedCall), "request_denied", Call{})
+			return
+		}
+	}
 	var tool string
 	if tools && p.readBody && r.Method == http.MethodPost && r.Body != nil && r.Body != http.NoBody {
 		var body rpcBody
@@ -288,12 +294,13 @@ func (p *Provider) denial(err error, c Call, need []string, desc string) *Error 
 // CheckCall applies the rules of the configuration to call for the caller
 // this provider verified for ctx's request (or, behind an MCP adapter, for
 // the current call), as the middleware does for a request that names it:
-// RequiredScopes, the call's ToolScopes or PromptScopes, then ToolCheck
-// (tools/call) and CallCheck. It returns nil when the call is allowed,
-// else a *Error: 401 when ctx carries no identity this provider verified;
-// 403 insufficient_scope naming every scope needed when a scope is missing
-// (errors.Is ErrInsufficientScope, not ErrRuleDenied); or a check's answer
-// when ToolCheck or CallCheck refuses (errors.Is the check's error, and
+// RequiredScopes, RequestCheck, the call's ToolScopes or PromptScopes,
+// then ToolCheck (tools/call) and CallCheck. It returns nil when the call
+// is allowed, else a *Error: 401 when ctx carries no identity this
+// provider verified; 403 insufficient_scope naming every scope needed when
+// a scope is missing (errors.Is ErrInsufficientScope, not ErrRuleDenied);
+// or a check's answer when RequestCheck, ToolCheck or CallCheck refuses
+// (errors.Is the check's error, and
 // ErrRuleDenied when the answer is a 403). Use it where a server decides
 // about a call outside the middleware, for example to leave out of a list
 // what the caller can never use: a missing scope can be granted by
@@ -312,6 +319,11 @@ func (p *Provider) CheckCall(ctx context.Context, call Call) error {
 	if !p.satisfied(id.info.Scopes, p.required) {
 		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: descScope, Scopes: bearerUnion(p.required, p.callScopes(call)), Err: ErrInsufficientScope}
 	}
+	if p.requestCheck != nil {
+		if err := p.requestCheck(ctx, id); err != nil {
+			return p.denial(err, Call{}, p.required, descDeniedCall)
+		}
+	}
 	if e, _, _ := p.authorizeCalls(ctx, id, &rpcBody{n: 1, first: rpcMessage{call: call}}, p.required); e != nil {
 		return e
 	}
@@ -329,7 +341,9 @@ func Reachable(err error) bool {
 
 // rejectCall writes the rejection e of authorizeCalls.
 func (p *Provider) rejectCall(w http.ResponseWriter, r *http.Request, start time.Time, info *TokenInfo, verName string, e *Error, reason string, c Call) {
-	p.rejectCallWith(w, r, start, info, verName, e, reason, c, p.prepare(e))
+	cr := p.prepare(e)
+	cr.retryAfter = retryAfterHeader(e.Err) // a rule that cannot decide now says when to ask again
+	p.rejectCallWith(w, r, start, info, verName, e, reason, c, cr)
 }
 
 // rejectCallWith reports the rejection e of authorizeCalls and writes cr.

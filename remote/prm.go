@@ -118,17 +118,25 @@ func (p *Provider) Routes() []Route {
 // overriding a method, and of two extra routes for one path the later
 // wins. The MCP path itself cannot be replaced (it would lose its bearer
 // check): such a route panics as in [http.ServeMux.Handle], at setup.
+//
+// The handler is a [*ResourceHandler]: [Join] serves several of them (one
+// per MCP resource) on one origin.
 func (p *Provider) Handler(mcp http.Handler, extra ...Route) http.Handler {
-	mux := http.NewServeMux()
-	for _, r := range mergeRoutes(p.Routes(), extra) {
-		mux.Handle(r.Pattern, r.Handler)
-	}
 	pattern := p.mcpPath
 	if pattern == "" {
 		pattern = "/{$}"
 	}
-	mux.Handle(pattern, p.Middleware(mcp))
-	return mux
+	h := &ResourceHandler{
+		mux:      http.NewServeMux(),
+		origin:   p.origin,
+		resource: p.resourceURL,
+		metaPath: p.metaPath,
+		routes:   append(mergeRoutes(p.Routes(), extra), Route{Pattern: pattern, Handler: p.Middleware(mcp)}),
+	}
+	for _, r := range h.routes {
+		h.mux.Handle(r.Pattern, r.Handler)
+	}
+	return h
 }
 
 // mergeRoutes returns base followed by extra, each route dropping the

@@ -101,6 +101,15 @@ type Config struct {
 	// ToolScopes for tools. Default: none.
 	PromptScopes map[string][]string
 
+	// RequestCheck, when set, is called for every request the middleware
+	// lets through (and by [Provider.CheckCall]) after the RequiredScopes
+	// check and before any per-call rule, with the verified identity: a
+	// rule for the whole endpoint (an organization, a membership) rather
+	// than for one tool. Its errors are answered like ToolCheck's (an
+	// *Error as is, so a 503 for a rule that cannot decide now; anything
+	// else a generic 403 insufficient_scope). Default: nil.
+	RequestCheck func(ctx context.Context, id *Identity) error
+
 	// CallCheck, when set, is called for every tools/call, prompts/get and
 	// resources/read request after the scope checks (and after ToolCheck
 	// for a tools/call), with what the request names and the verified
@@ -240,6 +249,7 @@ type Provider struct {
 	toolScopes     map[string][]string
 	promptScopes   map[string][]string
 	toolCheck      func(context.Context, string, *Identity) error
+	requestCheck   func(context.Context, *Identity) error
 	callCheck      func(context.Context, Call, *Identity) error
 	scopeSatisfied func([]string, string) bool
 	upFront        []string // the scopes of 401 and 400 challenges: RequiredScopes, or all of them (ScopesUpFront)
@@ -331,6 +341,7 @@ func New(cfg Config) (*Provider, error) {
 		toolScopes:     toolScopes,
 		promptScopes:   promptScopes,
 		toolCheck:      cfg.ToolCheck,
+		requestCheck:   cfg.RequestCheck,
 		callCheck:      cfg.CallCheck,
 		scopeSatisfied: cfg.ScopeSatisfied,
 		inBand:         cfg.InBandRuleDenials,

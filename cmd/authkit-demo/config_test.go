@@ -81,7 +81,7 @@ func TestParseConfig(t *testing.T) {
 			want: config{domain: "d.authkit.app", addr: defaultAddr},
 		},
 		{
-			name: "scopes separated by spaces, as authkit.FromEnv reads them",
+			name: "scopes separated by spaces, as authkit.ConfigFromEnv reads them",
 			args: []string{"--authkit-domain", "d.authkit.app"},
 			env:  envMap("AUTHKIT_REQUIRED_SCOPES", "mcp:read mcp:write"),
 			want: config{domain: "d.authkit.app", addr: defaultAddr, requiredScopes: []string{"mcp:read", "mcp:write"}},

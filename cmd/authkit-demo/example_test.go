@@ -22,7 +22,7 @@ func Example_readyOutput() {
 	// user_id: user_01TESTUSER0000000000000000
 	// access_token: eyJ.fake.token
 	// token_expires_in: 1h0m0s
-	// curl: U='http://127.0.0.1:8080/mcp' H='Authorization: Bearer eyJ.fake.token' A='Accept: application/json, text/event-stream' C='Content-Type: application/json'; S=$(curl -sS "$U" -H "$H" -H "$A" -H "$C" -o /dev/null -D - -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' | tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: *//p'); curl -sS "$U" -H "$H" -H "$A" -H "$C" -H "Mcp-Session-Id: $S" -H 'MCP-Protocol-Version: 2025-06-18' -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'; curl -sS "$U" -H "$H" -H "$A" -H "$C" -H "Mcp-Session-Id: $S" -H 'MCP-Protocol-Version: 2025-06-18' -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'
+	// curl: curl -sS 'http://127.0.0.1:8080/mcp' -H 'Authorization: Bearer eyJ.fake.token' -H 'Accept: application/json, text/event-stream' -H 'Content-Type: application/json' -H 'MCP-Protocol-Version: 2025-06-18' -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'
 	// inspector: npx @modelcontextprotocol/inspector --web --transport http --server-url http://127.0.0.1:8080/mcp  (Inspector 2.x, Node >= 22.19) then switch the server on: it signs in through OAuth by itself; to use the access_token above instead, add --header 'Authorization: Bearer <access_token>'
 	// status: ready
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/mcpauth/mcpauth/internal/testutil"
 	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/gosdk"
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // The tests of this file run the real go-sdk client against a real loopback
@@ -192,8 +193,8 @@ func seenServer(pp **authkit.Provider) *mcp.Server {
 		}
 		out.ClaimsErr = errText(err)
 		p := *pp
-		out.AllowInitialize = errText(p.Allow(ctx, authkit.AllPermissions("p:initialize")))
-		out.AllowSecond = errText(p.Allow(ctx, authkit.AllPermissions("p:second-token")))
+		out.AllowInitialize = errText(p.Allow(ctx, rules.AllPermissions("p:initialize")))
+		out.AllowSecond = errText(p.Allow(ctx, rules.AllPermissions("p:second-token")))
 		if ti := auth.TokenInfoFromContext(ctx); ti != nil {
 			out.SDKContextJTI, _ = ti.Extra["jti"].(string)
 		}
@@ -359,7 +360,7 @@ func TestCallStateIsTheCallersOwn(t *testing.T) {
 			}
 			r := newRig(t, server, func(c *authkit.Config) {
 				c.ToolScopes = map[string][]string{"delete_file": {"files:delete"}}
-				c.ToolRules = map[string]authkit.Rule{"delete_repo": authkit.AllPermissions("repos:delete")}
+				c.ToolRules = map[string]rules.Rule{"delete_repo": rules.AllPermissions("repos:delete")}
 			}, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
 				return gosdk.Handler(ap, s, &gosdk.Options{HTTP: mode.opts})
 			})

@@ -13,6 +13,7 @@ import (
 	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/internal/httpx"
 	"github.com/mcpauth/mcpauth/remote"
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // Config configures [New]. Issuer and ResourceURL are required; every other
@@ -70,16 +71,35 @@ type Config struct {
 	ScopesSupported []string
 	// ToolScopes lists scopes per MCP tool name. Default none.
 	ToolScopes map[string][]string
-	// ToolCheck is called for every tools/call with the tool name and the
-	// verified identity; see remote.Config.ToolCheck. Default nil.
-	ToolCheck func(ctx context.Context, tool string, id *remote.Identity) error
+
+	// Claims says where this issuer's tokens carry permissions, roles and
+	// the organization, for the rules below, [Provider.Allow] and
+	// [Provider.Require]. The presets fill it in; default nowhere (a rule
+	// that needs one of them is then a configuration error).
+	Claims rules.ClaimNames
+	// Rule, when set, must allow every request to the MCP endpoint (after
+	// RequiredScopes): e.g. rules.OrganizationIn("org_acme") for a
+	// resource serving one organization. A refusal is a 403
+	// insufficient_scope naming what is missing; a rule that cannot decide
+	// (rules.ActiveMembership with its directory down) a 503. Default
+	// none.
+	Rule rules.Rule
+	// ToolRules maps an MCP tool name to the rule a tools/call for it
+	// must pass, checked before the MCP handler runs; a refusal is a 403
+	// insufficient_scope naming what is missing (remote.ErrRuleDenied for
+	// Go callers). Default none.
+	ToolRules map[string]rules.Rule
+	// Directory answers rules.ActiveMembership. Default none.
+	Directory rules.Directory
+
 	// ScopesUpFront advertises every scope of RequiredScopes and
 	// ToolScopes in the metadata and the first 401, for clients that
 	// cannot step up; see remote.Config.ScopesUpFront for the
 	// least-privilege trade-off. Default false.
 	ScopesUpFront bool
-	// InBandRuleDenials answers ToolCheck's refusals as tool error results
-	// instead of 403; see remote.Config.InBandRuleDenials. Default false.
+	// InBandRuleDenials answers a rule's refusal of a tools/call
+	// (ToolRules) as a tool error result instead of a 403; see
+	// remote.Config.InBandRuleDenials. Default false.
 	InBandRuleDenials bool
 	// ScopeSatisfied implements scope hierarchies; default exact match.
 	ScopeSatisfied func(granted []string, required string) bool
@@ -141,6 +161,7 @@ type Provider struct {
 	rp     *remote.Provider
 	fwd    *forward.Forwarder
 	keys   *keySource
+	policy *rules.Policy
 	algs   []string // the JWS allow-list, for Check's messages
 }
 
@@ -157,6 +178,26 @@ func New(cfg Config) (*Provider, error) {
 	algs := cfg.Algorithms
 	if len(algs) == 0 {
 		algs = []string{"RS256"}
+	}
+	policy, err := rules.New(rules.Config{
+		Claims:          cfg.Claims,
+		Rule:            cfg.Rule,
+		ToolRules:       cfg.ToolRules,
+		Directory:       cfg.Directory,
+		ChallengeScopes: cfg.RequiredScopes,
+		ScopeSatisfied:  cfg.ScopeSatisfied,
+		Logger:          cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("idp: %w", err)
+	}
+	var toolCheck func(context.Context, string, *remote.Identity) error
+	if len(cfg.ToolRules) > 0 {
+		toolCheck = policy.ToolCheck // only then: a ToolCheck makes the middleware read bodies
+	}
+	var requestCheck func(context.Context, *remote.Identity) error
+	if cfg.Rule != nil {
+		requestCheck = policy.RequestCheck
 	}
 	if cfg.HTTPClient == nil {
 		// One retrying client (one connection pool) for the metadata and
@@ -189,7 +230,8 @@ func New(cfg Config) (*Provider, error) {
 		ScopesSupported:       cfg.ScopesSupported,
 		RequiredScopes:        cfg.RequiredScopes,
 		ToolScopes:            cfg.ToolScopes,
-		ToolCheck:             cfg.ToolCheck,
+		ToolCheck:             toolCheck,
+		RequestCheck:          requestCheck,
 		ScopesUpFront:         cfg.ScopesUpFront,
 		InBandRuleDenials:     cfg.InBandRuleDenials,
 		ScopeSatisfied:        cfg.ScopeSatisfied,
@@ -236,7 +278,7 @@ func New(cfg Config) (*Provider, error) {
 		}
 		keys.v = v
 	}
-	return &Provider{issuer: cfg.Issuer, rp: rp, fwd: fwd, keys: keys, algs: algs}, nil
+	return &Provider{issuer: cfg.Issuer, rp: rp, fwd: fwd, keys: keys, policy: policy, algs: algs}, nil
 }
 
 // Issuer returns the authorization server's issuer, as configured.

@@ -17,6 +17,7 @@ import (
 	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 const resourceURL = "http://127.0.0.1:8932/mcp"
@@ -62,6 +63,8 @@ func TestNewValidation(t *testing.T) {
 		{"bad issuer", idp.Config{Issuer: "ftp://issuer.example.com", ResourceURL: resourceURL}, "idp: "},
 		{"bad JWKS URL", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, JWKSURL: "http://keys.example.com/jwks"}, "Config.JWKSURL"},
 		{"HS256 allowed", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, JWKSURL: "https://issuer.example.com/jwks", Algorithms: []string{"HS256"}}, "idp: "},
+		{"role rule without a roles claim", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, ToolRules: map[string]rules.Rule{"x": rules.AnyRole("admin")}}, `tool "x": AnyRole needs roles, but Claims.Roles names no claim`},
+		{"membership rule without a directory", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, Claims: rules.ClaimNames{Organization: []rules.Claim{rules.StringClaim("org")}}, Rule: rules.ActiveMembership()}, "needs a Directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := idp.New(tc.cfg)
@@ -298,4 +301,53 @@ func hasFinding(fs []forward.Finding, id string) bool {
 		}
 	}
 	return false
+}
+
+// TestAllowRequirePrincipal: a tool's own decisions and a route's rules
+// read the claims where Config.Claims says, for this provider's tokens
+// only.
+func TestAllowRequirePrincipal(t *testing.T) {
+	ak := authkittest.Start(t)
+	p := newIDP(t, ak, func(c *idp.Config) {
+		c.Claims = rules.ClaimNames{Roles: []rules.Claim{rules.StringsClaim("realm_access", "roles")}}
+	})
+	other := newIDP(t, ak, nil)
+	var allow, allowOther error
+	var roles []string
+	h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		allow = p.Allow(r.Context(), rules.AnyRole("admin"))
+		allowOther = other.Allow(r.Context(), rules.AnyRole("admin"))
+		if pr, err := p.Principal(r.Context()); err == nil {
+			roles = pr.Roles()
+		}
+	}))
+	tok := func(roles any) string {
+		return ak.MustMintFor(t, resourceURL, authkittest.TokenOptions{Claims: map[string]any{"realm_access": map[string]any{"roles": roles}}})
+	}
+	if w := post(t, h, tok([]any{"admin", "user"})); w.Code != http.StatusOK || allow != nil || !slices.Equal(roles, []string{"admin", "user"}) {
+		t.Errorf("admin: %d, Allow %v, roles %v", w.Code, allow, roles)
+	}
+	var re *remote.Error
+	if !errors.As(allowOther, &re) || re.Status != http.StatusUnauthorized {
+		t.Errorf("another provider's Allow = %v, want 401", allowOther)
+	}
+	if post(t, h, tok([]any{"user"})); !errors.As(allow, &re) || re.Status != http.StatusForbidden || re.Description != "requires role: admin" {
+		t.Errorf("user: Allow = %v", allow)
+	}
+	if _, err := p.Principal(context.Background()); !errors.Is(err, remote.ErrNoIdentity) {
+		t.Errorf("Principal without a token: %v", err)
+	}
+
+	admin := p.Require(rules.AnyRole("admin"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, c := range []struct {
+		roles any
+		want  int
+	}{{[]any{"admin"}, 200}, {[]any{"user"}, 403}, {"admin", 403}} {
+		if w := post(t, admin, tok(c.roles)); w.Code != c.want {
+			t.Errorf("Require with roles %v: %d, want %d", c.roles, w.Code, c.want)
+		}
+	}
+	if w := post(t, admin, ""); w.Code != http.StatusUnauthorized {
+		t.Errorf("Require without a token: %d", w.Code)
+	}
 }

@@ -2,6 +2,8 @@ package idp
 
 import (
 	"strings"
+
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // Presets: a ready Config for the identity providers MCP server authors use
@@ -27,8 +29,13 @@ import (
 // clients send (RFC 8707); without it Auth0 only issues tokens for the API
 // named in its own audience parameter, which MCP clients do not send, and
 // their tokens are refused with 401. Scopes are in "scope", RBAC
-// permissions (when "Add Permissions in the Access Token" is on) in
-// "permissions". Registration: dynamic client registration when enabled in
+// permissions (when the API's "Add Permissions in the Access Token" is on)
+// in "permissions", and the organization of a login through Auth0
+// Organizations in "org_id": Claims names both, so rules.AllPermissions and
+// the organization rules work as they are. Auth0 puts no roles in access
+// tokens (an Action can add them, under a namespaced claim such as
+// "https://example.com/roles": add rules.StringsClaim of that name to
+// Claims.Roles). Registration: dynamic client registration when enabled in
 // the tenant's advanced settings; Auth0's MCP support also approves client
 // ID metadata documents. RS256.
 func Auth0(domain, resourceURL string) Config {
@@ -37,6 +44,10 @@ func Auth0(domain, resourceURL string) Config {
 		Issuer:      "https://" + host + "/",
 		MetadataURL: "https://" + host + "/.well-known/openid-configuration",
 		ResourceURL: resourceURL,
+		Claims: rules.ClaimNames{
+			Permissions:  []rules.Claim{rules.StringsClaim("permissions")},
+			Organization: []rules.Claim{rules.StringClaim("org_id")},
+		},
 	}
 }
 
@@ -51,7 +62,11 @@ func Auth0(domain, resourceURL string) Config {
 // the issuer check. Okta sets the audience per authorization server, not
 // from the resource parameter: set the server's Audience (Security → API →
 // Authorization Servers → Settings) to resourceURL. Scopes are in "scp"
-// (an array), the client id in "cid". Registration: Okta's dynamic client
+// (an array), the client id in "cid". Okta adds group names only through
+// a claim defined on the authorization server (Claims → Add Claim, value
+// type Groups, included in access tokens); Claims.Roles reads one named
+// "groups", Okta's usual name, so rules.AnyRole matches group names once
+// that claim exists (change the name if yours differs). Registration: Okta's dynamic client
 // registration needs an API token, so MCP clients cannot register
 // themselves and have no client ID metadata documents: register a client
 // by hand and give MCP clients its id, or put an OAuth proxy in front.
@@ -66,6 +81,7 @@ func Okta(domain, serverID, resourceURL string) Config {
 		MetadataURL: issuer + "/.well-known/oauth-authorization-server",
 		ResourceURL: resourceURL,
 		ScopeClaims: []string{"scp", "scope"},
+		Claims:      rules.ClaimNames{Roles: []rules.Claim{rules.StringsClaim("groups")}},
 	}
 }
 
@@ -80,8 +96,10 @@ func Okta(domain, serverID, resourceURL string) Config {
 // "Audience" mapper whose included custom audience is resourceURL, as a
 // default scope of the clients (or of the realm). Without it "aud" is
 // "account" and tokens are refused with 401. Realm roles are in
-// "realm_access.roles", client roles in "resource_access.<client>.roles",
-// scopes in "scope". Keycloak signs with RS256 by default and with ES256 or
+// "realm_access.roles", which Claims.Roles reads (rules.AnyRole matches
+// realm roles); client roles are in "resource_access.<client>.roles": add
+// rules.StringsClaim("resource_access", client, "roles") to Claims.Roles
+// to match them too. Scopes are in "scope". Keycloak signs with RS256 by default and with ES256 or
 // PS256 when the realm's keys say so: all three are allowed (a key only
 // verifies the algorithm it fits). Registration: dynamic client
 // registration, anonymous requests subject to the realm's client
@@ -94,6 +112,7 @@ func Keycloak(baseURL, realm, resourceURL string) Config {
 		MetadataURL: issuer + "/.well-known/openid-configuration",
 		ResourceURL: resourceURL,
 		Algorithms:  []string{"RS256", "ES256", "PS256"},
+		Claims:      rules.ClaimNames{Roles: []rules.Claim{rules.StringsClaim("realm_access", "roles")}},
 	}
 }
 
@@ -111,7 +130,7 @@ func Keycloak(baseURL, realm, resourceURL string) Config {
 // ask for v2.0 tokens (manifest: "requestedAccessTokenVersion": 2), or
 // tokens come from the v1.0 issuer "https://sts.windows.net/<tenantID>/"
 // and are refused. Delegated scopes are in "scp" (space-separated), app
-// roles in "roles". Entra ID does not implement resource indicators (it
+// roles in "roles" (an array), which Claims.Roles reads. Entra ID does not implement resource indicators (it
 // refuses the resource parameter on v2.0 endpoints; clients ask for
 // "api://<clientID>/<scope>" scopes instead), dynamic client registration
 // or client ID metadata documents: MCP clients need a client id registered
@@ -134,6 +153,7 @@ func entraID(authority, tenantID, clientID, resourceURL string) Config {
 		ResourceURL: resourceURL,
 		Audiences:   []string{clientID},
 		ScopeClaims: []string{"scp"},
+		Claims:      rules.ClaimNames{Roles: []rules.Claim{rules.StringsClaim("roles")}},
 	}
 }
 

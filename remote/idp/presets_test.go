@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // fakeIssuer is an authorization server shaped like one identity provider:
@@ -137,6 +139,7 @@ type presetCase struct {
 	name   string
 	claims map[string]any
 	status int
+	tool   string // when set, the request calls this tool
 }
 
 func runPreset(t *testing.T, f *fakeIssuer, cfg Config, cases []presetCase) {
@@ -153,7 +156,11 @@ func runPreset(t *testing.T, f *fakeIssuer, cfg Config, cases []presetCase) {
 	h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, presetMCP, strings.NewReader("{}"))
+			body := "{}"
+			if tc.tool != "" {
+				body = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + tc.tool + `"}}`
+			}
+			r := httptest.NewRequest(http.MethodPost, presetMCP, strings.NewReader(body))
 			r.Header.Set("Authorization", "Bearer "+f.mint(t, tc.claims))
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
@@ -172,11 +179,28 @@ func TestAuth0Preset(t *testing.T) {
 	if cfg.Issuer != f.srv.URL+"/" {
 		t.Fatalf("issuer = %q, want the domain with a trailing slash", cfg.Issuer)
 	}
+	cfg.ToolRules = map[string]rules.Rule{"deploy": rules.AllPermissions("deploy:prod")}
+	cfg.Rule = rules.OrganizationIn("org_acme")
+	acme := func(extra map[string]any) map[string]any {
+		c := map[string]any{"sub": "auth0|u1", "aud": presetMCP, "org_id": "org_acme"}
+		for k, v := range extra {
+			c[k] = v
+		}
+		return c
+	}
 	runPreset(t, f, cfg, []presetCase{
-		{"API token for the MCP URL (with Auth0's userinfo audience)", map[string]any{"sub": "auth0|u1", "aud": []string{presetMCP, f.srv.URL + "/userinfo"}, "scope": "openid mcp:tools", "azp": "client1"}, 200},
-		{"token for the userinfo audience only (resource not honoured)", map[string]any{"sub": "auth0|u1", "aud": f.srv.URL + "/userinfo"}, 401},
-		{"token of another API", map[string]any{"sub": "auth0|u1", "aud": "https://api.example.com"}, 401},
-		{"issuer without the trailing slash", map[string]any{"iss": strings.TrimSuffix(f.issuer, "/"), "sub": "auth0|u1", "aud": presetMCP}, 401},
+		{"RBAC permission in permissions", acme(map[string]any{"permissions": []string{"deploy:prod"}}), 200, "deploy"},
+		{"permission missing", acme(map[string]any{"permissions": []string{"deploy:staging"}}), 403, "deploy"},
+		{"permission as a scope only", acme(map[string]any{"scope": "deploy:prod"}), 403, "deploy"},
+		{"login through another organization", acme(map[string]any{"org_id": "org_globex", "permissions": []string{"deploy:prod"}}), 403, "deploy"},
+		{"login without an organization", acme(map[string]any{"org_id": nil}), 403, ""},
+	})
+	cfg.ToolRules, cfg.Rule = nil, nil
+	runPreset(t, f, cfg, []presetCase{
+		{"API token for the MCP URL (with Auth0's userinfo audience)", map[string]any{"sub": "auth0|u1", "aud": []string{presetMCP, f.srv.URL + "/userinfo"}, "scope": "openid mcp:tools", "azp": "client1"}, 200, ""},
+		{"token for the userinfo audience only (resource not honoured)", map[string]any{"sub": "auth0|u1", "aud": f.srv.URL + "/userinfo"}, 401, ""},
+		{"token of another API", map[string]any{"sub": "auth0|u1", "aud": "https://api.example.com"}, 401, ""},
+		{"issuer without the trailing slash", map[string]any{"iss": strings.TrimSuffix(f.issuer, "/"), "sub": "auth0|u1", "aud": presetMCP}, 401, ""},
 	})
 }
 
@@ -188,10 +212,14 @@ func TestOktaPreset(t *testing.T) {
 	if def := Okta("example.okta.com", "", presetMCP); def.Issuer != "https://example.okta.com/oauth2/default" {
 		t.Errorf("default server issuer = %q", def.Issuer)
 	}
+	cfg.ToolRules = map[string]rules.Rule{"admin": rules.AnyRole("mcp-admins")}
 	runPreset(t, f, cfg, []presetCase{
-		{"custom authorization server token, audience set to the MCP URL", map[string]any{"sub": "00u1", "aud": presetMCP, "scp": []string{"mcp:tools"}, "cid": "0oa1"}, 200},
-		{"the server's default audience (api://default)", map[string]any{"sub": "00u1", "aud": "api://default"}, 401},
-		{"org authorization server token", map[string]any{"iss": f.srv.URL, "sub": "00u1", "aud": presetMCP}, 401},
+		{"in the group (groups claim)", map[string]any{"sub": "00u1", "aud": presetMCP, "groups": []string{"Everyone", "mcp-admins"}}, 200, "admin"},
+		{"not in the group", map[string]any{"sub": "00u1", "aud": presetMCP, "groups": []string{"Everyone"}}, 403, "admin"},
+		{"no groups claim defined", map[string]any{"sub": "00u1", "aud": presetMCP}, 403, "admin"},
+		{"custom authorization server token, audience set to the MCP URL", map[string]any{"sub": "00u1", "aud": presetMCP, "scp": []string{"mcp:tools"}, "cid": "0oa1"}, 200, ""},
+		{"the server's default audience (api://default)", map[string]any{"sub": "00u1", "aud": "api://default"}, 401, ""},
+		{"org authorization server token", map[string]any{"iss": f.srv.URL, "sub": "00u1", "aud": presetMCP}, 401, ""},
 	})
 }
 
@@ -203,10 +231,15 @@ func TestKeycloakPreset(t *testing.T) {
 				return base + "/realms/mcp", "/realms/mcp/.well-known/openid-configuration", "/realms/mcp/protocol/openid-connect/certs"
 			})
 			cfg := Keycloak(f.srv.URL+"/", "mcp", presetMCP)
+			cfg.ToolRules = map[string]rules.Rule{"purge": rules.AnyRole("admin")}
 			runPreset(t, f, cfg, []presetCase{
-				{"token with the audience mapper's aud", map[string]any{"sub": "f3a1", "aud": []string{presetMCP, "account"}, "azp": "mcp-client", "scope": "profile email", "realm_access": map[string]any{"roles": []string{"admin"}}}, 200},
-				{"token without an audience mapper (aud account)", map[string]any{"sub": "f3a1", "aud": "account", "azp": "mcp-client"}, 401},
-				{"token of another realm", map[string]any{"iss": f.srv.URL + "/realms/other", "sub": "f3a1", "aud": presetMCP}, 401},
+				{"realm role", map[string]any{"sub": "f3a1", "aud": presetMCP, "realm_access": map[string]any{"roles": []string{"offline_access", "admin"}}}, 200, "purge"},
+				{"realm role missing", map[string]any{"sub": "f3a1", "aud": presetMCP, "realm_access": map[string]any{"roles": []string{"user"}}}, 403, "purge"},
+				{"realm role as a string, not a list", map[string]any{"sub": "f3a1", "aud": presetMCP, "realm_access": map[string]any{"roles": "admin"}}, 403, "purge"},
+				{"client role only", map[string]any{"sub": "f3a1", "aud": presetMCP, "resource_access": map[string]any{"mcp-client": map[string]any{"roles": []string{"admin"}}}}, 403, "purge"},
+				{"token with the audience mapper's aud", map[string]any{"sub": "f3a1", "aud": []string{presetMCP, "account"}, "azp": "mcp-client", "scope": "profile email", "realm_access": map[string]any{"roles": []string{"admin"}}}, 200, ""},
+				{"token without an audience mapper (aud account)", map[string]any{"sub": "f3a1", "aud": "account", "azp": "mcp-client"}, 401, ""},
+				{"token of another realm", map[string]any{"iss": f.srv.URL + "/realms/other", "sub": "f3a1", "aud": presetMCP}, 401, ""},
 			})
 		})
 	}
@@ -223,11 +256,14 @@ func TestEntraIDPreset(t *testing.T) {
 	}
 	cfg := entraID(f.srv.URL, tenant, client, presetMCP)
 	cfg.RequiredScopes = []string{"mcp.tools"}
+	cfg.ToolRules = map[string]rules.Rule{"approve": rules.AnyRole("Approver")}
 	runPreset(t, f, cfg, []presetCase{
-		{"v2.0 access token", map[string]any{"sub": "AAAAA", "aud": client, "azp": "client-app", "scp": "mcp.tools User.Read", "roles": []string{"Admin"}, "ver": "2.0", "tid": tenant}, 200},
-		{"v1.0 token (sts.windows.net issuer)", map[string]any{"iss": "https://sts.windows.net/" + tenant + "/", "sub": "AAAAA", "aud": client, "scp": "mcp.tools", "ver": "1.0"}, 401},
-		{"token for another application", map[string]any{"sub": "AAAAA", "aud": "00000003-0000-0000-c000-000000000000", "scp": "mcp.tools"}, 401},
-		{"token of another tenant", map[string]any{"iss": f.srv.URL + "/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0", "sub": "AAAAA", "aud": client, "scp": "mcp.tools"}, 401},
-		{"ID token of the same app registration (no scp): refused by RequiredScopes", map[string]any{"sub": "AAAAA", "aud": client, "nonce": "n", "ver": "2.0"}, 403},
+		{"app role in roles", map[string]any{"sub": "AAAAA", "aud": client, "scp": "mcp.tools", "roles": []string{"Approver"}, "ver": "2.0"}, 200, "approve"},
+		{"app role missing", map[string]any{"sub": "AAAAA", "aud": client, "scp": "mcp.tools", "roles": []string{"Reader"}, "ver": "2.0"}, 403, "approve"},
+		{"v2.0 access token", map[string]any{"sub": "AAAAA", "aud": client, "azp": "client-app", "scp": "mcp.tools User.Read", "roles": []string{"Admin"}, "ver": "2.0", "tid": tenant}, 200, ""},
+		{"v1.0 token (sts.windows.net issuer)", map[string]any{"iss": "https://sts.windows.net/" + tenant + "/", "sub": "AAAAA", "aud": client, "scp": "mcp.tools", "ver": "1.0"}, 401, ""},
+		{"token for another application", map[string]any{"sub": "AAAAA", "aud": "00000003-0000-0000-c000-000000000000", "scp": "mcp.tools"}, 401, ""},
+		{"token of another tenant", map[string]any{"iss": f.srv.URL + "/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0", "sub": "AAAAA", "aud": client, "scp": "mcp.tools"}, 401, ""},
+		{"ID token of the same app registration (no scp): refused by RequiredScopes", map[string]any{"sub": "AAAAA", "aud": client, "nonce": "n", "ver": "2.0"}, 403, ""},
 	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/remote/mcpgo"
+	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
 // The end-to-end tests of this file run the real mcp-go client, doing the
@@ -70,7 +71,7 @@ func newE2E(t *testing.T) *e2e {
 			return mcp.NewToolResultError(err.Error()), nil
 		}
 		allowed := "allowed"
-		if err := p.Allow(ctx, authkit.AllPermissions("repos:read")); err != nil {
+		if err := p.Allow(ctx, rules.AllPermissions("repos:read")); err != nil {
 			allowed = "denied"
 		}
 		return mcp.NewToolResultText(c.UserID + " " + c.OrganizationID + " repos:read " + allowed), nil

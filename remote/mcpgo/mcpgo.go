@@ -149,6 +149,14 @@ type Mount struct {
 // ServeHTTP serves the provider's routes and the protected MCP endpoint.
 func (m *Mount) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
 
+// Resource returns the mount's routes as the provider built them, for
+// remote.Join (several MCP resources on one origin); nil for a provider
+// whose Handler is not a remote.ResourceHandler.
+func (m *Mount) Resource() *remote.ResourceHandler {
+	rh, _ := m.handler.(*remote.ResourceHandler)
+	return rh
+}
+
 // Shutdown closes every mcp-go session (ending their GET streams, which
 // http.Server.Shutdown would otherwise wait for) and stops mcp-go's idle
 // session sweeper (server.WithSessionIdleTTL). Call it before, or with,
