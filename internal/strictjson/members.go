@@ -20,10 +20,8 @@ func Members(doc []byte) ([]Member, error) {
 	if s.Peek() != '{' {
 		return nil, ErrNotObject
 	}
-	var (
-		out  []Member
-		seen map[string]struct{}
-	)
+	out := []Member{} // empty, not nil, for {}
+	var seen map[string]struct{}
 	err := s.container(func(name RawString) error {
 		k, err := name.Decode()
 		if err != nil {
