@@ -34,7 +34,7 @@ func Members(doc []byte) ([]Member, error) {
 			return ErrDuplicate
 		}
 		seen[k] = struct{}{}
-		v, err := s.value()
+		v, err := s.Value()
 		out = append(out, Member{Name: k, Value: v})
 		return err
 	})
@@ -64,7 +64,7 @@ func Elements(doc []byte) ([][]byte, error) {
 	}
 	var out [][]byte
 	err := s.container(func(RawString) error {
-		v, err := s.value()
+		v, err := s.Value()
 		out = append(out, v)
 		return err
 	})
@@ -74,8 +74,9 @@ func Elements(doc []byte) ([][]byte, error) {
 	return out, nil
 }
 
-// value skips one value and returns its text.
-func (s *Scanner) value() ([]byte, error) {
+// Value reads one value, validating it, and returns its text (without
+// the white space around it).
+func (s *Scanner) Value() ([]byte, error) {
 	s.ws()
 	start := s.i
 	err := s.Skip()

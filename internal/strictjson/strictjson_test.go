@@ -165,3 +165,16 @@ func TestReaders(t *testing.T) {
 		t.Error("IsNull")
 	}
 }
+
+func TestScannerValue(t *testing.T) {
+	s := NewScanner([]byte(`{"id": 42 , "x":[1, "a"]}`))
+	var got []string
+	err := s.Object(func(RawString) error {
+		v, err := s.Value()
+		got = append(got, string(v))
+		return err
+	})
+	if err := s.end(err); err != nil || len(got) != 2 || got[0] != "42" || got[1] != `[1, "a"]` {
+		t.Errorf("values %q, %v", got, err)
+	}
+}
