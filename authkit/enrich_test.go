@@ -84,9 +84,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-type fakeClock = testutil.Clock
-
-func newClock() *fakeClock { return testutil.NewClock(time.Unix(1_800_000_000, 0)) }
+// newClock returns the enricher tests' fake clock.
+func newClock() *testutil.Clock { return testutil.NewClock(time.Unix(1_800_000_000, 0)) }
 
 func newTestEnricher(tb testing.TB, cfg EnricherConfig) *Enricher {
 	tb.Helper()

@@ -202,8 +202,9 @@ func (c *docCache) run(ctx context.Context, fl *flight) {
 	if hook := c.f.cfg.OnRefresh; hook != nil {
 		ev.Duration = c.f.cfg.Now().Sub(start)
 		ev.NotModified = err == nil && e.revalidated
-		hook(ev)
+		hook(ev) // before the flight ends: a caller who waited (Prime) returns after it
 	}
+	close(fl.done)
 }
 
 // Refresh describes one fetch of an upstream document, for
@@ -229,9 +230,9 @@ type Refresh struct {
 	StaleAge time.Duration
 }
 
-// finish records a fetch's outcome: a good document replaces the cached one;
-// a failure keeps it, postpones the next attempt and is logged once per
-// streak (again when its class changes).
+// finish records a fetch's outcome (run then ends the flight): a good
+// document replaces the cached one; a failure keeps it, postpones the next
+// attempt and is logged once per streak (again when its class changes).
 func (c *docCache) finish(fl *flight, e *entry, err error) Refresh {
 	log := c.f.cfg.Logger
 	c.mu.Lock()
@@ -259,7 +260,6 @@ func (c *docCache) finish(fl *flight, e *entry, err error) Refresh {
 	fl.err = err
 	c.inflight = nil
 	c.mu.Unlock()
-	close(fl.done)
 	return ev
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jwttest"
 )
 
 func TestCheck(t *testing.T) {
@@ -40,7 +42,7 @@ func TestCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			u := newUpstream(t)
 			u.set(tc.handler(u))
-			cfg := testConfig(u, newClock(), nil)
+			cfg := testConfig(u, jwttest.NewClock(), nil)
 			cfg.LegacyEndpoints = tc.legacy
 			f := mustNew(t, cfg)
 			findings := f.Check(context.Background())
@@ -63,7 +65,7 @@ func TestCheck(t *testing.T) {
 
 func TestCheckReportsFailingRefreshAndOIDC(t *testing.T) {
 	u := newUpstream(t)
-	clk := newClock()
+	clk := jwttest.NewClock()
 	cfg := testConfig(u, clk, nil)
 	cfg.OpenIDConfiguration = true
 	cfg.OpenIDConfigurationURL = u.issuer() + PathOpenIDConfiguration

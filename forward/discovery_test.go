@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jwttest"
 )
 
 func TestDiscoveryOrder(t *testing.T) {
@@ -66,7 +68,7 @@ func TestDiscoveryFindsTheOpenIDDocument(t *testing.T) {
 	valid := func(iss string) []byte { return docWith(iss, nil) }
 	// A Keycloak-shaped issuer: only the appended OpenID document.
 	d := newDiscoveryIssuer(t, realm, map[string]func(string) []byte{realm + "/.well-known/openid-configuration": valid})
-	clk := newClock()
+	clk := jwttest.NewClock()
 	f := mustNew(t, Config{Issuer: d.srv.URL + realm, Now: clk.Now})
 	m, err := f.Metadata(t.Context())
 	if err != nil {
@@ -105,7 +107,7 @@ func TestDiscoveryRequiresTheExactIssuer(t *testing.T) {
 		"/.well-known/oauth-authorization-server" + realm: func(iss string) []byte { return docWith(iss+"/", nil) },
 		realm + "/.well-known/openid-configuration":       func(iss string) []byte { return docWith(iss, nil) },
 	})
-	f := mustNew(t, Config{Issuer: d.srv.URL + realm, Now: newClock().Now})
+	f := mustNew(t, Config{Issuer: d.srv.URL + realm, Now: jwttest.NewClock().Now})
 	m, err := f.Metadata(t.Context())
 	if err != nil || m.Issuer != d.srv.URL+realm {
 		t.Fatalf("Metadata = %+v, %v; want the document with the exact issuer", m, err)
@@ -115,7 +117,7 @@ func TestDiscoveryRequiresTheExactIssuer(t *testing.T) {
 	d2 := newDiscoveryIssuer(t, realm, map[string]func(string) []byte{
 		"/.well-known/oauth-authorization-server" + realm: func(iss string) []byte { return docWith(iss+"/", nil) },
 	})
-	f2 := mustNew(t, Config{Issuer: d2.srv.URL + realm, Now: newClock().Now})
+	f2 := mustNew(t, Config{Issuer: d2.srv.URL + realm, Now: jwttest.NewClock().Now})
 	_, err = f2.Metadata(t.Context())
 	var mm *IssuerMismatchError
 	if !errors.As(err, &mm) || !strings.Contains(err.Error(), "tried ") {
@@ -130,7 +132,7 @@ func TestDiscoveryRequiresTheExactIssuer(t *testing.T) {
 // revalidation, and a failure with the age of the copy still served.
 func TestOnRefresh(t *testing.T) {
 	u := newUpstream(t)
-	clk := newClock()
+	clk := jwttest.NewClock()
 	var mu sync.Mutex
 	var got []Refresh
 	cfg := testConfig(u, clk, nil)

@@ -15,14 +15,16 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
-func authkitForwarder(t testing.TB) (*authkittest.Server, *clock, *logBuffer, *Forwarder) {
+func authkitForwarder(t testing.TB) (*authkittest.Server, *testutil.Clock, *testutil.LogBuffer, *Forwarder) {
 	t.Helper()
 	as := authkittest.Start(t)
-	clk := newClock()
+	clk := jwttest.NewClock()
 	as.SetClock(clk.Now)
-	logs := &logBuffer{}
+	logs := &testutil.LogBuffer{}
 	cfg := Config{
 		Issuer:         as.Issuer(),
 		RetryMax:       -1,

@@ -13,6 +13,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 func TestNewValidation(t *testing.T) {
@@ -92,7 +95,7 @@ func TestMetadataURLDerivation(t *testing.T) {
 
 func TestServesUpstreamBytesVerbatim(t *testing.T) {
 	u := newUpstream(t)
-	f := mustNew(t, testConfig(u, newClock(), nil))
+	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
 	w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
 	if w.Code != http.StatusOK {
 		t.Fatalf("status = %d, body %q", w.Code, w.Body)
@@ -122,7 +125,7 @@ func TestServesUpstreamBytesVerbatim(t *testing.T) {
 
 func TestMethods(t *testing.T) {
 	u := newUpstream(t)
-	f := mustNew(t, testConfig(u, newClock(), nil))
+	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
 	for _, tc := range []struct {
 		method     string
 		wantStatus int
@@ -172,7 +175,7 @@ func TestRetriesThenSucceeds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			u := newUpstream(t)
 			u.set(sequence(tc.first, u.serve(u.doc(), nil)))
-			cfg := testConfig(u, newClock(), nil)
+			cfg := testConfig(u, jwttest.NewClock(), nil)
 			cfg.FetchTimeout = 3 * time.Second
 			f := mustNew(t, cfg)
 			if err := f.Prime(context.Background()); err != nil {
@@ -191,7 +194,7 @@ func TestRetriesThenSucceeds(t *testing.T) {
 func TestNoRetryOn4xx(t *testing.T) {
 	u := newUpstream(t)
 	u.set(status(http.StatusNotFound, nil))
-	f := mustNew(t, testConfig(u, newClock(), nil))
+	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
 	err := f.Prime(context.Background())
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Prime = %v, want ErrUnavailable", err)
@@ -204,7 +207,7 @@ func TestNoRetryOn4xx(t *testing.T) {
 func TestSlowUpstreamTimesOut(t *testing.T) {
 	u := newUpstream(t)
 	u.set(u.blockUntil(nil, u.serve(u.doc(), nil)))
-	cfg := testConfig(u, newClock(), nil)
+	cfg := testConfig(u, jwttest.NewClock(), nil)
 	cfg.AttemptTimeout = 50 * time.Millisecond
 	cfg.RetryMax = 1
 	cfg.FetchTimeout = 2 * time.Second
@@ -244,7 +247,7 @@ func TestOutageFromTheStart(t *testing.T) {
 	for name, h := range rejected(u) {
 		t.Run(name, func(t *testing.T) {
 			u.set(h)
-			clk := newClock()
+			clk := jwttest.NewClock()
 			f := mustNew(t, testConfig(u, clk, nil))
 			before := u.hits.Load()
 			w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
@@ -281,8 +284,8 @@ func TestStaleIfError(t *testing.T) {
 	for name, h := range rejected(u) {
 		t.Run(name, func(t *testing.T) {
 			u.set(u.serve(u.doc(), nil))
-			clk := newClock()
-			logs := &logBuffer{}
+			clk := jwttest.NewClock()
+			logs := &testutil.LogBuffer{}
 			f := mustNew(t, testConfig(u, clk, logs))
 			if err := f.Prime(context.Background()); err != nil {
 				t.Fatal(err)
@@ -325,8 +328,8 @@ func TestStaleIfError(t *testing.T) {
 func TestIssuerMismatchLogsLoudly(t *testing.T) {
 	u := newUpstream(t)
 	u.set(u.serve(docWith(u.issuer()+"/", nil), nil))
-	logs := &logBuffer{}
-	f := mustNew(t, testConfig(u, newClock(), logs))
+	logs := &testutil.LogBuffer{}
+	f := mustNew(t, testConfig(u, jwttest.NewClock(), logs))
 	err := f.Prime(context.Background())
 	var mm *IssuerMismatchError
 	if !errors.As(err, &mm) || !errors.Is(err, ErrInvalidMetadata) {
@@ -353,7 +356,7 @@ func TestETagRevalidation(t *testing.T) {
 		}
 		_, _ = w.Write(u.doc())
 	})
-	clk := newClock()
+	clk := jwttest.NewClock()
 	f := mustNew(t, testConfig(u, clk, nil))
 	first := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
 	if first.Code != 200 || first.Header().Get("Cache-Control") != "public, max-age=120" {
@@ -380,7 +383,7 @@ func TestETagRevalidation(t *testing.T) {
 
 func TestClientConditionalRequests(t *testing.T) {
 	u := newUpstream(t)
-	f := mustNew(t, testConfig(u, newClock(), nil))
+	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
 	etag := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil).Header().Get("ETag")
 	for _, tc := range []struct {
 		name, inm string
@@ -405,7 +408,7 @@ func TestClientConditionalRequests(t *testing.T) {
 }
 
 func TestFreshnessLifetime(t *testing.T) {
-	now := newClock().Now()
+	now := jwttest.NewClock().Now()
 	f := mustNew(t, Config{Issuer: "https://a.example"})
 	for _, tc := range []struct {
 		name string
@@ -443,7 +446,7 @@ func TestColdCacheConcurrentRequestsFetchOnce(t *testing.T) {
 	u := newUpstream(t)
 	gate := make(chan struct{})
 	u.set(u.blockUntil(gate, u.serve(u.doc(), nil)))
-	f := mustNew(t, testConfig(u, newClock(), nil))
+	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
 	var waiting atomic.Int32
 	all := make(chan struct{})
 	f.as.onWait = func() {
@@ -474,7 +477,7 @@ func TestColdCacheConcurrentRequestsFetchOnce(t *testing.T) {
 
 func TestStaleCopyServedWithoutWaiting(t *testing.T) {
 	u := newUpstream(t)
-	clk := newClock()
+	clk := jwttest.NewClock()
 	f := mustNew(t, testConfig(u, clk, nil))
 	if err := f.Prime(context.Background()); err != nil {
 		t.Fatal(err)
@@ -506,7 +509,7 @@ func TestSharedFetchOutlivesItsRequest(t *testing.T) {
 	u := newUpstream(t)
 	gate := make(chan struct{})
 	u.set(u.blockUntil(gate, u.serve(u.doc(), nil)))
-	f := mustNew(t, testConfig(u, newClock(), nil))
+	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan struct{})
@@ -536,7 +539,7 @@ func TestSharedFetchOutlivesItsRequest(t *testing.T) {
 func TestTenSimulatedHours(t *testing.T) {
 	u := newUpstream(t)
 	u.set(u.serve(u.doc(), map[string]string{"Cache-Control": "max-age=3600"}))
-	clk := newClock()
+	clk := jwttest.NewClock()
 	f := mustNew(t, testConfig(u, clk, nil))
 	h := f.Handler()
 	for i := 0; i < 10*60; i++ { // a request every simulated minute
@@ -573,7 +576,7 @@ func goroutineIn(fn string, want bool) bool {
 
 func TestCloseStopsBackgroundRefresh(t *testing.T) {
 	u := newUpstream(t)
-	clk := newClock()
+	clk := jwttest.NewClock()
 	cfg := testConfig(u, clk, nil)
 	cfg.OpenIDConfiguration = true
 	cfg.OpenIDConfigurationURL = u.issuer() + PathOpenIDConfiguration
@@ -611,7 +614,7 @@ func TestCloseStopsBackgroundRefresh(t *testing.T) {
 
 func TestMetadata(t *testing.T) {
 	u := newUpstream(t)
-	f := mustNew(t, testConfig(u, newClock(), nil))
+	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
 	m, err := f.Metadata(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -652,7 +655,7 @@ func TestOpenIDConfigurationRoute(t *testing.T) {
 	})
 	for _, enabled := range []bool{false, true} {
 		t.Run(strconv.FormatBool(enabled), func(t *testing.T) {
-			cfg := testConfig(u, newClock(), nil)
+			cfg := testConfig(u, jwttest.NewClock(), nil)
 			cfg.OpenIDConfiguration = enabled
 			f := mustNew(t, cfg)
 			mux := http.NewServeMux()

@@ -155,18 +155,10 @@ func (u *upstream) blockUntil(gate <-chan struct{}, h http.HandlerFunc) http.Han
 	}
 }
 
-// clock is the shared fake clock.
-type clock = testutil.Clock
-
-func newClock() *clock { return testutil.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
-
-// logBuffer collects log records for assertions.
-type logBuffer = testutil.LogBuffer
-
 // testConfig is a Config against u with a fake clock and fast retries. It
 // names the RFC 8414 location, so a failure there is not followed by the
 // discovery of the other locations (which discovery_test.go covers).
-func testConfig(u *upstream, clk *clock, logs *logBuffer) Config {
+func testConfig(u *upstream, clk *testutil.Clock, logs *testutil.LogBuffer) Config {
 	cfg := Config{
 		Issuer:         u.issuer(),
 		MetadataURL:    u.issuer() + PathAuthorizationServer,

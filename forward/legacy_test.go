@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 // legacyUpstream serves doc as metadata and hands /oauth2/* to endpoint.
@@ -38,7 +41,7 @@ func legacyMux(t testing.TB, cfg Config) *http.ServeMux {
 
 func TestLegacyEndpointsOffByDefault(t *testing.T) {
 	u := newUpstream(t)
-	f := mustNew(t, testConfig(u, newClock(), nil))
+	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
 	routes := f.Routes()
 	if len(routes) != 1 || routes[0].Pattern != PathAuthorizationServer {
 		t.Errorf("routes = %v, want only %s", routes, PathAuthorizationServer)
@@ -57,7 +60,7 @@ func TestLegacyAuthorizeRedirect(t *testing.T) {
 			u := legacyUpstream(t, func(u *upstream) []byte {
 				return docWith(u.issuer(), map[string]any{"authorization_endpoint": u.issuer() + "/oauth2/authorize" + tc.endpointQuery})
 			}, nil)
-			mux := legacyMux(t, testConfig(u, newClock(), nil))
+			mux := legacyMux(t, testConfig(u, jwttest.NewClock(), nil))
 			target := PathAuthorize
 			if tc.query != "" {
 				target += "?" + tc.query
@@ -84,7 +87,7 @@ func TestLegacyAuthorizeRedirect(t *testing.T) {
 func TestLegacyAuthorizeUpstreamDown(t *testing.T) {
 	u := newUpstream(t)
 	u.set(status(http.StatusBadGateway, nil))
-	mux := legacyMux(t, testConfig(u, newClock(), nil))
+	mux := legacyMux(t, testConfig(u, jwttest.NewClock(), nil))
 	assertGeneric503(t, do(t, mux, http.MethodGet, PathAuthorize+"?client_id=c", nil))
 }
 
@@ -120,8 +123,8 @@ func TestLegacyTokenProxy(t *testing.T) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, `{"error":"invalid_grant"}`)
 	})
-	logs := &logBuffer{}
-	mux := legacyMux(t, testConfig(u, newClock(), logs))
+	logs := &testutil.LogBuffer{}
+	mux := legacyMux(t, testConfig(u, jwttest.NewClock(), logs))
 
 	for _, path := range []string{PathToken, PathRegister} {
 		t.Run(path, func(t *testing.T) {
@@ -169,7 +172,7 @@ func TestLegacyProxyLimitsAndErrors(t *testing.T) {
 		hits.Add(1)
 		w.WriteHeader(http.StatusServiceUnavailable) // retryable for a GET; must not be retried here
 	})
-	cfg := testConfig(u, newClock(), nil)
+	cfg := testConfig(u, jwttest.NewClock(), nil)
 	cfg.LegacyMaxBodyBytes = 1024
 	mux := legacyMux(t, cfg)
 
@@ -212,8 +215,8 @@ func TestLegacyProxyUpstreamUnreachable(t *testing.T) {
 	u := legacyUpstream(t, func(u *upstream) []byte {
 		return docWith(u.issuer(), map[string]any{"token_endpoint": deadURL + "/token"})
 	}, nil)
-	logs := &logBuffer{}
-	mux := legacyMux(t, testConfig(u, newClock(), logs))
+	logs := &testutil.LogBuffer{}
+	mux := legacyMux(t, testConfig(u, jwttest.NewClock(), logs))
 	w := post(t, mux, PathToken, []byte(secretForm), map[string]string{"Authorization": "Basic U0VDUkVULUJBU0lD"})
 	if w.Code != http.StatusBadGateway || strings.Contains(w.Body.String(), "127.0.0.1") || strings.Contains(w.Body.String(), "refused") {
 		t.Errorf("status %d body %q, want a generic 502", w.Code, w.Body)
@@ -228,7 +231,7 @@ func TestLegacyProxyUpstreamUnreachable(t *testing.T) {
 // otherwise.
 func TestLegacyAuthorizeAddsTheResource(t *testing.T) {
 	u := legacyUpstream(t, func(u *upstream) []byte { return docWith(u.issuer(), nil) }, nil)
-	cfg := testConfig(u, newClock(), nil)
+	cfg := testConfig(u, jwttest.NewClock(), nil)
 	cfg.Resource = "https://mcp.example.com/mcp"
 	mux := legacyMux(t, cfg)
 	for query, want := range map[string]string{
@@ -254,7 +257,7 @@ func TestLegacyProxyHardening(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = io.WriteString(w, `{}`)
 		})
-		mux := legacyMux(t, testConfig(u, newClock(), nil))
+		mux := legacyMux(t, testConfig(u, jwttest.NewClock(), nil))
 		post(t, mux, PathToken, []byte(secretForm), map[string]string{"X-Forwarded-For": "203.0.113.66"})
 		if got := <-xff; got != "192.0.2.7" {
 			t.Errorf("X-Forwarded-For = %q, want the peer only", got)
@@ -277,7 +280,7 @@ func TestLegacyProxyHardening(t *testing.T) {
 			h.Set("Content-Type", "application/json; charset=utf-8")
 			_, _ = io.WriteString(w, `{"access_token":"x"}`)
 		})
-		mux := legacyMux(t, testConfig(u, newClock(), nil))
+		mux := legacyMux(t, testConfig(u, jwttest.NewClock(), nil))
 		w := post(t, mux, PathToken, []byte(secretForm), nil)
 		for _, dropped := range []string{"Location", "Content-Security-Policy", "X-Upstream-Secret"} {
 			if w.Header().Get(dropped) != "" {
@@ -302,7 +305,7 @@ func TestLegacyProxyHardening(t *testing.T) {
 			u := legacyUpstream(t, func(u *upstream) []byte {
 				return docWith(u.issuer(), map[string]any{"token_endpoint": tc.endpoint, "authorization_endpoint": tc.endpoint})
 			}, nil)
-			mux := legacyMux(t, testConfig(u, newClock(), nil))
+			mux := legacyMux(t, testConfig(u, jwttest.NewClock(), nil))
 			if w := post(t, mux, PathToken, []byte(secretForm), nil); w.Code != http.StatusBadGateway {
 				t.Errorf("/token to %s: %d, want 502", tc.endpoint, w.Code)
 			}

@@ -5,13 +5,12 @@ package forward
 // fields) before a fetched document may replace the cached one.
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"slices"
+
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // Metadata is a parsed view of the upstream authorization server metadata
@@ -82,7 +81,7 @@ func invalid(format string, args ...any) error {
 // must be present, known members must have their RFC types, and endpoint
 // URLs must be absolute http(s) URLs without fragment.
 func parseMetadata(body []byte, issuer string) (*Metadata, error) {
-	members, err := objectMembers(body)
+	members, err := metadataMembers(body)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +105,7 @@ func parseMetadata(body []byte, issuer string) (*Metadata, error) {
 		if !ok {
 			continue
 		}
-		if err := json.Unmarshal(raw, f.dst); err != nil {
+		if *f.dst, err = strictjson.String(raw); err != nil {
 			return nil, invalid("%s is not a string", f.name)
 		}
 		if f.url {
@@ -127,7 +126,7 @@ func parseMetadata(body []byte, issuer string) (*Metadata, error) {
 		{"code_challenge_methods_supported", &m.CodeChallengeMethodsSupported},
 	} {
 		if raw, ok := members[f.name]; ok {
-			if err := json.Unmarshal(raw, f.dst); err != nil {
+			if *f.dst, err = strictjson.Strings(raw); err != nil {
 				return nil, invalid("%s is not an array of strings", f.name)
 			}
 		}
@@ -140,7 +139,7 @@ func parseMetadata(body []byte, issuer string) (*Metadata, error) {
 		{"authorization_response_iss_parameter_supported", &m.AuthorizationResponseIssParameterSupported},
 	} {
 		if raw, ok := members[f.name]; ok {
-			if err := json.Unmarshal(raw, f.dst); err != nil {
+			if *f.dst, err = strictjson.Bool(raw); err != nil {
 				return nil, invalid("%s is not a boolean", f.name)
 			}
 		}
@@ -164,45 +163,27 @@ func parseMetadata(body []byte, issuer string) (*Metadata, error) {
 	return &m, nil
 }
 
-// objectMembers splits a JSON object into its members, rejecting anything
-// else, duplicate names and trailing data. Member names are matched exactly
-// (encoding/json's struct decoding would fold case).
-func objectMembers(body []byte) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
+// metadataMembers splits the document into its members under the module's
+// JSON rule (internal/strictjson: one object, valid UTF-8, no member named
+// twice, names matched exactly where encoding/json's struct decoding would
+// fold case). An explicit null counts as absent.
+func metadataMembers(body []byte) (map[string][]byte, error) {
+	members, err := strictjson.Members(body)
+	switch {
+	case errors.Is(err, strictjson.ErrNotObject):
 		return nil, invalid("not a JSON object")
-	}
-	members := make(map[string]json.RawMessage)
-	seen := make(map[string]struct{})
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, invalid("malformed JSON")
-		}
-		name, ok := tok.(string)
-		if !ok {
-			return nil, invalid("malformed JSON")
-		}
-		if _, dup := seen[name]; dup {
-			return nil, invalid("duplicate member %q", name)
-		}
-		seen[name] = struct{}{}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, invalid("malformed JSON")
-		}
-		if string(v) != "null" { // an explicit null counts as absent
-			members[name] = v
-		}
-	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+	case errors.Is(err, strictjson.ErrDuplicate):
+		return nil, invalid("duplicate member name")
+	case err != nil:
 		return nil, invalid("malformed JSON")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalid("trailing data after the JSON object")
+	out := make(map[string][]byte, len(members))
+	for _, m := range members {
+		if !strictjson.IsNull(m.Value) {
+			out[m.Name] = m.Value
+		}
 	}
-	return members, nil
+	return out, nil
 }
 
 func checkEndpoint(raw string) error {

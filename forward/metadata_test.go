@@ -5,8 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mcpauth/mcpauth/internal/jwttest"
 )
 
 const testIssuer = "https://x.authkit.app"
@@ -40,6 +43,9 @@ func TestParseMetadata(t *testing.T) {
 		{"relative endpoint", `{"issuer":"https://x.authkit.app","authorization_endpoint":"/a","token_endpoint":"https://x.authkit.app/t","response_types_supported":["code"]}`, true},
 		{"empty response types", `{"issuer":"https://x.authkit.app","authorization_endpoint":"https://x.authkit.app/a","token_endpoint":"https://x.authkit.app/t","response_types_supported":[]}`, true},
 		{"response types not array", `{"issuer":"https://x.authkit.app","authorization_endpoint":"https://x.authkit.app/a","token_endpoint":"https://x.authkit.app/t","response_types_supported":"code"}`, true},
+		{"invalid UTF-8 in an unread member", `{"x":"` + "\xff" + `","issuer":"https://x.authkit.app","authorization_endpoint":"https://x.authkit.app/a","token_endpoint":"https://x.authkit.app/t","response_types_supported":["code"]}`, true},
+		{"lone surrogate in an endpoint", `{"issuer":"https://x.authkit.app","authorization_endpoint":"https://x.authkit.app/a\ud800","token_endpoint":"https://x.authkit.app/t","response_types_supported":["code"]}`, true},
+		{"null among the response types", `{"issuer":"https://x.authkit.app","authorization_endpoint":"https://x.authkit.app/a","token_endpoint":"https://x.authkit.app/t","response_types_supported":["code",null]}`, true},
 		{"cimd not bool", `{"issuer":"https://x.authkit.app","authorization_endpoint":"https://x.authkit.app/a","token_endpoint":"https://x.authkit.app/t","response_types_supported":["code"],"client_id_metadata_document_supported":"true"}`, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,7 +71,7 @@ func TestParseMetadata(t *testing.T) {
 
 // FuzzParseMetadata checks the validator never panics and that whatever it
 // accepts is a JSON object with the configured issuer and the required
-// fields.
+// fields, which encoding/json reads with the same values.
 func FuzzParseMetadata(f *testing.F) {
 	f.Add([]byte(validDoc))
 	f.Add([]byte(`{"issuer":"https:\/\/x.authkit.app","authorization_endpoint":"https://x.authkit.app/a","token_endpoint":"https://x.authkit.app/t","response_types_supported":["code"]}`))
@@ -94,6 +100,19 @@ func FuzzParseMetadata(f *testing.F) {
 		if m.Issuer != testIssuer || m.AuthorizationEndpoint == "" || m.TokenEndpoint == "" || len(m.ResponseTypesSupported) == 0 {
 			t.Fatalf("accepted without required fields: %+v", m)
 		}
+		// encoding/json reads the same values (exact names: a map, not
+		// struct decoding, which folds case).
+		var ref struct {
+			issuer, authz, token string
+			types                []string
+		}
+		if json.Unmarshal(obj["issuer"], &ref.issuer) != nil || json.Unmarshal(obj["authorization_endpoint"], &ref.authz) != nil ||
+			json.Unmarshal(obj["token_endpoint"], &ref.token) != nil || json.Unmarshal(obj["response_types_supported"], &ref.types) != nil {
+			t.Fatalf("encoding/json cannot read the required fields of %q", body)
+		}
+		if ref.issuer != m.Issuer || ref.authz != m.AuthorizationEndpoint || ref.token != m.TokenEndpoint || !slices.Equal(ref.types, m.ResponseTypesSupported) {
+			t.Fatalf("read %+v, encoding/json %+v", m, ref)
+		}
 	})
 }
 
@@ -101,7 +120,7 @@ func FuzzParseMetadata(f *testing.F) {
 // handler.
 func BenchmarkHandlerCached(b *testing.B) {
 	u := newUpstream(b)
-	f := mustNew(b, testConfig(u, newClock(), nil))
+	f := mustNew(b, testConfig(u, jwttest.NewClock(), nil))
 	h := f.Handler()
 	r := httptest.NewRequest(http.MethodGet, PathAuthorizationServer, nil)
 	w := &discardWriter{h: http.Header{}}
@@ -137,7 +156,7 @@ func FuzzCacheHeaders(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	now := newClock().Now()
+	now := jwttest.NewClock().Now()
 	f.Fuzz(func(t *testing.T, cc, date, expires, age string) {
 		h := http.Header{"Cache-Control": {cc}, "Date": {date}, "Expires": {expires}, "Age": {age}}
 		d := fwd.as.ttl(h, now)

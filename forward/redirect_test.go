@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 // A metadata URL that redirects must never make the forwarder serve the
@@ -47,8 +49,8 @@ func TestMetadataNeverFollowsARedirect(t *testing.T) {
 				redirect := func(w http.ResponseWriter, r *http.Request) {
 					http.Redirect(w, r, other.URL+"/.well-known/oauth-authorization-server", status)
 				}
-				clk := newClock()
-				var logs logBuffer
+				clk := jwttest.NewClock()
+				var logs testutil.LogBuffer
 				cfg := testConfig(u, clk, &logs)
 				cfg.HTTPClient = client.c()
 				f := mustNew(t, cfg)
@@ -96,7 +98,7 @@ func TestLegacyProxyNeverFollowsARedirect(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"access_token": "x"})
 	}))
 	defer other.Close()
-	clk := newClock()
+	clk := jwttest.NewClock()
 	cfg := testConfig(u, clk, nil)
 	cfg.LegacyEndpoints = true
 	cfg.LegacyHTTPClient = &http.Client{}

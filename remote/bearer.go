@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/httpx"
 )
 
 // bearerStatus is the outcome of parsing the Authorization header.
@@ -75,19 +77,19 @@ func bearerIsToken68(s string) bool {
 	if n == 0 {
 		return false
 	}
-	return scanAll(&bearerToken68Chars, s[:n])
+	return bearerToken68Chars.All(s[:n])
 }
 
 // bearerToken68Chars marks every token68 character other than the trailing
 // "=" padding: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/".
-var bearerToken68Chars = scanTable("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/")
+var bearerToken68Chars = httpx.NewByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/")
 
 // bearerTokenChars marks the RFC 9110 tchar set.
-var bearerTokenChars = scanTable("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~")
+var bearerTokenChars = httpx.NewByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~")
 
 // bearerIsToken reports whether s is an RFC 9110 token (an auth-scheme).
 func bearerIsToken(s string) bool {
-	return s != "" && scanAll(&bearerTokenChars, s)
+	return s != "" && bearerTokenChars.All(s)
 }
 
 // bearerHasQueryToken reports whether the raw query carries an access_token

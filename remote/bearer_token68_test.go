@@ -68,21 +68,3 @@ func BenchmarkBearerIsToken68(b *testing.B) {
 		i++
 	}
 }
-
-// TestJWTCompactAlphabet: the table-driven check accepts exactly base64url
-// and ".", at every position modulo the unrolling.
-func TestJWTCompactAlphabet(t *testing.T) {
-	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."
-	for c := 0; c < 256; c++ {
-		want := strings.IndexByte(alphabet, byte(c)) >= 0
-		for _, pre := range []string{"", "a", "ab", "abc", "abcd", "abcde"} {
-			s := pre + string([]byte{byte(c)}) + "xy"
-			if got := jwtCompactAlphabet(s); got != want {
-				t.Errorf("jwtCompactAlphabet(%q) = %v, want %v", s, got, want)
-			}
-		}
-	}
-	if !jwtCompactAlphabet("") {
-		t.Error("empty string refused (the dot rules refuse it)")
-	}
-}

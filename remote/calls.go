@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // The MCP methods that name what they act on. The middleware reads their
@@ -84,14 +86,11 @@ func (b *rpcBody) at(i int) *rpcMessage {
 // name, a resources/read without a string uri.
 func readRPCBody(body []byte, out *rpcBody) error {
 	*out = rpcBody{}
-	if !utf8.Valid(body) {
-		return errRPCBody
-	}
-	s := strictJSON{b: body}
-	if s.atEnd() {
+	s := strictjson.NewScanner(body) // invalid UTF-8 is a syntax error
+	if s.AtEnd() {
 		return nil
 	}
-	if s.b[s.i] != '[' {
+	if s.Peek() != '[' {
 		m, err := readRPCMessage(&s)
 		if err != nil {
 			return err
@@ -99,33 +98,25 @@ func readRPCBody(body []byte, out *rpcBody) error {
 		out.first, out.n = m, 1
 	} else {
 		out.batch = true
-		s.i++
-		s.depth++
-		if !s.eat(']') {
-			for {
-				m, err := readRPCMessage(&s)
-				if err != nil {
-					*out = rpcBody{}
-					return err
-				}
-				if out.n == 0 {
-					out.first = m
-				} else {
-					out.rest = append(out.rest, m)
-				}
-				out.n++
-				if s.eat(',') {
-					continue
-				}
-				if s.eat(']') {
-					break
-				}
-				*out = rpcBody{}
-				return errRPCBody
+		err := s.Array(func() error {
+			m, err := readRPCMessage(&s)
+			if err != nil {
+				return err
 			}
+			if out.n == 0 {
+				out.first = m
+			} else {
+				out.rest = append(out.rest, m)
+			}
+			out.n++
+			return nil
+		})
+		if err != nil {
+			*out = rpcBody{}
+			return errRPCBody
 		}
 	}
-	if !s.atEnd() {
+	if !s.AtEnd() {
 		*out = rpcBody{}
 		return errRPCBody
 	}
@@ -146,8 +137,7 @@ func (b *rpcBody) calls() []Call {
 
 // rpcParams is what readRPCParams found in a params object.
 type rpcParams struct {
-	name, uri           []byte // raw string contents
-	nameEsc, uriEsc     bool
+	name, uri           strictjson.RawString
 	hasName, hasURI     bool // the member is a string
 	version             string
 	hasVersion          bool
@@ -156,63 +146,62 @@ type rpcParams struct {
 }
 
 // readRPCMessage reads one JSON-RPC message.
-func readRPCMessage(s *strictJSON) (rpcMessage, error) {
+func readRPCMessage(s *strictjson.Scanner) (rpcMessage, error) {
 	var m rpcMessage
-	if s.peek() != '{' {
+	if s.Peek() != '{' {
 		// Not an object: not a request anyone would run.
-		if err := s.value(); err != nil {
+		if err := s.Skip(); err != nil {
 			return m, errRPCBody
 		}
 		return m, nil
 	}
 	var (
 		seenMethod, seenParams bool
-		methodRaw              []byte
-		methodEsc              bool
+		method                 strictjson.RawString
 		p                      rpcParams
 	)
-	err := s.object(func(raw []byte, esc bool) error {
-		if is, err := strictMemberOnce(raw, esc, "method", &seenMethod); err != nil {
+	err := s.Object(func(name strictjson.RawString) error {
+		if is, err := memberOnce(name, "method", &seenMethod); err != nil {
 			return err
 		} else if is {
-			if s.peek() != '"' {
-				return s.value()
+			if s.Peek() != '"' {
+				return s.Skip()
 			}
-			methodRaw, methodEsc, err = s.str()
+			method, err = s.String()
 			m.hasMethod = err == nil
 			return err
 		}
-		if is, err := strictMemberOnce(raw, esc, "params", &seenParams); err != nil {
+		if is, err := memberOnce(name, "params", &seenParams); err != nil {
 			return err
-		} else if is && s.peek() == '{' {
+		} else if is && s.Peek() == '{' {
 			return readRPCParams(s, &p)
 		}
-		return s.value()
+		return s.Skip()
 	})
 	if err != nil {
 		return rpcMessage{}, errRPCBody
 	}
 	if m.hasMethod {
 		var err error
-		if m.method, err = rpcMethodString(methodRaw, methodEsc); err != nil {
+		if m.method, err = rpcMethodString(method); err != nil {
 			return m, errRPCBody
 		}
 	}
 	m.version, m.hasVersion = p.version, p.hasVersion
-	var target []byte
-	var targetEsc, has bool
+	var target strictjson.RawString
+	var has bool
 	switch m.method {
 	case MethodToolsCall, MethodPromptsGet:
-		target, targetEsc, has = p.name, p.nameEsc, p.hasName
+		target, has = p.name, p.hasName
 	case MethodResourcesRead:
-		target, targetEsc, has = p.uri, p.uriEsc, p.hasURI
+		target, has = p.uri, p.hasURI
 	default:
 		return m, nil
 	}
 	if !has {
 		return m, errRPCBody
 	}
-	name, err := strictUnquote(target, targetEsc)
+	name, err := target.Decode()
 	if err != nil {
 		return m, errRPCBody
 	}
@@ -220,17 +209,17 @@ func readRPCMessage(s *strictJSON) (rpcMessage, error) {
 	return m, nil
 }
 
-// strictMemberOnce reports whether the member name raw is name. A second
-// such member, or one that differs only in letter case, is an error; seen
+// memberOnce reports whether the member name k is name. A second such
+// member, or one that differs only in letter case, is an error; seen
 // tracks the first.
-func strictMemberOnce(raw []byte, esc bool, name string, seen *bool) (bool, error) {
-	if !esc && len(raw) > 0 && raw[0] < utf8.RuneSelf && asciiLower(raw[0]) != asciiLower(name[0]) {
+func memberOnce(k strictjson.RawString, name string, seen *bool) (bool, error) {
+	if raw := k.Bytes(); !k.Escaped() && len(raw) > 0 && raw[0] < utf8.RuneSelf && asciiLower(raw[0]) != asciiLower(name[0]) {
 		// An ASCII byte folds only to its other case (the non-ASCII
-		// spellings of k and s start with a byte >= 0x80): raw cannot be
+		// spellings of k and s start with a byte >= 0x80): k cannot be
 		// name in any case. Most members end here, uncompared.
 		return false, nil
 	}
-	exact, folded, err := strictKeyIs(raw, esc, name)
+	exact, folded, err := k.Match(name)
 	if err != nil {
 		return false, errRPCBody
 	}
@@ -246,52 +235,52 @@ func strictMemberOnce(raw []byte, esc bool, name string, seen *bool) (bool, erro
 
 // readRPCParams reads a params object: its string "name" and "uri", and
 // the protocol version in its "_meta" object.
-func readRPCParams(s *strictJSON, p *rpcParams) error {
-	return s.object(func(raw []byte, esc bool) error {
+func readRPCParams(s *strictjson.Scanner, p *rpcParams) error {
+	return s.Object(func(k strictjson.RawString) error {
 		var (
-			str         *[]byte
-			strEsc, has *bool
-			matched     bool
-			err         error
+			str     *strictjson.RawString
+			has     *bool
+			matched bool
+			err     error
 		)
-		if matched, err = strictMemberOnce(raw, esc, "name", &p.seenName); err != nil {
+		if matched, err = memberOnce(k, "name", &p.seenName); err != nil {
 			return err
 		} else if matched {
-			str, strEsc, has = &p.name, &p.nameEsc, &p.hasName
-		} else if matched, err = strictMemberOnce(raw, esc, "uri", &p.seenURI); err != nil {
+			str, has = &p.name, &p.hasName
+		} else if matched, err = memberOnce(k, "uri", &p.seenURI); err != nil {
 			return err
 		} else if matched {
-			str, strEsc, has = &p.uri, &p.uriEsc, &p.hasURI
-		} else if matched, err = strictMemberOnce(raw, esc, "_meta", &p.seenMeta); err != nil {
+			str, has = &p.uri, &p.hasURI
+		} else if matched, err = memberOnce(k, "_meta", &p.seenMeta); err != nil {
 			return err
-		} else if matched && s.peek() == '{' {
+		} else if matched && s.Peek() == '{' {
 			return readRPCMeta(s, p)
 		}
-		if str == nil || s.peek() != '"' {
+		if str == nil || s.Peek() != '"' {
 			// Another member, or one of ours that is not a string.
-			return s.value()
+			return s.Skip()
 		}
-		*str, *strEsc, err = s.str()
+		*str, err = s.String()
 		*has = err == nil
 		return err
 	})
 }
 
 // readRPCMeta reads a _meta object and keeps its protocol version.
-func readRPCMeta(s *strictJSON, p *rpcParams) error {
-	return s.object(func(raw []byte, esc bool) error {
-		matched, err := strictMemberOnce(raw, esc, metaProtocolVersion, &p.seenVersn)
+func readRPCMeta(s *strictjson.Scanner, p *rpcParams) error {
+	return s.Object(func(k strictjson.RawString) error {
+		matched, err := memberOnce(k, metaProtocolVersion, &p.seenVersn)
 		if err != nil {
 			return err
 		}
-		if !matched || s.peek() != '"' {
-			return s.value()
+		if !matched || s.Peek() != '"' {
+			return s.Skip()
 		}
-		v, vesc, err := s.str()
+		v, err := s.String()
 		if err != nil {
 			return err
 		}
-		p.version, err = rpcVersionString(v, vesc)
+		p.version, err = rpcVersionString(v)
 		p.hasVersion = err == nil
 		return err
 	})
@@ -299,10 +288,11 @@ func readRPCMeta(s *strictJSON, p *rpcParams) error {
 
 // rpcMethodString decodes a method name. The common methods come from
 // constants, so reading them allocates nothing.
-func rpcMethodString(raw []byte, esc bool) (string, error) {
-	if esc {
-		return strictUnquote(raw, true)
+func rpcMethodString(r strictjson.RawString) (string, error) {
+	if r.Escaped() {
+		return r.Decode()
 	}
+	raw := r.Bytes()
 	switch string(raw) {
 	case MethodToolsCall:
 		return MethodToolsCall, nil
@@ -334,10 +324,11 @@ func rpcMethodString(raw []byte, esc bool) (string, error) {
 
 // rpcVersionString decodes a protocol version; the known ones come from
 // constants.
-func rpcVersionString(raw []byte, esc bool) (string, error) {
-	if esc {
-		return strictUnquote(raw, true)
+func rpcVersionString(r strictjson.RawString) (string, error) {
+	if r.Escaped() {
+		return r.Decode()
 	}
+	raw := r.Bytes()
 	switch string(raw) {
 	case protocol20260728:
 		return protocol20260728, nil

@@ -417,30 +417,6 @@ func TestCheckCall(t *testing.T) {
 	}
 }
 
-func TestStrictKeyIs(t *testing.T) {
-	for _, tt := range []struct {
-		raw           string
-		esc           bool
-		name          string
-		exact, folded bool
-	}{
-		{"name", false, "name", true, true},
-		{"NAME", false, "name", false, true},
-		{"nam", false, "name", false, false},
-		{"names", false, "name", false, false},
-		{"\u212aind", false, "kind", false, true}, // Kelvin sign folds to k: longer than "kind"
-		{"i\u017fs", false, "iss", false, true},   // long s folds to s
-		{"i\u017fsx", false, "iss", false, false},
-		{`na\u006de`, true, "name", true, true},
-		{`N\u0041ME`, true, "name", false, true},
-	} {
-		exact, folded, err := strictKeyIs([]byte(tt.raw), tt.esc, tt.name)
-		if err != nil || exact != tt.exact || folded != tt.folded {
-			t.Errorf("strictKeyIs(%q, %q) = %v, %v, %v; want %v, %v", tt.raw, tt.name, exact, folded, err, tt.exact, tt.folded)
-		}
-	}
-}
-
 // verifiedBy is ctx carrying info as an identity p verified, as its
 // middleware (or an MCP adapter, for a call) puts it there.
 func verifiedBy(ctx context.Context, p *Provider, info *TokenInfo) context.Context {

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 const faultAudience = "https://mcp.example.com/mcp"
@@ -29,8 +31,8 @@ const faultAudience = "https://mcp.example.com/mcp"
 // clock.
 type faultRig struct {
 	as    *authkittest.Server
-	clock *jwtClock
-	logs  *logBuffer
+	clock *testutil.Clock
+	logs  *testutil.LogBuffer
 	cfg   JWTConfig
 	v     *JWTVerifier
 }
@@ -40,9 +42,9 @@ type faultRig struct {
 func newFaultRig(tb testing.TB, mut func(*JWTConfig)) *faultRig {
 	tb.Helper()
 	as := authkittest.Start(tb)
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	as.SetClock(clock.Now)
-	logs := &logBuffer{}
+	logs := &testutil.LogBuffer{}
 	cfg := JWTConfig{
 		JWKSURL:    as.JWKSURL(),
 		Issuer:     as.Issuer(),

@@ -2,11 +2,17 @@ package remote
 
 import (
 	"context"
+	"crypto"
 	"crypto/rsa"
 	"encoding/base64"
+	"encoding/json"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/mcpauth/mcpauth/internal/jose"
 )
 
 // fuzzMutate applies one mutation to token: part selects the segment
@@ -113,10 +119,8 @@ func FuzzJWTVerifyMutated(f *testing.F) {
 	})
 }
 
-// FuzzKeysParseSet feeds arbitrary documents to the JWKS parser: never a
-// panic, and every key it returns is usable as the verifier requires (a
-// kid, an allowed algorithm that fits, an acceptable key size).
-func FuzzKeysParseSet(f *testing.F) {
+// keysSeeds adds the JWKS fuzzers' seed documents to f.
+func keysSeeds(f *testing.F) {
 	k := jwtKeys(f)
 	good := jwtJWKS(f,
 		jwkEntry{kid: "a", alg: "RS256", use: "sig", key: &k.rsaA.PublicKey},
@@ -134,13 +138,19 @@ func FuzzKeysParseSet(f *testing.F) {
 		`{"keys":[{"kty":"RSA","kid":"a","kid":"b"}]}`,
 		`{"keys":[{"kty":"RSA","kid":"d","e":"AQAB","n":"` + jwtB64URL(k.rsaA.N.Bytes()) + `","d":"AQAB"}]}`,
 		`{"keys":[1,"x",null,true,[]]}`,
+		`{"keys":[],"keys":` + string(good[len(`{"keys":`):]),
+		`{"KEYS":[],` + string(good[1:]),
 	} {
 		f.Add([]byte(s))
 	}
-	var allowed jwtAlgSet
-	for a := jwtAlg(1); int(a) < len(jwtAlgInfos); a++ {
-		allowed.add(a)
-	}
+}
+
+// FuzzKeysParseSet feeds arbitrary documents to the JWKS parser: never a
+// panic, and every key it returns is usable as the verifier requires (a
+// kid, an allowed algorithm that fits, an acceptable key size).
+func FuzzKeysParseSet(f *testing.F) {
+	keysSeeds(f)
+	allowed := jose.AllAlgs
 	f.Fuzz(func(t *testing.T, body []byte) {
 		keys, err := keysParseSet(body, allowed, nil)
 		if err != nil {
@@ -156,13 +166,13 @@ func FuzzKeysParseSet(f *testing.F) {
 			if kid == "" || key.kid != kid {
 				t.Fatalf("key under %q has kid %q", kid, key.kid)
 			}
-			if err := jwtCheckPublicKey(key.pub); err != nil {
+			if err := jose.CheckPublicKey(key.pub); err != nil {
 				t.Fatalf("kid %q: unacceptable key returned: %v", kid, err)
 			}
-			if key.alg != jwtAlgInvalid && (!allowed.has(key.alg) || !jwtKeyFits(key.alg, key.pub)) {
+			if key.alg != jose.AlgInvalid && (!allowed.Has(key.alg) || !jose.KeyFits(key.alg, key.pub)) {
 				t.Fatalf("kid %q: alg %v does not fit", kid, key.alg)
 			}
-			if rk, ok := key.pub.(*rsa.PublicKey); ok && rk.N.BitLen() < jwtMinRSABits {
+			if rk, ok := key.pub.(*rsa.PublicKey); ok && rk.N.BitLen() < jose.MinRSABits {
 				t.Fatalf("kid %q: %d-bit RSA key accepted", kid, rk.N.BitLen())
 			}
 		}
@@ -196,4 +206,60 @@ func TestJWTECDSASignatureMalleability(t *testing.T) {
 	if a.Subject != b.Subject || !a.Expiry.Equal(b.Expiry) || a.TokenID != b.TokenID {
 		t.Errorf("twin verified with other claims: %+v vs %+v", a, b)
 	}
+}
+
+// FuzzKeysParseSetJSON checks the JWKS path against encoding/json: every
+// key of an accepted document comes from an entry of the "keys" array
+// that, read by encoding/json, has that kid and the same alg, and whose key
+// members, read by encoding/json and given to jwx, make the same public
+// key.
+func FuzzKeysParseSetJSON(f *testing.F) {
+	keysSeeds(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		keys, err := keysParseSet(body, jose.AllAlgs, nil)
+		if err != nil {
+			return
+		}
+		var doc map[string]json.RawMessage
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatalf("accepted %q, encoding/json: %v", body, err)
+		}
+		var entries []map[string]json.RawMessage
+		if err := json.Unmarshal(doc["keys"], &entries); err != nil && !strings.Contains(err.Error(), "cannot unmarshal") {
+			t.Fatalf("accepted keys %s, encoding/json: %v", doc["keys"], err)
+		}
+		for kid, key := range keys {
+			if !slices.ContainsFunc(entries, func(e map[string]json.RawMessage) bool { return jsonReadsKey(e, kid, key) }) {
+				t.Fatalf("kid %q: encoding/json reads no such key in %q", kid, body)
+			}
+		}
+	})
+}
+
+// jsonReadsKey reports whether the entry e, as encoding/json read it, is
+// key with kid.
+func jsonReadsKey(e map[string]json.RawMessage, kid string, key *jwtKey) bool {
+	var id, alg string
+	if json.Unmarshal(e["kid"], &id) != nil || id != kid {
+		return false
+	}
+	if v, ok := e["alg"]; ok && json.Unmarshal(v, &alg) != nil || key.alg != jose.AlgByName(alg) {
+		return false
+	}
+	ref := map[string]json.RawMessage{}
+	for _, name := range []string{"kty", "n", "e", "crv", "x", "y"} {
+		if v, ok := e[name]; ok {
+			ref[name] = v
+		}
+	}
+	raw, err := json.Marshal(ref)
+	if err != nil {
+		return false
+	}
+	jk, err := jwk.ParseKey(raw)
+	if err != nil {
+		return false
+	}
+	var pub any
+	return jwk.Export(jk, &pub) == nil && key.pub.(interface{ Equal(crypto.PublicKey) bool }).Equal(pub)
 }

@@ -8,6 +8,8 @@ package remote
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // codeInvalidParams is the JSON-RPC error code answered in band for a
@@ -84,29 +86,25 @@ func inBandDenial(e *Error, call Call, body *rpcBody, buf []byte) *challengeResp
 // without one, with null, or with "id" twice or in another letter case
 // (JSON readers disagree on which one counts) has none.
 func rpcRequestID(buf []byte) (json.RawMessage, bool) {
-	s := strictJSON{b: buf}
-	if s.peek() != '{' {
+	s := strictjson.NewScanner(buf)
+	if s.Peek() != '{' {
 		return nil, false
 	}
 	var id []byte
 	var seen bool
-	err := s.object(func(raw []byte, esc bool) error {
-		is, err := strictMemberOnce(raw, esc, "id", &seen)
+	err := s.Object(func(k strictjson.RawString) error {
+		is, err := memberOnce(k, "id", &seen)
 		if err != nil || !is {
 			if err == nil {
-				err = s.value()
+				err = s.Skip()
 			}
 			return err
 		}
-		if c := s.peek(); c != '"' && c != '-' && (c < '0' || c > '9') {
+		if c := s.Peek(); c != '"' && c != '-' && (c < '0' || c > '9') {
 			return errRPCBody
 		}
-		start := s.i // peek skipped the whitespace
-		if err := s.value(); err != nil {
-			return err
-		}
-		id = s.b[start:s.i]
-		return nil
+		id, err = s.Value()
+		return err
 	})
 	if err != nil || id == nil {
 		return nil, false

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // IntrospectionAuthMethod is how the verifier authenticates to the
@@ -395,7 +396,7 @@ func introspectCheckKind(claims map[string]any) error {
 // introspectParse decodes an introspection response (a JSON object without
 // duplicate members).
 func introspectParse(body []byte) (map[string]any, error) {
-	m, err := jwtDecodeJSONObject(body)
+	m, err := strictjson.DecodeObject(body)
 	if err != nil {
 		return nil, fmt.Errorf("remote: introspection response: %w", err)
 	}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 const introspectTestToken = "opaque-token-Zm9vYmFy"
@@ -93,7 +95,7 @@ func introspectBody(tb testing.TB, overrides map[string]any) string {
 	return jwtJSON(tb, m)
 }
 
-func newTestIntrospection(tb testing.TB, srv *introspectServer, clock *jwtClock, mod func(*IntrospectionConfig)) *IntrospectionVerifier {
+func newTestIntrospection(tb testing.TB, srv *introspectServer, clock *testutil.Clock, mod func(*IntrospectionConfig)) *IntrospectionVerifier {
 	tb.Helper()
 	cfg := IntrospectionConfig{
 		Endpoint:     srv.URL + "/oauth2/introspection",
@@ -116,7 +118,7 @@ func newTestIntrospection(tb testing.TB, srv *introspectServer, clock *jwtClock,
 
 func TestIntrospectionActiveToken(t *testing.T) {
 	srv := newIntrospectServer(t, introspectBody(t, map[string]any{"scope": "openid mcp:tools", "aud": jwtTestAudience + "/"}))
-	v := newTestIntrospection(t, srv, newJWTClock(), nil)
+	v := newTestIntrospection(t, srv, jwttest.NewClock(), nil)
 	info, err := v.VerifyToken(context.Background(), introspectTestToken)
 	if err != nil {
 		t.Fatalf("VerifyToken: %v", err)
@@ -152,7 +154,7 @@ func TestIntrospectionActiveToken(t *testing.T) {
 
 func TestIntrospectionClientSecretPost(t *testing.T) {
 	srv := newIntrospectServer(t, introspectBody(t, nil))
-	v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) { c.AuthMethod = IntrospectionAuthPost })
+	v := newTestIntrospection(t, srv, jwttest.NewClock(), func(c *IntrospectionConfig) { c.AuthMethod = IntrospectionAuthPost })
 	if _, err := v.VerifyToken(context.Background(), introspectTestToken); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +216,7 @@ func TestIntrospectionRules(t *testing.T) {
 				body = introspectBody(t, tc.overrides)
 			}
 			srv := newIntrospectServer(t, body)
-			v := newTestIntrospection(t, srv, newJWTClock(), tc.mod)
+			v := newTestIntrospection(t, srv, jwttest.NewClock(), tc.mod)
 			_, err := v.VerifyToken(context.Background(), introspectTestToken)
 			if tc.want == nil {
 				if err != nil {
@@ -248,8 +250,8 @@ func TestIntrospectionEndpointFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newIntrospectServer(t, tc.body)
 			srv.with(func(s *introspectServer) { s.status = []int{tc.status}; s.contentType = tc.contentType })
-			var logs logBuffer
-			v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) { c.Logger = logs.Logger() })
+			var logs testutil.LogBuffer
+			v := newTestIntrospection(t, srv, jwttest.NewClock(), func(c *IntrospectionConfig) { c.Logger = logs.Logger() })
 			for range 2 {
 				_, err := v.VerifyToken(context.Background(), introspectTestToken)
 				if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalidToken) {
@@ -267,7 +269,7 @@ func TestIntrospectionEndpointFailures(t *testing.T) {
 	}
 	t.Run("endpoint down", func(t *testing.T) {
 		srv := newIntrospectServer(t, "{}")
-		v := newTestIntrospection(t, srv, newJWTClock(), nil)
+		v := newTestIntrospection(t, srv, jwttest.NewClock(), nil)
 		srv.Close()
 		if _, err := v.VerifyToken(context.Background(), introspectTestToken); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalidToken) {
 			t.Fatalf("err = %v, want ErrUnavailable", err)
@@ -276,7 +278,7 @@ func TestIntrospectionEndpointFailures(t *testing.T) {
 	t.Run("503 costs one call with the default client", func(t *testing.T) {
 		srv := newIntrospectServer(t, introspectBody(t, nil))
 		srv.with(func(s *introspectServer) { s.status = []int{503, 200} })
-		v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) { c.HTTPClient = nil })
+		v := newTestIntrospection(t, srv, jwttest.NewClock(), func(c *IntrospectionConfig) { c.HTTPClient = nil })
 		if _, err := v.VerifyToken(context.Background(), introspectTestToken); !errors.Is(err, ErrUnavailable) {
 			t.Fatalf("VerifyToken = %v, want ErrUnavailable (no retry of a 5xx on a request's behalf)", err)
 		}
@@ -289,7 +291,7 @@ func TestIntrospectionEndpointFailures(t *testing.T) {
 func TestIntrospectionCache(t *testing.T) {
 	t.Run("active cached until min(exp, ttl)", func(t *testing.T) {
 		srv := newIntrospectServer(t, introspectBody(t, map[string]any{"exp": jwtTestEpoch.Add(30 * time.Second).Unix()}))
-		clock := newJWTClock()
+		clock := jwttest.NewClock()
 		v := newTestIntrospection(t, srv, clock, nil)
 		for range 3 {
 			if _, err := v.VerifyToken(context.Background(), introspectTestToken); err != nil {
@@ -309,7 +311,7 @@ func TestIntrospectionCache(t *testing.T) {
 	})
 	t.Run("ttl", func(t *testing.T) {
 		srv := newIntrospectServer(t, introspectBody(t, nil))
-		clock := newJWTClock()
+		clock := jwttest.NewClock()
 		v := newTestIntrospection(t, srv, clock, nil)
 		_, _ = v.VerifyToken(context.Background(), introspectTestToken)
 		clock.Advance(DefaultIntrospectionCacheTTL)
@@ -320,7 +322,7 @@ func TestIntrospectionCache(t *testing.T) {
 	})
 	t.Run("inactive cached briefly", func(t *testing.T) {
 		srv := newIntrospectServer(t, `{"active":false}`)
-		clock := newJWTClock()
+		clock := jwttest.NewClock()
 		v := newTestIntrospection(t, srv, clock, nil)
 		for range 3 {
 			if _, err := v.VerifyToken(context.Background(), introspectTestToken); !errors.Is(err, ErrInactiveToken) {
@@ -340,7 +342,7 @@ func TestIntrospectionCache(t *testing.T) {
 	})
 	t.Run("refused answer cached with its class", func(t *testing.T) {
 		srv := newIntrospectServer(t, introspectBody(t, map[string]any{"token_type": "refresh_token"}))
-		v := newTestIntrospection(t, srv, newJWTClock(), nil)
+		v := newTestIntrospection(t, srv, jwttest.NewClock(), nil)
 		for range 2 {
 			if _, err := v.VerifyToken(context.Background(), introspectTestToken); !errors.Is(err, ErrNotAccessToken) {
 				t.Fatalf("err = %v, want ErrNotAccessToken", err)
@@ -353,7 +355,7 @@ func TestIntrospectionCache(t *testing.T) {
 	t.Run("a failure is not cached", func(t *testing.T) {
 		srv := newIntrospectServer(t, introspectBody(t, nil))
 		srv.with(func(s *introspectServer) { s.status = []int{500, 200} })
-		v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) { c.HTTPClient = nil })
+		v := newTestIntrospection(t, srv, jwttest.NewClock(), func(c *IntrospectionConfig) { c.HTTPClient = nil })
 		if _, err := v.VerifyToken(context.Background(), introspectTestToken); !errors.Is(err, ErrUnavailable) {
 			t.Fatal(err)
 		}
@@ -363,7 +365,7 @@ func TestIntrospectionCache(t *testing.T) {
 	})
 	t.Run("disabled", func(t *testing.T) {
 		srv := newIntrospectServer(t, introspectBody(t, nil))
-		v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) { c.DisableCache = true })
+		v := newTestIntrospection(t, srv, jwttest.NewClock(), func(c *IntrospectionConfig) { c.DisableCache = true })
 		for range 2 {
 			_, _ = v.VerifyToken(context.Background(), introspectTestToken)
 		}
@@ -375,7 +377,7 @@ func TestIntrospectionCache(t *testing.T) {
 		srv := newIntrospectServer(t, introspectBody(t, nil))
 		hold := make(chan struct{})
 		srv.with(func(s *introspectServer) { s.hold = hold })
-		v := newTestIntrospection(t, srv, newJWTClock(), nil)
+		v := newTestIntrospection(t, srv, jwttest.NewClock(), nil)
 		var wg sync.WaitGroup
 		for range 50 {
 			wg.Go(func() {

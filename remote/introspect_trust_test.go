@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 // An introspection endpoint that redirects must not get the token and the
@@ -37,8 +39,8 @@ func TestIntrospectionNeverFollowsARedirect(t *testing.T) {
 				srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					http.Redirect(w, r, other.URL+"/introspect", status)
 				})
-				var logs logBuffer
-				v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) {
+				var logs testutil.LogBuffer
+				v := newTestIntrospection(t, srv, jwttest.NewClock(), func(c *IntrospectionConfig) {
 					c.HTTPClient = client.c()
 					c.AuthMethod = IntrospectionAuthPost // the secret travels in the body
 					c.Logger = logs.Logger()
@@ -69,7 +71,7 @@ func TestIntrospectionBogusTokenFigures(t *testing.T) {
 		srv := newIntrospectServer(t, `{"active":false}`)
 		hold := make(chan struct{})
 		srv.with(func(s *introspectServer) { s.hold = hold })
-		v := newTestIntrospection(t, srv, newJWTClock(), nil)
+		v := newTestIntrospection(t, srv, jwttest.NewClock(), nil)
 		const n = 1000
 		var busy atomic.Int32
 		var wg sync.WaitGroup
@@ -106,7 +108,7 @@ func TestIntrospectionBogusTokenFigures(t *testing.T) {
 	})
 	t.Run("1,000 requests over 10 bogus tokens", func(t *testing.T) {
 		srv := newIntrospectServer(t, `{"active":false}`)
-		v := newTestIntrospection(t, srv, newJWTClock(), nil)
+		v := newTestIntrospection(t, srv, jwttest.NewClock(), nil)
 		for i := range 1000 {
 			if _, err := v.VerifyToken(context.Background(), fmt.Sprintf("bogus-%d", i%10)); !errors.Is(err, ErrInactiveToken) {
 				t.Fatal(err)
@@ -139,7 +141,7 @@ func TestIntrospectionThroughTheProvider(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newIntrospectServer(t, introspectBody(t, tc.overrides))
-			v := newTestIntrospection(t, srv, newJWTClock(), func(c *IntrospectionConfig) { c.ServerBindsAudience = tc.serverAud })
+			v := newTestIntrospection(t, srv, jwttest.NewClock(), func(c *IntrospectionConfig) { c.ServerBindsAudience = tc.serverAud })
 			p := MustNew(Config{ResourceURL: jwtTestAudience, AuthorizationServers: []string{jwtTestIssuer}, Verifier: v})
 			var sub *string
 			h := p.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,6 @@ package remote
 import (
 	"context"
 	"crypto"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,8 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
+	"github.com/mcpauth/mcpauth/internal/jose"
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // jwtKey is one verification key. Instances are immutable and shared between
@@ -26,7 +27,7 @@ import (
 // comparison tells whether a cached verification still rests on a current key.
 type jwtKey struct {
 	kid string
-	alg jwtAlg // jwtAlgInvalid when the key declares no "alg"
+	alg jose.Alg // jose.AlgInvalid when the key declares no "alg"
 	pub crypto.PublicKey
 }
 
@@ -118,7 +119,7 @@ type keysStore struct {
 	client       *http.Client
 	now          func() time.Time
 	log          *slog.Logger
-	allowed      jwtAlgSet
+	allowed      jose.AlgSet
 	minRefresh   time.Duration
 	maxRefresh   time.Duration
 	defRefresh   time.Duration
@@ -403,10 +404,12 @@ func (s *keysStore) fetch(parent context.Context, fl *keysFlight) {
 	fl.err = err
 	s.flight = nil
 	s.mu.Unlock()
-	close(fl.done)
+	// Before the flight ends, so that a caller who waited for it (Prime)
+	// returns after the event was reported.
 	if s.onFetch != nil {
 		s.onFetch(ev)
 	}
+	close(fl.done)
 }
 
 // KeyFetch describes one fetch of a JWKS, for [JWTConfig.OnKeyFetch]: why
@@ -505,28 +508,47 @@ func keysCheckContentType(ct string) error {
 	return fmt.Errorf("remote: JWKS has Content-Type %q, want JSON", mt)
 }
 
-// keysParseSet parses a JWKS document. Entries are parsed one by one: an
-// entry that does not parse, is not a signature key, has no kid, or has no
-// algorithm in allowed is skipped (and logged at debug level); one bad key
-// never poisons the set. A kid published twice among usable keys is dropped
-// (ambiguous). No usable key at all is an error.
-func keysParseSet(body []byte, allowed jwtAlgSet, log *slog.Logger) (map[string]*jwtKey, error) {
-	var doc struct {
-		Keys []json.RawMessage `json:"keys"`
+// keysParseSet parses a JWKS document. The document and each of its keys
+// are read under the module's JSON rule (internal/strictjson): a member
+// named twice refuses the whole document. Entries are then taken one by
+// one: an entry that is not an object, does not parse, is not a signature
+// key, has no kid, or has no algorithm in allowed is skipped (and logged at
+// debug level); one bad key never poisons the set. A kid published twice
+// among usable keys is dropped (ambiguous). No usable key at all is an
+// error.
+func keysParseSet(body []byte, allowed jose.AlgSet, log *slog.Logger) (map[string]*jwtKey, error) {
+	doc, err := strictjson.Members(body)
+	if errors.Is(err, strictjson.ErrDuplicate) {
+		return nil, errKeysDuplicate
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
+	if err != nil {
 		return nil, errors.New("remote: JWKS is not a JSON key set")
 	}
-	if doc.Keys == nil {
+	raw, ok := strictjson.Lookup(doc, "keys")
+	if !ok || strictjson.IsNull(raw) {
 		return nil, errors.New("remote: JWKS has no \"keys\" array")
 	}
-	if len(doc.Keys) > keysMaxKeys {
+	entries, err := strictjson.Elements(raw)
+	if err != nil {
+		return nil, errors.New("remote: JWKS is not a JSON key set")
+	}
+	if len(entries) > keysMaxKeys {
 		return nil, fmt.Errorf("remote: JWKS has more than %d keys", keysMaxKeys)
 	}
-	keys := make(map[string]*jwtKey, len(doc.Keys))
+	members := make([][]strictjson.Member, len(entries))
+	for i, e := range entries {
+		// Every key is split before any is used, so that a duplicate
+		// member anywhere refuses the document whatever the order.
+		m, err := strictjson.Members(e)
+		if errors.Is(err, strictjson.ErrDuplicate) {
+			return nil, errKeysDuplicate
+		}
+		members[i] = m // nil when the entry is not an object
+	}
+	keys := make(map[string]*jwtKey, len(entries))
 	dup := map[string]bool{}
-	for i, raw := range doc.Keys {
-		k, err := keysParseKey(raw, allowed)
+	for i, m := range members {
+		k, err := keysParseKey(m, allowed)
 		if err != nil {
 			if log != nil {
 				log.Debug("remote: skipping JWKS entry", "index", i, "reason", err.Error())
@@ -549,49 +571,55 @@ func keysParseSet(body []byte, allowed jwtAlgSet, log *slog.Logger) (map[string]
 	return keys, nil
 }
 
-// keysParseKey turns one JWKS entry into a verification key or says why not.
-func keysParseKey(raw []byte, allowed jwtAlgSet) (*jwtKey, error) {
-	pub, meta, err := jwxParseJWK(raw)
+// errKeysDuplicate refuses a JWKS in which an object names a member twice:
+// two readers could see two different keys in it.
+var errKeysDuplicate = errors.New("remote: JWKS has a duplicate member name")
+
+// keysParseKey turns one JWKS entry (its members; nil when the entry is
+// not an object) into a verification key or says why not.
+func keysParseKey(members []strictjson.Member, allowed jose.AlgSet) (*jwtKey, error) {
+	if members == nil {
+		return nil, errors.New("not a JSON object")
+	}
+	jwk, err := jose.ParseJWK(members)
 	if err != nil {
 		return nil, errors.New("unparsable key")
 	}
-	if meta.kid == "" {
+	if jwk.KeyID == "" {
 		return nil, errors.New("no kid")
 	}
-	if meta.use != "" && meta.use != "sig" {
+	if jwk.Use != "" && jwk.Use != "sig" {
 		return nil, errors.New("not a signature key")
 	}
-	if meta.hasOps && !slices.Contains(meta.ops, "verify") {
+	if jwk.HasOps && !slices.Contains(jwk.Ops, "verify") {
 		return nil, errors.New("key_ops excludes verify")
 	}
-	return jwtNewKey(meta.kid, meta.alg, pub, allowed)
+	return jwtNewKey(jwk.KeyID, jwk.Algorithm, jwk.Public, allowed)
 }
 
 // jwtNewKey validates a key against the algorithm allow-list: a declared alg
 // must be allowed and fit the key; a key without alg must fit at least one
 // allowed algorithm.
-func jwtNewKey(kid, algName string, pub crypto.PublicKey, allowed jwtAlgSet) (*jwtKey, error) {
-	if err := jwtCheckPublicKey(pub); err != nil {
+func jwtNewKey(kid, algName string, pub crypto.PublicKey, allowed jose.AlgSet) (*jwtKey, error) {
+	if err := jose.CheckPublicKey(pub); err != nil {
 		return nil, err
 	}
 	k := &jwtKey{kid: kid, pub: pub}
 	if algName != "" {
-		alg := jwtAlgByName(algName)
-		if !allowed.has(alg) {
+		alg := jose.AlgByName(algName)
+		if !allowed.Has(alg) {
 			return nil, fmt.Errorf("algorithm %q not allowed", algName)
 		}
-		if !jwtKeyFits(alg, pub) {
+		if !jose.KeyFits(alg, pub) {
 			return nil, fmt.Errorf("algorithm %q does not fit the key type", algName)
 		}
 		k.alg = alg
 		return k, nil
 	}
-	for a := jwtAlg(1); int(a) < len(jwtAlgInfos); a++ {
-		if allowed.has(a) && jwtKeyFits(a, pub) {
-			return k, nil
-		}
+	if !allowed.FitsAny(pub) {
+		return nil, errors.New("no allowed algorithm fits the key")
 	}
-	return nil, errors.New("no allowed algorithm fits the key")
+	return k, nil
 }
 
 func (s *keysStore) logWarn(msg string, args ...any) {

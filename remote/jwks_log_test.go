@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 // TestKeysFailureLogSaysWhatIsHeld: the warning of a failed JWKS fetch
 // says "keeping the last good key set" only when a set was fetched before;
 // a server that never got one says so.
 func TestKeysFailureLogSaysWhatIsHeld(t *testing.T) {
-	var logs logBuffer
+	var logs testutil.LogBuffer
 	r := newKeysRig(t, func(c *JWTConfig) { c.Logger = logs.Logger(); c.DisableTokenCache = true })
 	r.srv.set(http.StatusServiceUnavailable, []byte("down"))
 	if err := r.v.Prime(context.Background()); err == nil {

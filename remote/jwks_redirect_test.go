@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 // A JWKS URL that redirects must never make the verifier trust the
@@ -51,13 +53,13 @@ func TestJWKSNeverFollowsARedirect(t *testing.T) {
 					origin = httptest.NewTLSServer(h)
 				}
 				defer origin.Close()
-				var logs logBuffer
+				var logs testutil.LogBuffer
 				v := newTestJWTVerifier(t, JWTConfig{
 					JWKSURL:    origin.URL + "/oauth2/jwks",
 					Issuer:     jwtTestIssuer,
 					Audiences:  []string{jwtTestAudience},
 					HTTPClient: tc.client(origin),
-					Now:        newJWTClock().Now,
+					Now:        jwttest.NewClock().Now,
 					Logger:     logs.Logger(),
 				})
 				forged := jwtToken(t, k.rsaC, "evil", jwtClaims(map[string]any{"sub": "user_attacker", "scope": "admin"}))

@@ -11,12 +11,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 func TestJWKSFetchedLazilyOnceInSteadyState(t *testing.T) {
 	k := jwtKeys(t)
 	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", use: "sig", key: &k.rsaA.PublicKey}))
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	cfg := jwtTestConfig(srv, clock)
 	cfg.DisableTokenCache = true
 	v := newTestJWTVerifier(t, cfg)
@@ -38,7 +41,7 @@ func TestJWKSFetchedLazilyOnceInSteadyState(t *testing.T) {
 func TestJWKSPrime(t *testing.T) {
 	k := jwtKeys(t)
 	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
 	if err := v.Prime(context.Background()); err != nil {
 		t.Fatalf("Prime: %v", err)
@@ -76,7 +79,7 @@ func TestJWKSRefreshInterval(t *testing.T) {
 			k := jwtKeys(t)
 			srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
 			srv.with(func(s *jwksServer) { s.cacheControl = tc.cacheControl })
-			clock := newJWTClock()
+			clock := jwttest.NewClock()
 			cfg := jwtTestConfig(srv, clock)
 			cfg.DisableTokenCache = true
 			v := newTestJWTVerifier(t, cfg)
@@ -101,7 +104,7 @@ func TestJWKSRefreshInterval(t *testing.T) {
 func TestJWKSRotation(t *testing.T) {
 	k := jwtKeys(t)
 	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
 	mustVerify(t, v, jwtToken(t, k.rsaA, "a", jwtClaims(nil)))
 
@@ -134,7 +137,7 @@ func TestJWKSRemovalDropsCachedVerifications(t *testing.T) {
 	srv := newJWKSServer(t, jwtJWKS(t,
 		jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey},
 		jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}))
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
 	tokA := jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(48 * time.Hour).Unix()}))
 	tokB := jwtToken(t, k.rsaB, "b", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(48 * time.Hour).Unix()}))
@@ -167,7 +170,7 @@ func TestJWKSRemovalDropsCachedVerifications(t *testing.T) {
 func TestJWKSKeyReplacedUnderSameKid(t *testing.T) {
 	k := jwtKeys(t)
 	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
 	tokOld := jwtToken(t, k.rsaA, "a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(48 * time.Hour).Unix()}))
 	mustVerify(t, v, tokOld)
@@ -184,7 +187,7 @@ func TestJWKSKeyReplacedUnderSameKid(t *testing.T) {
 func TestJWKSConcurrentUnknownKidOneFetch(t *testing.T) {
 	k := jwtKeys(t)
 	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
 	if err := v.Prime(context.Background()); err != nil {
 		t.Fatal(err)
@@ -222,8 +225,8 @@ func TestJWKSConcurrentUnknownKidOneFetch(t *testing.T) {
 func TestJWKSOutageAfterPriming(t *testing.T) {
 	k := jwtKeys(t)
 	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
-	var logs logBuffer
-	clock := newJWTClock()
+	var logs testutil.LogBuffer
+	clock := jwttest.NewClock()
 	cfg := jwtTestConfig(srv, clock)
 	cfg.Logger = logs.Logger()
 	cfg.DisableTokenCache = true
@@ -266,7 +269,7 @@ func TestJWKSOutageAtStartThenRecovery(t *testing.T) {
 	k := jwtKeys(t)
 	srv := newJWKSServer(t, []byte("down"))
 	srv.set(http.StatusServiceUnavailable, []byte("down"))
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
 	tok := jwtToken(t, k.rsaA, "a", jwtClaims(nil))
 	_, err := v.VerifyToken(context.Background(), tok)
@@ -310,6 +313,8 @@ func TestJWKSBadResponses(t *testing.T) {
 		{"JSON but not a key set", 200, "application/json", []byte(`{"issuer":"x"}`)},
 		{"empty key set", 200, "application/json", []byte(`{"keys":[]}`)},
 		{"keys not an array", 200, "application/json", []byte(`{"keys":{}}`)},
+		{"keys in another letter case", 200, "application/json", []byte(`{"Keys":` + string(good[len(`{"keys":`):]))},
+		{"invalid UTF-8", 200, "application/json", []byte(`{"x":"` + "\xff" + `",` + string(good[1:]))},
 		{"oversize", 200, "application/json", append(append([]byte(`{"keys":[],"pad":"`), bytes.Repeat([]byte("x"), DefaultMaxJWKSBytes)...), `"}`...)},
 		{"too many keys", 200, "application/json", []byte(`{"keys":[` + strings.Repeat(`{},`, keysMaxKeys) + `{}]}`)},
 		{"not found", 404, "application/json", good},
@@ -320,7 +325,7 @@ func TestJWKSBadResponses(t *testing.T) {
 			srv := newJWKSServer(t, tc.body)
 			srv.set(tc.status, tc.body)
 			srv.with(func(s *jwksServer) { s.contentType = tc.contentType })
-			clock := newJWTClock()
+			clock := jwttest.NewClock()
 			cfg := jwtTestConfig(srv, clock)
 			cfg.DisableTokenCache = true
 			v := newTestJWTVerifier(t, cfg)
@@ -350,7 +355,7 @@ func TestJWKSSlowServer(t *testing.T) {
 	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
 	hold := make(chan struct{})
 	srv.with(func(s *jwksServer) { s.hold = hold })
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	cfg := jwtTestConfig(srv, clock)
 	cfg.FetchTimeout = 50 * time.Millisecond
 	v := newTestJWTVerifier(t, cfg)
@@ -390,8 +395,8 @@ func TestJWKSSkipsBadKeysOneByOne(t *testing.T) {
 		jwkEntry{kid: "dup", alg: "RS256", key: &k.rsaC.PublicKey},
 		jwkEntry{kid: "good", alg: "RS256", use: "sig", key: &k.rsaA.PublicKey, extra: map[string]any{"x5c": []string{"bm90IGEgY2VydA"}}},
 	))
-	clock := newJWTClock()
-	var logs logBuffer
+	clock := jwttest.NewClock()
+	var logs testutil.LogBuffer
 	cfg := jwtTestConfig(srv, clock)
 	cfg.Logger = logs.Logger()
 	v := newTestJWTVerifier(t, cfg)
@@ -416,7 +421,7 @@ func TestJWKSSkipsBadKeysOneByOne(t *testing.T) {
 func TestJWKSMissRacingAFetch(t *testing.T) {
 	k := jwtKeys(t)
 	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	v := newTestJWTVerifier(t, jwtTestConfig(srv, clock))
 	if err := v.Prime(context.Background()); err != nil {
 		t.Fatal(err)
@@ -447,7 +452,7 @@ func TestJWKSMissRacingAFetch(t *testing.T) {
 func TestJWKSKeyIDs(t *testing.T) {
 	k := jwtKeys(t)
 	srv := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "b", alg: "RS256", key: &k.rsaB.PublicKey}, jwkEntry{kid: "a", alg: "RS256", key: &k.rsaA.PublicKey}))
-	v := newTestJWTVerifier(t, jwtTestConfig(srv, newJWTClock()))
+	v := newTestJWTVerifier(t, jwtTestConfig(srv, jwttest.NewClock()))
 	for range 2 {
 		ids, err := v.KeyIDs(context.Background())
 		if err != nil || !slices.Equal(ids, []string{"a", "b"}) {
@@ -460,13 +465,49 @@ func TestJWKSKeyIDs(t *testing.T) {
 
 	// Only a key for an algorithm outside the allow-list: fetched, unusable.
 	other := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "x", alg: "RS384", key: &k.rsaA.PublicKey}))
-	v = newTestJWTVerifier(t, jwtTestConfig(other, newJWTClock()))
+	v = newTestJWTVerifier(t, jwtTestConfig(other, jwttest.NewClock()))
 	if _, err := v.KeyIDs(context.Background()); !errors.Is(err, ErrNoUsableKey) || !errors.Is(err, ErrKeysUnavailable) {
 		t.Errorf("KeyIDs over an unusable set = %v, want ErrNoUsableKey and ErrKeysUnavailable", err)
 	}
 	other.set(http.StatusInternalServerError, nil)
-	v = newTestJWTVerifier(t, jwtTestConfig(other, newJWTClock()))
+	v = newTestJWTVerifier(t, jwtTestConfig(other, jwttest.NewClock()))
 	if _, err := v.KeyIDs(context.Background()); errors.Is(err, ErrNoUsableKey) || !errors.Is(err, ErrKeysUnavailable) {
 		t.Errorf("KeyIDs with the JWKS down = %v, want ErrKeysUnavailable only", err)
+	}
+}
+
+// TestJWKSDuplicateMembersRefused: a JWKS in which the document or a key
+// names a member twice is refused as a whole, fetched or static. Each
+// document differs from the accepted control only in the repeated member,
+// which repeats the same value: a reader keeping the last (encoding/json,
+// jwx) would accept it.
+func TestJWKSDuplicateMembersRefused(t *testing.T) {
+	k := jwtKeys(t)
+	entry := jwtJSON(t, jwttest.JWK(&k.rsaA.PublicKey, "a", "RS256", "sig"))
+	other := jwtJSON(t, jwttest.JWK(&k.rsaB.PublicKey, "b", "RS256", "sig"))
+	tok := jwtToken(t, k.rsaA, "a", jwtClaims(nil))
+	for _, tc := range []struct {
+		name string
+		doc  string
+		dup  bool
+	}{
+		{"control", `{"keys":[` + entry + `,` + other + `]}`, false},
+		{"keys twice", `{"keys":[` + entry + `],"keys":[` + entry + `]}`, true},
+		{"kid twice in the signing key", `{"keys":[{"kid":"a",` + entry[1:] + `,` + other + `]}`, true},
+		{"alg twice in another key", `{"keys":[` + entry + `,{"alg":"RS256",` + other[1:] + `]}`, true},
+		{"after unescaping", `{"keys":[{"\u006bid":"a",` + entry[1:] + `]}`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := NewJWTVerifier(JWTConfig{StaticJWKS: []byte(tc.doc), Issuer: jwtTestIssuer, Audiences: []string{jwtTestAudience}})
+			if tc.dup != (err != nil) || tc.dup && !strings.Contains(err.Error(), "duplicate member") {
+				t.Errorf("static: err = %v, want refused: %v", err, tc.dup)
+			}
+			srv := newJWKSServer(t, []byte(tc.doc))
+			v := newTestJWTVerifier(t, jwtTestConfig(srv, jwttest.NewClock()))
+			_, err = v.VerifyToken(context.Background(), tok)
+			if tc.dup && !errors.Is(err, ErrKeysUnavailable) || !tc.dup && err != nil {
+				t.Errorf("fetched: err = %v, want refused: %v", err, tc.dup)
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
+	"github.com/mcpauth/mcpauth/internal/jose"
 )
 
 // Defaults for [JWTConfig]. DefaultMaxTokenBytes (16 KiB, several times a JWT
@@ -29,6 +30,22 @@ const (
 	DefaultMaxTokenBytes      = 16 << 10
 	DefaultTokenCacheSize     = 10_000
 	DefaultJWTTokenCacheTTL   = 5 * time.Minute
+)
+
+// JWS signature algorithms (RFC 7518 §3, RFC 8037) the JWT verifier can
+// check, for [JWTConfig.Algorithms] and [JWTKey.Algorithm]. Symmetric
+// (HS*) algorithms and "none" are deliberately absent.
+const (
+	AlgRS256 = "RS256"
+	AlgRS384 = "RS384"
+	AlgRS512 = "RS512"
+	AlgPS256 = "PS256"
+	AlgPS384 = "PS384"
+	AlgPS512 = "PS512"
+	AlgES256 = "ES256"
+	AlgES384 = "ES384"
+	AlgES512 = "ES512"
+	AlgEdDSA = "EdDSA"
 )
 
 // JWTKey is a static public verification key.
@@ -151,7 +168,7 @@ type JWTVerifier struct {
 	issuer      string
 	audiences   []string
 	skipAud     bool
-	allowed     jwtAlgSet
+	allowed     jose.AlgSet
 	leeway      time.Duration
 	scopeClaims []string
 	maxToken    int
@@ -337,21 +354,21 @@ func jwtCheckURL(field, raw string) error {
 	return fmt.Errorf("remote: %s must use https (http only on a loopback host)", field)
 }
 
-func jwtAllowList(names []string) (jwtAlgSet, error) {
-	var set jwtAlgSet
+func jwtAllowList(names []string) (jose.AlgSet, error) {
+	var set jose.AlgSet
 	if len(names) == 0 {
-		set.add(jwtRS256)
+		set.Add(jose.RS256)
 		return set, nil
 	}
 	for _, n := range names {
-		a := jwtAlgByName(n)
-		if a == jwtAlgInvalid {
+		a := jose.AlgByName(n)
+		if a == jose.AlgInvalid {
 			if n == "none" || (len(n) > 2 && n[:2] == "HS") {
 				return 0, fmt.Errorf("remote: JWTConfig.Algorithms: %q is not an asymmetric algorithm and is never accepted", n)
 			}
 			return 0, fmt.Errorf("remote: JWTConfig.Algorithms: unsupported algorithm %q", n)
 		}
-		set.add(a)
+		set.Add(a)
 	}
 	return set, nil
 }
@@ -426,24 +443,24 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*TokenInfo
 		}
 		v.miss.Add(1)
 	}
-	parsed, err := jwtParseCompact(token)
+	parsed, err := parseToken(token)
 	if err != nil {
 		return nil, err
 	}
-	if !v.allowed.has(parsed.alg) {
+	if !v.allowed.Has(parsed.Alg) {
 		return nil, jwtErr(ErrInvalidSignature, "algorithm not allowed")
 	}
-	key, err := v.keys.lookup(ctx, parsed.kid, parsed)
+	key, err := v.keys.lookup(ctx, parsed.KeyID, parsed)
 	if err != nil {
 		return nil, err
 	}
-	if key.alg != jwtAlgInvalid && key.alg != parsed.alg {
+	if key.alg != jose.AlgInvalid && key.alg != parsed.Alg {
 		return nil, jwtErr(ErrInvalidSignature, "algorithm differs from the key's")
 	}
-	if !jwtKeyFits(parsed.alg, key.pub) {
+	if !jose.KeyFits(parsed.Alg, key.pub) {
 		return nil, jwtErr(ErrInvalidSignature, "algorithm does not fit the key")
 	}
-	if err := jwtVerifySignature(parsed.alg, key.pub, jwtStringBytes(parsed.signingInput), parsed.sig); err != nil {
+	if err := jose.Verify(parsed.Alg, key.pub, jwtStringBytes(parsed.SigningInput), parsed.Signature); err != nil {
 		return nil, jwtErr(ErrInvalidSignature, "signature mismatch")
 	}
 	claims, err := parsed.claims()

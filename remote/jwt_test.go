@@ -12,12 +12,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jwttest"
 )
 
 func staticVerifier(tb testing.TB, mod func(*JWTConfig)) *JWTVerifier {
 	tb.Helper()
 	k := jwtKeys(tb)
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	cfg := JWTConfig{
 		StaticKeys: []JWTKey{
 			{KeyID: "rsa-a", Algorithm: AlgRS256, Key: &k.rsaA.PublicKey},
@@ -326,10 +328,10 @@ func TestJWTNeverFetchesHeaderURLs(t *testing.T) {
 	}))
 	defer attacker.Close()
 	jwks := newJWKSServer(t, jwtJWKS(t, jwkEntry{kid: "rsa-a", alg: "RS256", use: "sig", key: &k.rsaA.PublicKey}))
-	clock := newJWTClock()
+	clock := jwttest.NewClock()
 	v := newTestJWTVerifier(t, jwtTestConfig(jwks, clock))
 	claims := jwtJSON(t, jwtClaims(nil))
-	evilJWK := jwtJSON(t, jwkJSON(t, jwkEntry{kid: "evil", alg: "RS256", key: &k.rsaC.PublicKey}))
+	evilJWK := jwtJSON(t, jwttest.JWK(&k.rsaC.PublicKey, "evil", "RS256", ""))
 	for _, tc := range []struct {
 		name, header string
 		key          any

@@ -1,121 +1,41 @@
 package remote
 
 import (
-	"encoding/base64"
+	"errors"
 	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jose"
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // jwtParsed is a compact JWS whose header passed the structural checks. The
 // payload is decoded only after the signature is verified.
 type jwtParsed struct {
-	alg          jwtAlg // jwtAlgInvalid when the header names an unsupported alg
-	kid          string
-	signingInput string // header "." payload, as received
-	payload      string // base64url payload
-	sig          []byte
-	decoded      map[string]any // the payload's claims once decoded (before or after verification)
+	jose.JWS
+	decoded map[string]any // the payload's claims once decoded (before or after verification)
 }
 
-// jwtB64 is strict unpadded base64url: non-zero trailing bits are refused so
-// a token has exactly one encoding.
-var jwtB64 = base64.RawURLEncoding.Strict()
-
-// jwtCompactAlphabet reports whether every byte of s is base64url or ".".
-func jwtCompactAlphabet(s string) bool {
-	return scanAll(&jwtCompactChars, s)
+// parseToken splits and checks a compact JWS (see [jose.ParseCompact]): a
+// refusal wraps ErrMalformedToken.
+func parseToken(token string) (*jwtParsed, error) {
+	jws, err := jose.ParseCompact(token)
+	if err != nil {
+		return nil, jwtMalformed(err)
+	}
+	return &jwtParsed{JWS: jws}, nil
 }
 
-// jwtCompactChars marks every character a compact JWS may contain: the
-// base64url alphabet and ".".
-var jwtCompactChars = scanTable("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
-
-// jwtParseCompact splits and checks a compact JWS (RFC 7515 §7.1). It refuses
-// the JSON serialization, JWE, anything but the base64url alphabet, and
-// headers with duplicate members, "crit", "zip", "b64" or a nested-JWT "cty".
-// "jku", "x5u", "jwk" and "x5c" are ignored: keys come only from the
-// configured source.
-func jwtParseCompact(token string) (*jwtParsed, error) {
-	// Find the two dots with IndexByte (vectorised) and check the alphabet
-	// without a branch per byte: a per-character chain of comparisons
-	// mispredicts on random base64url and cost about 3 µs per fresh token.
-	dot1, dot2 := strings.IndexByte(token, '.'), -1
-	if dot1 >= 0 {
-		if j := strings.IndexByte(token[dot1+1:], '.'); j >= 0 {
-			dot2 = dot1 + 1 + j
-			if strings.IndexByte(token[dot2+1:], '.') >= 0 {
-				return nil, jwtErr(ErrMalformedToken, "not a compact JWS")
-			}
-		}
+// jwtMalformed classifies a refusal of package jose as ErrMalformedToken,
+// keeping its fixed detail.
+func jwtMalformed(err error) error {
+	var je *jose.Error
+	if errors.As(err, &je) {
+		return jwtErr(ErrMalformedToken, je.Detail)
 	}
-	if !jwtCompactAlphabet(token) {
-		return nil, jwtErr(ErrMalformedToken, "not a compact JWS")
-	}
-	if dot2 < 0 || dot1 == 0 || dot2 == dot1+1 || dot2 == len(token)-1 {
-		return nil, jwtErr(ErrMalformedToken, "not a compact JWS")
-	}
-	hdrJSON, err := jwtB64.DecodeString(token[:dot1])
-	if err != nil {
-		return nil, jwtErr(ErrMalformedToken, "bad header encoding")
-	}
-	sig, err := jwtB64.DecodeString(token[dot2+1:])
-	if err != nil {
-		return nil, jwtErr(ErrMalformedToken, "bad signature encoding")
-	}
-	hdr, err := jwtDecodeJSONObject(hdrJSON)
-	if err != nil {
-		return nil, jwtErr(ErrMalformedToken, "bad header JSON")
-	}
-	p := &jwtParsed{
-		signingInput: token[:dot2],
-		payload:      token[dot1+1 : dot2],
-		sig:          sig,
-	}
-	for name, val := range hdr {
-		switch name {
-		case "alg":
-			s, ok := val.(string)
-			if !ok {
-				return nil, jwtErr(ErrMalformedToken, "alg is not a string")
-			}
-			p.alg = jwtAlgByName(s)
-		case "kid":
-			s, ok := val.(string)
-			if !ok || s == "" {
-				return nil, jwtErr(ErrMalformedToken, "kid is not a non-empty string")
-			}
-			p.kid = s
-		case "crit":
-			return nil, jwtErr(ErrMalformedToken, "crit header not supported")
-		case "zip":
-			return nil, jwtErr(ErrMalformedToken, "compressed payload not supported")
-		case "b64":
-			return nil, jwtErr(ErrMalformedToken, "unencoded payload not supported")
-		case "enc":
-			return nil, jwtErr(ErrMalformedToken, "JWE not supported")
-		case "cty":
-			s, ok := val.(string)
-			if !ok {
-				return nil, jwtErr(ErrMalformedToken, "cty is not a string")
-			}
-			if strings.EqualFold(s, "JWT") || strings.EqualFold(s, "application/jwt") {
-				return nil, jwtErr(ErrMalformedToken, "nested JWT not supported")
-			}
-		case "typ":
-			if _, ok := val.(string); !ok {
-				return nil, jwtErr(ErrMalformedToken, "typ is not a string")
-			}
-		}
-	}
-	if _, ok := hdr["alg"]; !ok {
-		return nil, jwtErr(ErrMalformedToken, "alg missing")
-	}
-	if p.kid == "" {
-		return nil, jwtErr(ErrMalformedToken, "kid missing")
-	}
-	return p, nil
+	return jwtErr(ErrMalformedToken, "not a compact JWS")
 }
 
 // claims decodes the payload as a JSON object without duplicate members.
@@ -123,11 +43,11 @@ func (p *jwtParsed) claims() (map[string]any, error) {
 	if p.decoded != nil {
 		return p.decoded, nil
 	}
-	raw, err := jwtB64.DecodeString(p.payload)
+	raw, err := p.DecodePayload()
 	if err != nil {
-		return nil, jwtErr(ErrMalformedToken, "bad payload encoding")
+		return nil, jwtMalformed(err)
 	}
-	m, err := jwtDecodeJSONObject(raw)
+	m, err := strictjson.DecodeObject(raw)
 	if err != nil {
 		return nil, jwtErr(ErrMalformedToken, "bad payload JSON")
 	}

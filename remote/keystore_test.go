@@ -17,13 +17,16 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 // keysRig is a verifier on a fake clock against a JWKS server publishing
 // key a.
 type keysRig struct {
 	srv   *jwksServer
-	clock *jwtClock
+	clock *testutil.Clock
 	v     *JWTVerifier
 	k     *jwtTestKeys
 	t     *testing.T
@@ -32,7 +35,7 @@ type keysRig struct {
 func newKeysRig(t *testing.T, mut func(*JWTConfig)) *keysRig {
 	t.Helper()
 	k := jwtKeys(t)
-	r := &keysRig{k: k, clock: newJWTClock(), t: t}
+	r := &keysRig{k: k, clock: jwttest.NewClock(), t: t}
 	r.srv = newJWKSServer(t, r.set("a"))
 	cfg := jwtTestConfig(r.srv, r.clock)
 	if mut != nil {
@@ -284,7 +287,7 @@ func TestKeysScheduledRefreshDoesNotBlockAnUnknownKid(t *testing.T) {
 					return jwtJSONResponse(setAB), nil
 				}
 			})
-			clock := newJWTClock()
+			clock := jwttest.NewClock()
 			v, err := NewJWTVerifier(JWTConfig{
 				JWKSURL: "https://example.authkit.app/oauth2/jwks", Issuer: jwtTestIssuer, Audiences: []string{jwtTestAudience},
 				HTTPClient: &http.Client{Transport: rt}, Now: clock.Now,
@@ -359,7 +362,7 @@ func TestKeysConfig(t *testing.T) {
 		func(c *JWTConfig) { c.MaxStale = -time.Second },
 		func(c *JWTConfig) { c.UnknownKeyCooldown = -time.Second },
 	} {
-		cfg := jwtTestConfig(srv, newJWTClock())
+		cfg := jwtTestConfig(srv, jwttest.NewClock())
 		mut(&cfg)
 		if _, err := NewJWTVerifier(cfg); err == nil {
 			t.Errorf("negative duration accepted: %+v", cfg)

@@ -2,11 +2,12 @@ package remote
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/mcpauth/mcpauth/internal/jose"
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // MultiIssuerConfig configures a [MultiIssuer].
@@ -80,11 +81,7 @@ func (m *MultiIssuer) route(token string) (TokenVerifier, string, error) {
 		return nil, "", ErrMalformedToken
 	}
 	var buf [2048]byte
-	payload, err := multiPayload(token, buf[:])
-	if err != nil {
-		return nil, "", err
-	}
-	raw, esc, err := multiIssuerRaw(payload)
+	iss, err := multiIssuer(token, buf[:])
 	if err != nil {
 		return nil, "", err
 	}
@@ -92,14 +89,14 @@ func (m *MultiIssuer) route(token string) (TokenVerifier, string, error) {
 		e  multiEntry
 		ok bool
 	)
-	if esc {
-		iss, err := strictUnquote(raw, true)
+	if iss.Escaped() {
+		s, err := iss.Decode()
 		if err != nil {
 			return nil, "", errMultiMalformed
 		}
-		e, ok = m.verifiers[iss]
+		e, ok = m.verifiers[s]
 	} else {
-		e, ok = m.verifiers[string(raw)]
+		e, ok = m.verifiers[string(iss.Bytes())]
 	}
 	if !ok {
 		return nil, "", errMultiUnknownIssuer
@@ -109,96 +106,40 @@ func (m *MultiIssuer) route(token string) (TokenVerifier, string, error) {
 
 var errMultiMalformed = fmt.Errorf("%w: unreadable JWT payload", ErrMalformedToken)
 
-// multiPayload decodes the payload segment of a compact JWS (unpadded
-// base64url, RFC 7515) into buf when it fits.
-func multiPayload(token string, buf []byte) ([]byte, error) {
-	first := strings.IndexByte(token, '.')
-	if first < 0 {
-		return nil, errMultiMalformed
+// multiIssuer returns the raw "iss" claim of a compact JWS without
+// verifying it, decoding the payload into buf when it fits. The payload
+// must be strict unpadded base64url holding exactly one JSON object with
+// at most one "iss" member, a string.
+func multiIssuer(token string, buf []byte) (strictjson.RawString, error) {
+	_, seg, _, ok := jose.Split(token)
+	if !ok {
+		return strictjson.RawString{}, errMultiMalformed
 	}
-	rest := token[first+1:]
-	second := strings.IndexByte(rest, '.')
-	if second <= 0 || strings.IndexByte(rest[second+1:], '.') >= 0 {
-		return nil, errMultiMalformed
-	}
-	seg := rest[:second]
-	enc := base64.RawURLEncoding.Strict()
-	if n := enc.DecodedLen(len(seg)); n > len(buf) {
-		buf = make([]byte, n)
-	}
-	n, err := enc.Decode(buf, []byte(seg))
+	payload, err := jose.DecodeSegment(seg, buf)
 	if err != nil {
-		return nil, errMultiMalformed
+		return strictjson.RawString{}, errMultiMalformed
 	}
-	return buf[:n], nil
-}
-
-// multiPeekIssuer returns the "iss" claim of a compact JWS without verifying
-// it. The payload must be unpadded base64url holding exactly one JSON
-// object with at most one "iss" member, a string.
-func multiPeekIssuer(token string) (string, error) {
-	var buf [2048]byte
-	payload, err := multiPayload(token, buf[:])
+	iss, found, err := strictjson.StringMember(payload, "iss")
 	if err != nil {
-		return "", err
+		return strictjson.RawString{}, errMultiMalformed
 	}
-	return multiIssuerFromJSON(payload)
-}
-
-func multiIssuerFromJSON(payload []byte) (string, error) {
-	raw, esc, err := multiIssuerRaw(payload)
-	if err != nil {
-		return "", err
-	}
-	iss, err := strictUnquote(raw, esc)
-	if err != nil {
-		return "", errMultiMalformed
+	if !found {
+		return strictjson.RawString{}, fmt.Errorf("%w: no iss claim", ErrMissingClaim)
 	}
 	return iss, nil
 }
 
-// multiIssuerRaw returns the raw "iss" string of a JSON object payload:
-// valid UTF-8, exactly one object, at most one "iss", a string.
-func multiIssuerRaw(payload []byte) (raw []byte, escaped bool, err error) {
-	if !utf8.Valid(payload) {
-		return nil, false, errMultiMalformed
+// multiPeekIssuer returns the "iss" claim of a compact JWS without verifying
+// it, under the rules of multiIssuer.
+func multiPeekIssuer(token string) (string, error) {
+	var buf [2048]byte
+	iss, err := multiIssuer(token, buf[:])
+	if err != nil {
+		return "", err
 	}
-	s := strictJSON{b: payload}
-	seen := false
-	if s.peek() != '{' || s.beginObject() != nil {
-		return nil, false, errMultiMalformed
+	s, err := iss.Decode()
+	if err != nil {
+		return "", errMultiMalformed
 	}
-	for first := true; ; first = false {
-		k, kesc, more, err := s.member(first)
-		if err != nil {
-			return nil, false, errMultiMalformed
-		}
-		if !more {
-			break
-		}
-		exact, _, err := strictKeyIs(k, kesc, "iss")
-		if err != nil {
-			return nil, false, errMultiMalformed
-		}
-		if !exact {
-			if s.value() != nil {
-				return nil, false, errMultiMalformed
-			}
-			continue
-		}
-		if seen || s.peek() != '"' {
-			return nil, false, errMultiMalformed
-		}
-		seen = true
-		if raw, escaped, err = s.str(); err != nil {
-			return nil, false, errMultiMalformed
-		}
-	}
-	if !s.atEnd() {
-		return nil, false, errMultiMalformed
-	}
-	if !seen {
-		return nil, false, fmt.Errorf("%w: no iss claim", ErrMissingClaim)
-	}
-	return raw, escaped, nil
+	return s, nil
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 const (
@@ -627,7 +629,7 @@ func TestDecisionReasons(t *testing.T) {
 // who called which tool and how it ended; never the token; no line for
 // requests that are not tool calls.
 func TestAuditLog(t *testing.T) {
-	var buf logBuffer
+	var buf testutil.LogBuffer
 	p := newTestProvider(t, func(c *Config) {
 		c.AuditLog = buf.Logger()
 		c.Verifier = TokenVerifierFunc(func(_ context.Context, tok string) (*TokenInfo, error) {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jwttest"
 )
 
 func TestTokenCacheServesRepeatedToken(t *testing.T) {
@@ -42,7 +44,7 @@ func TestTokenCacheEntryLifetime(t *testing.T) {
 		{"ttl first", time.Hour, time.Minute, time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := newJWTClock()
+			clock := jwttest.NewClock()
 			v := staticVerifier(t, func(c *JWTConfig) {
 				c.DisableTokenCache = false
 				c.TokenCacheTTL = tc.ttl
@@ -61,7 +63,7 @@ func TestTokenCacheEntryLifetime(t *testing.T) {
 		})
 	}
 	t.Run("expired token never served", func(t *testing.T) {
-		clock := newJWTClock()
+		clock := jwttest.NewClock()
 		v := staticVerifier(t, func(c *JWTConfig) { c.DisableTokenCache = false; c.Now = clock.Now })
 		tok := jwtToken(t, k.rsaA, "rsa-a", jwtClaims(map[string]any{"exp": jwtTestEpoch.Add(time.Minute).Unix()}))
 		mustVerify(t, v, tok)

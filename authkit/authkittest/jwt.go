@@ -2,12 +2,6 @@ package authkittest
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
@@ -15,7 +9,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/jose"
+	"github.com/mcpauth/mcpauth/internal/jwttest"
 )
 
 // Signing algorithms [TokenOptions.Algorithm] accepts.
@@ -31,73 +27,30 @@ const (
 // maxTokenLen bounds the size of a token the fake parses.
 const maxTokenLen = 16 << 10
 
-// signJWT encodes header and claims and signs them with alg.
+// signJWT encodes header and claims and signs them with alg (the HS256
+// secret defaults to the PEM text of key's public key).
 func signJWT(header, claims map[string]any, alg string, key *Key, hmacSecret []byte) (string, error) {
-	hb, err := json.Marshal(header)
-	if err != nil {
-		return "", fmt.Errorf("authkittest: encode JWT header: %w", err)
-	}
-	cb, err := json.Marshal(claims)
-	if err != nil {
-		return "", fmt.Errorf("authkittest: encode JWT claims: %w", err)
-	}
-	input := base64.RawURLEncoding.EncodeToString(hb) + "." + base64.RawURLEncoding.EncodeToString(cb)
-	var sig []byte
+	var signer any = key.priv
 	switch alg {
-	case AlgRS256:
-		sig, err = signRSA(key, crypto.SHA256, input, false)
-	case AlgRS384:
-		sig, err = signRSA(key, crypto.SHA384, input, false)
-	case AlgRS512:
-		sig, err = signRSA(key, crypto.SHA512, input, false)
-	case AlgPS256:
-		sig, err = signRSA(key, crypto.SHA256, input, true)
+	case AlgRS256, AlgRS384, AlgRS512, AlgPS256:
 	case AlgHS256:
 		if hmacSecret == nil {
-			hmacSecret, err = publicKeyPEM(key)
-			if err != nil {
+			var err error
+			if hmacSecret, err = publicKeyPEM(key); err != nil {
 				return "", err
 			}
 		}
-		m := hmac.New(sha256.New, hmacSecret)
-		m.Write([]byte(input))
-		sig = m.Sum(nil)
+		signer = hmacSecret
 	case AlgNone:
+		signer = nil // empty signature
 	default:
 		return "", fmt.Errorf("authkittest: unsupported signing algorithm %q", alg)
 	}
+	tok, err := jwttest.SignJSON(alg, signer, header, claims)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("authkittest: %w", err)
 	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
-}
-
-func signRSA(key *Key, h crypto.Hash, input string, pss bool) ([]byte, error) {
-	var digest []byte
-	switch h {
-	case crypto.SHA256:
-		d := sha256.Sum256([]byte(input))
-		digest = d[:]
-	case crypto.SHA384:
-		d := sha512.Sum384([]byte(input))
-		digest = d[:]
-	default:
-		d := sha512.Sum512([]byte(input))
-		digest = d[:]
-	}
-	var (
-		sig []byte
-		err error
-	)
-	if pss {
-		sig, err = rsa.SignPSS(rand.Reader, key.priv, h, digest, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
-	} else {
-		sig, err = rsa.SignPKCS1v15(rand.Reader, key.priv, h, digest)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("authkittest: sign JWT: %w", err)
-	}
-	return sig, nil
+	return tok, nil
 }
 
 // publicKeyPEM is the PEM text of key's public key: the HMAC secret of
@@ -122,11 +75,10 @@ var errMalformed = errors.New("authkittest: malformed JWT")
 
 // parseJWT splits and decodes a compact JWS without verifying it.
 func parseJWT(token string) (*parsedJWT, error) {
-	if len(token) > maxTokenLen || strings.Count(token, ".") != 2 {
+	h, p, s, ok := jose.Split(token)
+	if len(token) > maxTokenLen || !ok {
 		return nil, errMalformed
 	}
-	h, rest, _ := strings.Cut(token, ".")
-	p, s, _ := strings.Cut(rest, ".")
 	hb, err := b64.DecodeString(h)
 	if err != nil {
 		return nil, errMalformed
@@ -169,8 +121,7 @@ func (p *parsedJWT) verifyRS256(key *Key) bool {
 	if alg, _ := p.header["alg"].(string); alg != AlgRS256 {
 		return false
 	}
-	d := sha256.Sum256([]byte(p.input))
-	return rsa.VerifyPKCS1v15(key.Public(), crypto.SHA256, d[:], p.sig) == nil
+	return jose.Verify(jose.RS256, key.Public(), []byte(p.input), p.sig) == nil
 }
 
 // str returns a string claim or "".

@@ -14,6 +14,8 @@ import (
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/internal/httpx"
+	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 // authkitBaseURL is the public base URL of the turnkey server under test;
@@ -24,21 +26,21 @@ const authkitBaseURL = "https://mcp.example.com"
 // handler served over loopback HTTP, against the fake AuthKit.
 type authkitRig struct {
 	as    *authkittest.Server
-	clock *clock
-	logs  *logSink
+	clock *testutil.Clock
+	logs  *testutil.LogBuffer
 	p     *authkit.Provider
 	srv   *httptest.Server
 	rec   *collector
 }
 
-func newAuthkitRig(tb testing.TB, logs *logSink, mut func(*authkit.Config)) *authkitRig {
+func newAuthkitRig(tb testing.TB, logs *testutil.LogBuffer, mut func(*authkit.Config)) *authkitRig {
 	tb.Helper()
 	as := authkittest.Start(tb)
-	clk := newClock()
+	clk := jwttest.NewClock()
 	as.SetClock(clk.Now)
 	as.SetUser(authkittest.User{ID: "user_01ENRICH", Email: "ada@example.com", FirstName: "Ada", OrganizationID: "org_01ACME"})
 	if logs == nil {
-		logs = &logSink{}
+		logs = &testutil.LogBuffer{}
 	}
 	wc := usermanagement.NewClient(as.APIKey())
 	wc.Endpoint = as.URL()

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/internal/jwttest"
 	"github.com/mcpauth/mcpauth/internal/testutil"
 	"github.com/mcpauth/mcpauth/remote"
 )
@@ -35,22 +35,13 @@ const resourceURL = "https://mcp.example.com/mcp"
 // requiredScope is the scope every accepted token must carry.
 const requiredScope = "mcp:tools"
 
-// clock is the shared fake clock.
-type clock = testutil.Clock
-
-func newClock() *clock { return testutil.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
-
-// logSink collects every log line of a suite (debug level) for the secrets
-// test, and for failure messages.
-type logSink = testutil.LogBuffer
-
 // rig is the system under attack: a fake AuthKit, the JWT verifier on its
 // JWKS, the provider's handler with a counting MCP handler, served over
 // loopback HTTP, all on one fake clock.
 type rig struct {
 	as      *authkittest.Server
-	clock   *clock
-	logs    *logSink
+	clock   *testutil.Clock
+	logs    *testutil.LogBuffer
 	v       *remote.JWTVerifier
 	p       *remote.Provider
 	srv     *httptest.Server
@@ -61,8 +52,8 @@ type rig struct {
 type rigOptions struct {
 	verifier func(*remote.JWTConfig)
 	provider func(*remote.Config)
-	logs     *logSink   // shared sink; default a new one
-	rec      *collector // records what was sent and seen, for the secrets test
+	logs     *testutil.LogBuffer // shared sink; default a new one
+	rec      *collector          // records what was sent and seen, for the secrets test
 }
 
 // collector records every credential a suite sent and every body a client
@@ -124,11 +115,11 @@ func (c *collector) saw(body []byte) {
 func newRig(tb testing.TB, opts rigOptions) *rig {
 	tb.Helper()
 	as := authkittest.Start(tb)
-	clk := newClock()
+	clk := jwttest.NewClock()
 	as.SetClock(clk.Now)
 	r := &rig{as: as, clock: clk, logs: opts.logs, rec: opts.rec}
 	if r.logs == nil {
-		r.logs = &logSink{}
+		r.logs = &testutil.LogBuffer{}
 	}
 	vcfg := remote.JWTConfig{
 		JWKSURL:    as.JWKSURL(),
@@ -193,7 +184,7 @@ func (r *rig) mint(tb testing.TB, opts authkittest.TokenOptions) string {
 // overrides applied (a nil value deletes).
 func (r *rig) claims(overrides map[string]any) map[string]any {
 	now := r.clock.Now()
-	c := map[string]any{
+	return jwttest.With(map[string]any{
 		"iss":   r.as.Issuer(),
 		"sub":   "user_01HARDENING",
 		"aud":   resourceURL,
@@ -202,15 +193,7 @@ func (r *rig) claims(overrides map[string]any) map[string]any {
 		"iat":   now.Unix(),
 		"exp":   now.Add(5 * time.Minute).Unix(),
 		"scope": requiredScope,
-	}
-	for k, v := range overrides {
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-	}
-	return c
+	}, overrides)
 }
 
 // response is what a client saw.
@@ -326,40 +309,10 @@ func mustJSON(tb testing.TB, v any) string {
 }
 
 // signRaw builds a compact JWS over exactly the header and payload JSON
-// given. key is an *rsa.PrivateKey (RS256/RS384/PS256) or an
-// *ecdsa.PrivateKey (ES256).
+// given (see [jwttest.Sign]).
 func signRaw(tb testing.TB, alg string, key crypto.Signer, header, payload string) string {
 	tb.Helper()
-	input := b64([]byte(header)) + "." + b64([]byte(payload))
-	digest := func(h crypto.Hash) []byte {
-		hh := h.New()
-		hh.Write([]byte(input))
-		return hh.Sum(nil)
-	}
-	var sig []byte
-	var err error
-	switch alg {
-	case "RS256":
-		sig, err = rsa.SignPKCS1v15(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA256, digest(crypto.SHA256))
-	case "RS384":
-		sig, err = rsa.SignPKCS1v15(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA384, digest(crypto.SHA384))
-	case "PS256":
-		sig, err = rsa.SignPSS(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA256, digest(crypto.SHA256), nil)
-	case "ES256":
-		var r, s *big.Int
-		r, s, err = ecdsa.Sign(rand.Reader, key.(*ecdsa.PrivateKey), digest(crypto.SHA256))
-		if err == nil {
-			sig = make([]byte, 64)
-			r.FillBytes(sig[:32])
-			s.FillBytes(sig[32:])
-		}
-	default:
-		tb.Fatalf("signRaw: alg %s", alg)
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return input + "." + b64(sig)
+	return jwttest.MustSign(tb, alg, key, header, payload)
 }
 
 // selfSigned returns a DER certificate for key, for x5c headers.
@@ -380,11 +333,7 @@ func selfSigned(tb testing.TB, key *rsa.PrivateKey) []byte {
 
 func newECKey(tb testing.TB) *ecdsa.PrivateKey {
 	tb.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return k
+	return jwttest.Shared().EC256
 }
 
 // keyURLServer stands for an attacker's server named in jku/x5u headers. It

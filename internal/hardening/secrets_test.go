@@ -10,6 +10,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 // TestSecretsNeverLoggedOrEchoed runs the suites above again with one debug
@@ -19,7 +20,7 @@ import (
 // secret or authorization code may appear in the logs or in any client-facing
 // body, and no body may carry internal error text.
 func TestSecretsNeverLoggedOrEchoed(t *testing.T) {
-	logs := &logSink{}
+	logs := &testutil.LogBuffer{}
 	rec := newCollector()
 
 	t.Run("adversarial tokens", func(t *testing.T) {

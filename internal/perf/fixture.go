@@ -13,6 +13,8 @@ import (
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jwttest"
 )
 
 // Size selects the shape of a minted token.
@@ -126,29 +128,15 @@ func (f *Fixture) EdDSA(id string, size Size) (string, error) {
 }
 
 func (f *Fixture) sign(alg, kid string, claims map[string]any) (string, error) {
-	header, err := json.Marshal(map[string]string{"alg": alg, "kid": kid, "typ": "JWT"})
+	var key any = f.rsa
+	if alg == "EdDSA" {
+		key = f.ed
+	}
+	tok, err := jwttest.SignJSON(alg, key, map[string]string{"alg": alg, "kid": kid, "typ": "JWT"}, claims)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("perf: %w", err)
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	input := b64.EncodeToString(header) + "." + b64.EncodeToString(payload)
-	var sig []byte
-	switch alg {
-	case "RS256":
-		d := sha256.Sum256([]byte(input))
-		sig, err = rsa.SignPKCS1v15(nil, f.rsa, crypto.SHA256, d[:])
-		if err != nil {
-			return "", fmt.Errorf("perf: %w", err)
-		}
-	case "EdDSA":
-		sig = ed25519.Sign(f.ed, []byte(input))
-	default:
-		return "", errors.New("perf: unsupported alg " + alg)
-	}
-	return input + "." + b64.EncodeToString(sig), nil
+	return tok, nil
 }
 
 // JWKS returns a JWKS document of n keys: for n = 1 the RSA signing key
@@ -158,18 +146,7 @@ func (f *Fixture) JWKS(n int) ([]byte, error) {
 	if n < 1 {
 		return nil, errors.New("perf: JWKS needs at least 1 key")
 	}
-	type jwk struct {
-		Kty string `json:"kty"`
-		Kid string `json:"kid"`
-		Alg string `json:"alg"`
-		Use string `json:"use"`
-		N   string `json:"n,omitempty"`
-		E   string `json:"e,omitempty"`
-		Crv string `json:"crv,omitempty"`
-		X   string `json:"x,omitempty"`
-	}
-	e := b64.EncodeToString(big.NewInt(int64(f.rsa.E)).Bytes())
-	keys := make([]jwk, 0, n)
+	keys := make([]map[string]any, 0, n)
 	for i := range max(n-2, 0) {
 		mod := make([]byte, 256)
 		if _, err := rand.Read(mod); err != nil {
@@ -177,14 +154,14 @@ func (f *Fixture) JWKS(n int) ([]byte, error) {
 		}
 		mod[0] |= 0x80
 		mod[255] |= 1
-		keys = append(keys, jwk{Kty: "RSA", Kid: fmt.Sprintf("sso_oidc_key_pair_decoy_%03d", i), Alg: "RS256", Use: "sig",
-			N: b64.EncodeToString(mod), E: e})
+		decoy := &rsa.PublicKey{N: new(big.Int).SetBytes(mod), E: f.rsa.E}
+		keys = append(keys, jwttest.JWK(decoy, fmt.Sprintf("sso_oidc_key_pair_decoy_%03d", i), "RS256", "sig"))
 	}
 	if n > 1 {
-		keys = append(keys, jwk{Kty: "OKP", Kid: f.EdKeyID, Alg: "EdDSA", Use: "sig", Crv: "Ed25519", X: b64.EncodeToString(f.EdPublic())})
+		keys = append(keys, jwttest.JWK(f.EdPublic(), f.EdKeyID, "EdDSA", "sig"))
 	}
-	keys = append(keys, jwk{Kty: "RSA", Kid: f.RSAKeyID, Alg: "RS256", Use: "sig", N: b64.EncodeToString(f.rsa.N.Bytes()), E: e})
-	return json.Marshal(map[string]any{"keys": keys})
+	keys = append(keys, jwttest.JWK(f.RSAPublic(), f.RSAKeyID, "RS256", "sig"))
+	return jwttest.JWKS(keys...), nil
 }
 
 // SigningInput splits an RS256 token into its signing input and decoded

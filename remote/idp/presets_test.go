@@ -6,16 +6,14 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mcpauth/mcpauth/internal/jwttest"
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
@@ -74,23 +72,18 @@ func newFakeIssuer(t *testing.T, tls bool, ec bool, shape func(base string) (iss
 	return f
 }
 
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
-
 func (f *fakeIssuer) jwk() map[string]any {
-	k := map[string]any{"kid": f.kid, "use": "sig"}
+	var alg string
+	var pub crypto.PublicKey
 	if f.ecKey != nil {
-		b, _ := f.ecKey.PublicKey.Bytes()
-		k["kty"], k["crv"], k["x"], k["y"] = "EC", "P-256", b64(b[1:33]), b64(b[33:])
-		if f.withAlg {
-			k["alg"] = "ES256"
-		}
-		return k
+		alg, pub = "ES256", &f.ecKey.PublicKey
+	} else {
+		alg, pub = "RS256", &f.rsaKey.PublicKey
 	}
-	k["kty"], k["n"], k["e"] = "RSA", b64(f.rsaKey.N.Bytes()), b64(big.NewInt(int64(f.rsaKey.E)).Bytes())
-	if f.withAlg {
-		k["alg"] = "RS256"
+	if !f.withAlg {
+		alg = ""
 	}
-	return k
+	return jwttest.JWK(pub, f.kid, alg, "sig")
 }
 
 // mint signs claims (iss, iat and exp filled in when absent; a nil value
@@ -98,37 +91,12 @@ func (f *fakeIssuer) jwk() map[string]any {
 func (f *fakeIssuer) mint(t *testing.T, claims map[string]any) string {
 	t.Helper()
 	now := time.Now()
-	c := map[string]any{"iss": f.issuer, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
-	for k, v := range claims {
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-	}
-	alg := "RS256"
+	c := jwttest.With(map[string]any{"iss": f.issuer, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}, claims)
+	alg, key := "RS256", any(f.rsaKey)
 	if f.ecKey != nil {
-		alg = "ES256"
+		alg, key = "ES256", f.ecKey
 	}
-	hdr, _ := json.Marshal(map[string]any{"alg": alg, "kid": f.kid, "typ": "JWT"})
-	payload, _ := json.Marshal(c)
-	input := b64(hdr) + "." + b64(payload)
-	sum := sha256.Sum256([]byte(input))
-	var sig []byte
-	var err error
-	if f.ecKey != nil {
-		var r, s *big.Int
-		r, s, err = ecdsa.Sign(rand.Reader, f.ecKey, sum[:])
-		sig = make([]byte, 64)
-		r.FillBytes(sig[:32])
-		s.FillBytes(sig[32:])
-	} else {
-		sig, err = rsa.SignPKCS1v15(rand.Reader, f.rsaKey, crypto.SHA256, sum[:])
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return input + "." + b64(sig)
+	return jwttest.MustSignJSON(t, alg, key, map[string]any{"alg": alg, "kid": f.kid, "typ": "JWT"}, c)
 }
 
 const presetMCP = "https://mcp.example.com/mcp"
