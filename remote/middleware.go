@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -33,6 +34,7 @@ import (
 // Access-Control-Allow-Origin: * and exposes WWW-Authenticate and
 // Mcp-Session-Id.
 func (p *Provider) Middleware(next http.Handler) http.Handler {
+	mustNotBeSDKHandler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.serve(w, r, next, p.challenges, true)
 	})
@@ -536,4 +538,29 @@ func bearerUnion(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// sdkHandlers are the MCP SDK handlers that must not sit directly behind
+// the middleware, with the call that mounts each safely: go-sdk's keeps the
+// first request's context for a whole session (its tools would see that
+// request's identity), and neither binds its sessions to the caller
+// without the adapter.
+var sdkHandlers = map[string]string{
+	"github.com/modelcontextprotocol/go-sdk/mcp.StreamableHTTPHandler": "gosdk.Handler(p, server, opts) (package github.com/mcpauth/mcpauth/remote/gosdk)",
+	"github.com/mark3labs/mcp-go/server.StreamableHTTPServer":          "mcpgo.Handler(p, server, opts) (package github.com/mcpauth/mcpauth/remote/mcpgo)",
+}
+
+// mustNotBeSDKHandler panics, at setup like http.ServeMux.Handle, when h is
+// an MCP SDK's streamable handler mounted directly: the mistake is loud and
+// immediate instead of a stale identity in a tool. (A handler wrapping one
+// is not recognised; its tools then get ErrNoIdentity once the request
+// that opened the session has ended.)
+func mustNotBeSDKHandler(h http.Handler) {
+	t := reflect.TypeOf(h)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return
+	}
+	if fix, ok := sdkHandlers[t.Elem().PkgPath()+"."+t.Elem().Name()]; ok {
+		panic("remote: an MCP SDK handler mounted behind the bearer middleware directly loses each call's identity and leaves sessions unbound; mount the server with " + fix)
+	}
 }

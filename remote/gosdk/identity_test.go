@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -297,23 +298,80 @@ func assertSeen(t *testing.T, when string, got seen, jti string, perms []string,
 // stateful handler the tool gets no identity, with an error saying why,
 // and the provider logs a warning naming the fix; it never panics.
 func TestMountedWithoutHandlerFailsClosed(t *testing.T) {
-	logs := &testutil.LogBuffer{}
-	r := newSeenRig(t, func(c *authkit.Config) { c.Logger = logs.Logger() }, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
-		return ap.Handler(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil))
+	// The common mistake, go-sdk's handler behind the provider directly, is
+	// refused when the handler is built.
+	t.Run("refused at setup", func(t *testing.T) {
+		defer func() {
+			if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), "gosdk.Handler") {
+				t.Fatalf("recovered %v, want a panic naming gosdk.Handler", v)
+			}
+		}()
+		newSeenRig(t, nil, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
+			return ap.Handler(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil))
+		})
 	})
-	rt := &switchable{token: r.mint(t, "jti-first", time.Hour, "p:initialize")}
-	cs := connectWith(t, r.url, rt)
-	for range 2 {
-		got := callSeen(t, cs)
-		if got.IdentityJTI != "" || got.Permissions != nil || got.AllowInitialize == "" {
-			t.Fatalf("the tool saw an identity through a session context: %+v", got)
+	// Wrapped in a handler of one's own, it is not recognised; its tools
+	// then run with the context of the request that opened the session,
+	// and get no identity once that request has ended.
+	t.Run("wrapped, at run time", func(t *testing.T) {
+		logs := &testutil.LogBuffer{}
+		var live requestCount
+		r := newSeenRig(t, func(c *authkit.Config) { c.Logger = logs.Logger() }, func(ap *authkit.Provider, s *mcp.Server) http.Handler {
+			sdk := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
+			return live.track(ap.Handler(http.HandlerFunc(sdk.ServeHTTP)))
+		})
+		rt := &switchable{token: r.mint(t, "jti-first", time.Hour, "p:initialize")}
+		cs := connectWith(t, r.url, rt)
+		live.waitIdle() // the requests that opened the session have ended
+		for range 2 {
+			got := callSeen(t, cs)
+			if got.IdentityJTI != "" || got.Permissions != nil || got.AllowInitialize == "" {
+				t.Fatalf("the tool saw an identity through a session context: %+v", got)
+			}
+			if !strings.Contains(got.IdentityErr, "has ended") || !strings.Contains(got.IdentityErr, "gosdk.Handler") {
+				t.Errorf("IdentityFromContext error %q does not say why or what to do", got.IdentityErr)
+			}
 		}
-		if !strings.Contains(got.IdentityErr, "has ended") || !strings.Contains(got.IdentityErr, "gosdk.Handler") {
-			t.Errorf("IdentityFromContext error %q does not say why or what to do", got.IdentityErr)
+		if n := logs.Count("mount go-sdk servers with gosdk.Handler"); n != 1 {
+			t.Errorf("%d warnings, want 1:\n%s", n, logs)
 		}
+	})
+}
+
+// requestCount counts the requests a handler is serving, to wait until
+// none is (no timing involved).
+type requestCount struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	n    int
+}
+
+func (c *requestCount) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.add(1)
+		defer c.add(-1)
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (c *requestCount) add(d int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cond == nil {
+		c.cond = sync.NewCond(&c.mu)
 	}
-	if n := logs.Count("mount go-sdk servers with gosdk.Handler"); n != 1 {
-		t.Errorf("%d warnings, want 1:\n%s", n, logs)
+	c.n += d
+	c.cond.Broadcast()
+}
+
+func (c *requestCount) waitIdle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cond == nil {
+		c.cond = sync.NewCond(&c.mu)
+	}
+	for c.n > 0 {
+		c.cond.Wait()
 	}
 }
 
