@@ -197,7 +197,11 @@ func TestCIMDRefusals(t *testing.T) {
 		{name: "slower than the timeout", clientID: target, doc: func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-r.Context().Done():
+				// The fetch gave up: answer nothing. (A document written
+				// now could still win the client's race between the
+				// response and its deadline, and be taken.)
 				abandoned.Store(true)
+				return
 			case <-released:
 			}
 			serveDoc(w, cimdDoc(target))
