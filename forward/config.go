@@ -268,22 +268,12 @@ func (cfg Config) validate() (settings, error) {
 	return s, nil
 }
 
-// checkURL accepts an absolute https URL (http for loopback hosts) without
-// query, fragment or user info.
+// checkURL checks a configured URL (an issuer or a metadata location) by
+// the module's rule for identifiers.
 func checkURL(field, raw string) (*url.URL, error) {
-	shown := httpx.RedactUserinfo(raw) // never echo credentials
-	u, err := url.Parse(raw)
+	u, err := httpx.CheckURL(raw, httpx.IdentifierURL)
 	if err != nil {
-		return nil, fmt.Errorf("forward: Config.%s %q is not a URL: %w", field, shown, errors.Unwrap(err)) // the *url.Error would repeat raw
-	}
-	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("forward: Config.%s %q must be an absolute https URL", field, shown)
-	}
-	if u.Scheme == "http" && !httpx.IsLoopbackHost(u.Hostname()) {
-		return nil, fmt.Errorf("forward: Config.%s %q must use https (http is accepted for loopback hosts only)", field, shown)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || u.User != nil {
-		return nil, fmt.Errorf("forward: Config.%s %q must not carry a query, fragment or user info", field, shown)
+		return nil, fmt.Errorf("forward: Config.%s %q %w", field, httpx.RedactUserinfo(raw), err) // never echo credentials
 	}
 	return u, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,14 +37,16 @@ type Config struct {
 	// header is never used, so the provider works behind reverse proxies.
 	//
 	// New canonicalises it: lowercase scheme and host, no default port, no
-	// trailing slash. It must be absolute, must not carry userinfo, a query or
-	// a fragment, and must use https unless the host is a loopback host
+	// trailing slash. It must be absolute, with a host that is a DNS name or
+	// an IP address, must not carry userinfo, a query, a fragment or dot
+	// segments, and must use https unless the host is a loopback host
 	// ("localhost", 127.0.0.0/8 or ::1), which may use http for development.
 	ResourceURL string
 
 	// AuthorizationServers lists the issuer URLs of the authorization servers
 	// whose tokens the server accepts. Required, at least one. Each must be an
-	// absolute http(s) URL without query or fragment and is published
+	// absolute https URL (http on a loopback host) without userinfo, query or
+	// fragment and is published
 	// byte-for-byte as given: it must be identical to the "issuer" of the
 	// server's metadata (a trailing slash counts), or strict clients abort.
 	// Clients use the first one.
@@ -284,24 +285,24 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.ResourceURL == "" {
 		return nil, errors.New("remote: Config.ResourceURL is required: set it to the public URL of the MCP endpoint, e.g. https://mcp.example.com/mcp")
 	}
-	canon, origin, path, err := canonicalResourceURL(cfg.ResourceURL)
+	canon, origin, path, err := httpx.CanonicalResourceURL(cfg.ResourceURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("remote: Config.ResourceURL %q %w", httpx.RedactUserinfo(cfg.ResourceURL), err)
 	}
 	if len(cfg.AuthorizationServers) == 0 {
 		return nil, errors.New("remote: Config.AuthorizationServers is required: set it to the issuer URL of your authorization server, exactly as its metadata's \"issuer\"")
 	}
 	for i, as := range cfg.AuthorizationServers {
-		if err := prmCheckHTTPURL(as, false); err != nil {
-			return nil, fmt.Errorf("remote: Config.AuthorizationServers[%d] %q: %w", i, as, err)
+		if _, err := httpx.CheckURL(as, httpx.IdentifierURL); err != nil {
+			return nil, fmt.Errorf("remote: Config.AuthorizationServers[%d] %q %w", i, httpx.RedactUserinfo(as), err)
 		}
 	}
 	if cfg.Verifier == nil {
 		return nil, errors.New("remote: Config.Verifier is required: set it to a token verifier (a JWT or introspection verifier, or a TokenVerifierFunc)")
 	}
 	if cfg.ResourceDocumentation != "" {
-		if err := prmCheckHTTPURL(cfg.ResourceDocumentation, true); err != nil {
-			return nil, fmt.Errorf("remote: Config.ResourceDocumentation %q: %w", cfg.ResourceDocumentation, err)
+		if _, err := httpx.CheckURL(cfg.ResourceDocumentation, httpx.PageURL); err != nil {
+			return nil, fmt.Errorf("remote: Config.ResourceDocumentation %q %w", httpx.RedactUserinfo(cfg.ResourceDocumentation), err)
 		}
 	}
 	if err := prmCheckScopes("RequiredScopes", cfg.RequiredScopes); err != nil {
@@ -480,40 +481,6 @@ func (p *Provider) satisfied(granted, need []string) bool {
 }
 
 const wellKnownPRM = "/.well-known/oauth-protected-resource"
-
-// canonicalResourceURL validates raw and returns its canonical form, its
-// origin and its escaped path ("" at the root).
-func canonicalResourceURL(raw string) (canon, origin, path string, err error) {
-	canon, origin, path, err = httpx.CanonicalResourceURL(raw)
-	if err != nil {
-		return "", "", "", fmt.Errorf("remote: Config.ResourceURL %q %w", httpx.RedactUserinfo(raw), err)
-	}
-	return canon, origin, path, nil
-}
-
-// prmCheckHTTPURL validates an absolute http(s) URL published in metadata.
-func prmCheckHTTPURL(raw string, allowQuery bool) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return errors.New("is not a valid URL")
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errors.New("must be an absolute https URL")
-	}
-	if u.User != nil {
-		return errors.New("must not contain userinfo")
-	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return errors.New("must not contain a fragment")
-	}
-	if !allowQuery && (u.RawQuery != "" || u.ForceQuery) {
-		return errors.New("must not contain a query")
-	}
-	if u.Scheme == "http" && !httpx.IsLoopbackHost(strings.ToLower(u.Hostname())) {
-		return errors.New("must use https (http is allowed only for loopback hosts)")
-	}
-	return nil
-}
 
 // allCallScopes returns required followed by every scope of tools and
 // then prompts, each map in name order, once each.

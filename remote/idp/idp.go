@@ -172,6 +172,9 @@ func New(cfg Config) (*Provider, error) {
 	if strings.TrimSpace(cfg.Issuer) == "" {
 		return nil, errors.New("idp: Config.Issuer is empty: set it to the authorization server's issuer exactly as its metadata spells it, e.g. \"https://dev-abc.us.auth0.com/\"")
 	}
+	if _, err := httpx.CheckURL(cfg.Issuer, httpx.IdentifierURL); err != nil {
+		return nil, fmt.Errorf("idp: Config.Issuer %q %w", httpx.RedactUserinfo(cfg.Issuer), err)
+	}
 	if strings.TrimSpace(cfg.ResourceURL) == "" {
 		return nil, errors.New("idp: Config.ResourceURL is empty: set it to the public URL of the MCP endpoint, e.g. \"https://mcp.example.com/mcp\"")
 	}
@@ -204,24 +207,7 @@ func New(cfg Config) (*Provider, error) {
 		// the keys, which live on the same host.
 		cfg.HTTPClient = httpx.NewClient(httpx.Options{})
 	}
-	// The legacy /authorize shim adds the canonical MCP URL as resource
-	// (a bad ResourceURL is reported by remote.New below).
-	resource, _, _, _ := httpx.CanonicalResourceURL(cfg.ResourceURL)
-	fwd, err := forward.New(forward.Config{
-		Issuer:              cfg.Issuer,
-		MetadataURL:         cfg.MetadataURL,
-		OpenIDConfiguration: cfg.OpenIDConfiguration,
-		LegacyEndpoints:     cfg.LegacyEndpoints,
-		Resource:            resource,
-		HTTPClient:          cfg.HTTPClient,
-		Now:                 cfg.Now,
-		Logger:              cfg.Logger,
-		OnRefresh:           cfg.OnRefresh,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("idp: %w", err)
-	}
-	keys := &keySource{fwd: fwd, jwksURL: cfg.JWKSURL, log: cfg.Logger}
+	keys := &keySource{jwksURL: cfg.JWKSURL, log: cfg.Logger}
 	rp, err := remote.New(remote.Config{
 		ResourceURL:           cfg.ResourceURL,
 		AuthorizationServers:  []string{cfg.Issuer},
@@ -244,9 +230,23 @@ func New(cfg Config) (*Provider, error) {
 		Now:                   cfg.Now,
 	})
 	if err != nil {
-		_ = fwd.Close()
 		return nil, fmt.Errorf("idp: %w", err)
 	}
+	fwd, err := forward.New(forward.Config{
+		Issuer:              cfg.Issuer,
+		MetadataURL:         cfg.MetadataURL,
+		OpenIDConfiguration: cfg.OpenIDConfiguration,
+		LegacyEndpoints:     cfg.LegacyEndpoints,
+		Resource:            rp.ResourceURL(), // canonical: the legacy /authorize shim adds it as resource
+		HTTPClient:          cfg.HTTPClient,
+		Now:                 cfg.Now,
+		Logger:              cfg.Logger,
+		OnRefresh:           cfg.OnRefresh,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("idp: %w", err)
+	}
+	keys.fwd = fwd
 	audiences := cfg.Audiences
 	if len(audiences) == 0 {
 		audiences = []string{rp.ResourceURL()}
