@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/forward"
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/idp"
 )
 
 // Finding identifiers [Provider.Check] adds to those of packages forward and

@@ -8,7 +8,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/forward"
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/idp"
 )
 
 // TestCheckNamesDomain: an AuthKit provider derives every URL from

@@ -10,7 +10,7 @@ import (
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/forward"
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/idp"
 )
 
 func findingIDs(fs []forward.Finding) []string {

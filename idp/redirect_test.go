@@ -10,7 +10,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/internal/testutil"
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/idp"
 )
 
 // The attack: the issuer's metadata URL answers a redirect to a reachable

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/idp"
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 

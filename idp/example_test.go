@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/idp"
 )
 
 // An Auth0 tenant: the issuer ends with a slash, and Auth0 signs access

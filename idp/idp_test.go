@@ -16,7 +16,7 @@ import (
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
 	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/remote"
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/idp"
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
