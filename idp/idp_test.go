@@ -14,9 +14,8 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
-	"github.com/mcpauth/mcpauth/forward"
-	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/idp"
+	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
@@ -161,7 +160,7 @@ func TestDiscoveryOutage(t *testing.T) {
 	if _, err := p2.VerifyToken(context.Background(), tok2); !errors.Is(err, remote.ErrKeysUnavailable) {
 		t.Errorf("no jwks_uri: %v", err)
 	}
-	if !hasFinding(p2.Check(context.Background()), idp.FindingNoJWKSURI) {
+	if !hasFinding(p2.Check(context.Background()), remote.FindingNoJWKSURI) {
 		t.Error("Check does not report the missing jwks_uri")
 	}
 
@@ -207,7 +206,7 @@ func TestExplicitJWKSURL(t *testing.T) {
 	// A JWKS URL that differs from the metadata's is reported.
 	p2 := newIDP(t, ak, func(c *idp.Config) { c.JWKSURL = ak.URL() + "/other/jwks" })
 	fs := p2.Check(context.Background())
-	if !hasFinding(fs, idp.FindingJWKSURIMismatch) || !hasFinding(fs, idp.FindingJWKSUnavailable) {
+	if !hasFinding(fs, remote.FindingJWKSURIMismatch) || !hasFinding(fs, remote.FindingJWKSUnavailable) {
 		t.Errorf("findings = %v", fs)
 	}
 }
@@ -224,10 +223,10 @@ func TestCheckHealthy(t *testing.T) {
 	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, Body: []byte(`{"keys":[{"kty":"RSA","kid":"k","use":"enc","n":"AQAB","e":"AQAB"}]}`)})
 	p2 := newIDP(t, ak, nil)
 	fs := p2.Check(context.Background())
-	if !hasFinding(fs, forward.FindingNoRegistration) || !hasFinding(fs, idp.FindingNoSigningKey) {
+	if !hasFinding(fs, remote.FindingNoRegistration) || !hasFinding(fs, remote.FindingNoSigningKey) {
 		t.Errorf("findings = %v", fs)
 	}
-	if !slices.IsSortedFunc(fs, func(a, b forward.Finding) int { return int(b.Severity) - int(a.Severity) }) {
+	if !slices.IsSortedFunc(fs, func(a, b remote.Finding) int { return int(b.Severity) - int(a.Severity) }) {
 		t.Errorf("findings not ordered most severe first: %v", fs)
 	}
 }
@@ -294,7 +293,7 @@ func TestClose(t *testing.T) {
 	}
 }
 
-func hasFinding(fs []forward.Finding, id string) bool {
+func hasFinding(fs []remote.Finding, id string) bool {
 	for _, f := range fs {
 		if f.ID == id {
 			return true

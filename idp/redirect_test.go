@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
-	"github.com/mcpauth/mcpauth/internal/testutil"
 	"github.com/mcpauth/mcpauth/idp"
+	"github.com/mcpauth/mcpauth/internal/testutil"
 )
 
 // The attack: the issuer's metadata URL answers a redirect to a reachable

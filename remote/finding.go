@@ -1,0 +1,77 @@
+package remote
+
+import "fmt"
+
+// This file holds the vocabulary of the self-checks the providers built on
+// this package run at start-up (forward.Forwarder.Check, idp.Provider.Check,
+// authkit.Provider.Check), so that a program switches on one set of
+// identifiers whichever provider it uses.
+
+// Severity ranks a [Finding].
+type Severity int
+
+// Severities, least to most severe.
+const (
+	// SeverityInfo: worth knowing, nothing breaks.
+	SeverityInfo Severity = iota + 1
+	// SeverityWarning: some clients fail or degrade.
+	SeverityWarning
+	// SeverityError: clients fail.
+	SeverityError
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityInfo:
+		return "info"
+	case SeverityWarning:
+		return "warning"
+	case SeverityError:
+		return "error"
+	}
+	return fmt.Sprintf("Severity(%d)", int(s))
+}
+
+// Finding is one result of a self-check: what clients or tokens will miss
+// and what to change, in one plain sentence.
+type Finding struct {
+	Severity Severity
+	ID       string // one of the Finding* constants
+	Message  string
+}
+
+func (f Finding) String() string { return f.Severity.String() + ": " + f.Message }
+
+// Finding identifiers, stable for programs to switch on.
+const (
+	// The authorization server's metadata, as forward.Forwarder.Check (and
+	// so every provider's Check) reports it.
+	FindingUnavailable      = "metadata_unavailable"
+	FindingInvalid          = "metadata_invalid"
+	FindingIssuerMismatch   = "issuer_mismatch"
+	FindingNoRegistration   = "no_client_registration"
+	FindingNoDCR            = "no_registration_endpoint"
+	FindingNoS256           = "no_s256"
+	FindingRefreshFailing   = "refresh_failing"
+	FindingOIDCUnavailable  = "openid_configuration_unavailable"
+	FindingLegacyNoRegister = "legacy_register_unavailable"
+
+	// The signing keys, as idp.Provider.Check (and authkit's) adds them.
+	FindingNoJWKSURI       = "no_jwks_uri"
+	FindingJWKSUnavailable = "jwks_unavailable"
+	FindingNoSigningKey    = "no_signing_key"
+	FindingJWKSURIMismatch = "jwks_uri_mismatch"
+
+	// AuthKit, as authkit.Provider.Check adds them.
+
+	// FindingResourceIndicator carries the exact string to register in the
+	// WorkOS dashboard. Always reported, as information.
+	FindingResourceIndicator = "resource_indicator"
+	// FindingLegacyAudience: authkit.Config.ExtraAudiences accepts tokens
+	// not bound to this server.
+	FindingLegacyAudience = "legacy_audience"
+	// FindingNoCIMD: AuthKit offers dynamic client registration but not
+	// client ID metadata documents, the registration MCP recommends (a
+	// warning: clients fall back to DCR, which MCP deprecates).
+	FindingNoCIMD = "no_client_id_metadata_document"
+)
