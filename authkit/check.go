@@ -51,12 +51,12 @@ func (p *Provider) Check(ctx context.Context) []remote.Finding {
 			// the recommended way, and only the older ones cannot.
 			out[i].Severity = remote.SeverityInfo
 			out[i].Message = "AuthKit offers client ID metadata documents but not dynamic client registration, so clients that support CIMD register the recommended way, and older clients that only know DCR, MCP's deprecated fallback (Claude.ai among them), cannot: enable Dynamic Client Registration under Connect → Configuration in the WorkOS dashboard if you must serve them."
-		case remote.FindingUnavailable, remote.FindingOIDCUnavailable, remote.FindingJWKSUnavailable:
+		case remote.FindingMetadataUnavailable, remote.FindingOIDCUnavailable, remote.FindingJWKSUnavailable:
 			// forward and idp name their own settings (Config.Issuer,
 			// MetadataURL, OpenIDConfiguration): here every URL comes
 			// from Domain.
 			out[i].Message = withFix(f.Message, "check that Config.Domain is your AuthKit domain (WorkOS dashboard → Domains) and that this host reaches it over HTTPS.")
-		case remote.FindingInvalid:
+		case remote.FindingMetadataInvalid:
 			out[i].Message = withFix(f.Message, "check that Config.Domain is your AuthKit domain (WorkOS dashboard → Domains), not another site or a proxy in front of it.")
 		case remote.FindingNoSigningKey:
 			out[i].Message = fmt.Sprintf(

@@ -23,8 +23,8 @@ func TestCheckNamesDomain(t *testing.T) {
 		id    string
 		cause string
 	}{
-		{"metadata unreachable", authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable}, remote.FindingUnavailable, "503"},
-		{"metadata not JSON", authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusOK, Body: []byte("<html>a login page</html>")}, remote.FindingInvalid, "rejected"},
+		{"metadata unreachable", authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable}, remote.FindingMetadataUnavailable, "503"},
+		{"metadata not JSON", authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusOK, Body: []byte("<html>a login page</html>")}, remote.FindingMetadataInvalid, "rejected"},
 		{"OpenID configuration unreachable", authkittest.PathOpenIDConfiguration, authkittest.Fault{Status: http.StatusBadGateway}, remote.FindingOIDCUnavailable, "502"},
 		{"keys unreachable", authkittest.PathJWKS, authkittest.Fault{Status: http.StatusBadGateway}, remote.FindingJWKSUnavailable, "502"},
 	} {

@@ -87,7 +87,7 @@ func TestCheck(t *testing.T) {
 			setup: func(ak *authkittest.Server) {
 				ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
 			},
-			id: remote.FindingUnavailable, severity: remote.SeverityError,
+			id: remote.FindingMetadataUnavailable, severity: remote.SeverityError,
 		},
 		{
 			name: "legacy client id audience",

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/forward"
-	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/idp"
+	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 

@@ -28,17 +28,17 @@ func (f *Forwarder) Check(ctx context.Context) []remote.Finding {
 			"The authorization server's metadata names issuer %q but Config.Issuer is %q, so strict clients reject it and the document is not served; set Config.Issuer (and the authorization_servers entry of your protected resource metadata) to exactly %q.",
 			mm.Upstream, mm.Configured, mm.Upstream)
 	case errors.Is(err, ErrInvalidMetadata):
-		add(remote.SeverityError, remote.FindingInvalid,
+		add(remote.SeverityError, remote.FindingMetadataInvalid,
 			"The document at %s was rejected (%v), so clients looking on this origin get 503; check Config.Issuer and Config.MetadataURL.",
 			f.MetadataURL(), err)
 	case err != nil:
-		add(remote.SeverityError, remote.FindingUnavailable,
+		add(remote.SeverityError, remote.FindingMetadataUnavailable,
 			"The authorization server metadata at %s could not be fetched (%v), so clients looking on this origin get 503; check Config.Issuer, Config.MetadataURL and the network.",
 			f.MetadataURL(), err)
 	}
 	if m != nil {
 		if n, err := f.as.failure(); n > 0 {
-			add(remote.SeverityWarning, remote.FindingRefreshFailing,
+			add(remote.SeverityWarning, remote.FindingMetadataRefreshFailing,
 				"The last %d refresh(es) of %s failed (%v), so clients get an older cached copy; fix the upstream or the configuration before the copy goes out of date.",
 				n, f.MetadataURL(), err)
 		}
@@ -55,7 +55,7 @@ func (f *Forwarder) Check(ctx context.Context) []remote.Finding {
 				"The authorization server does not list S256 in code_challenge_methods_supported, so MCP clients must refuse to authorize; enable PKCE with S256 at the authorization server.")
 		}
 		if f.cfg.LegacyEndpoints && m.RegistrationEndpoint == "" {
-			add(remote.SeverityInfo, remote.FindingLegacyNoRegister,
+			add(remote.SeverityInfo, remote.FindingLegacyRegisterUnavailable,
 				"LegacyEndpoints is on but the authorization server has no registration_endpoint, so %s answers 404.", PathRegister)
 		}
 	}

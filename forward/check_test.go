@@ -25,7 +25,7 @@ func TestCheck(t *testing.T) {
 		}, false, []string{remote.FindingNoRegistration}},
 		{"CIMD only", func(u *upstream) http.HandlerFunc {
 			return u.serve(docWith(u.issuer(), map[string]any{"registration_endpoint": nil, "client_id_metadata_document_supported": true}), nil)
-		}, true, []string{remote.FindingNoDCR, remote.FindingLegacyNoRegister}},
+		}, true, []string{remote.FindingNoDCR, remote.FindingLegacyRegisterUnavailable}},
 		{"no S256", func(u *upstream) http.HandlerFunc {
 			return u.serve(docWith(u.issuer(), map[string]any{"code_challenge_methods_supported": []string{"plain"}}), nil)
 		}, false, []string{remote.FindingNoS256}},
@@ -37,8 +37,8 @@ func TestCheck(t *testing.T) {
 		}, false, []string{remote.FindingIssuerMismatch}},
 		{"invalid document", func(u *upstream) http.HandlerFunc {
 			return u.serve([]byte("<html>"), nil)
-		}, false, []string{remote.FindingInvalid}},
-		{"unavailable", func(u *upstream) http.HandlerFunc { return status(http.StatusInternalServerError, nil) }, false, []string{remote.FindingUnavailable}},
+		}, false, []string{remote.FindingMetadataInvalid}},
+		{"unavailable", func(u *upstream) http.HandlerFunc { return status(http.StatusInternalServerError, nil) }, false, []string{remote.FindingMetadataUnavailable}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u := newUpstream(t)
@@ -84,7 +84,7 @@ func TestCheckReportsFailingRefreshAndOIDC(t *testing.T) {
 	for _, fd := range findings {
 		ids = append(ids, fd.ID)
 	}
-	if !slices.Equal(ids, []string{remote.FindingRefreshFailing}) {
+	if !slices.Equal(ids, []string{remote.FindingMetadataRefreshFailing}) {
 		t.Errorf("findings = %v, want the failing refresh (the OIDC copy is stale but served)", findings)
 	}
 

@@ -46,15 +46,15 @@ func (f Finding) String() string { return f.Severity.String() + ": " + f.Message
 const (
 	// The authorization server's metadata, as forward.Forwarder.Check (and
 	// so every provider's Check) reports it.
-	FindingUnavailable      = "metadata_unavailable"
-	FindingInvalid          = "metadata_invalid"
-	FindingIssuerMismatch   = "issuer_mismatch"
-	FindingNoRegistration   = "no_client_registration"
-	FindingNoDCR            = "no_registration_endpoint"
-	FindingNoS256           = "no_s256"
-	FindingRefreshFailing   = "refresh_failing"
-	FindingOIDCUnavailable  = "openid_configuration_unavailable"
-	FindingLegacyNoRegister = "legacy_register_unavailable"
+	FindingMetadataUnavailable       = "metadata_unavailable"
+	FindingMetadataInvalid           = "metadata_invalid"
+	FindingIssuerMismatch            = "issuer_mismatch"
+	FindingNoRegistration            = "no_client_registration"
+	FindingNoDCR                     = "no_registration_endpoint"
+	FindingNoS256                    = "no_s256"
+	FindingMetadataRefreshFailing    = "refresh_failing"
+	FindingOIDCUnavailable           = "openid_configuration_unavailable"
+	FindingLegacyRegisterUnavailable = "legacy_register_unavailable"
 
 	// The signing keys, as idp.Provider.Check (and authkit's) adds them.
 	FindingNoJWKSURI       = "no_jwks_uri"
