@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/rules"
 	"github.com/workos/workos-go/v4/pkg/usermanagement"
@@ -141,9 +140,9 @@ type Config struct {
 	// remote.JWTConfig.OnKeyFetch. Default nil.
 	OnKeyFetch func(remote.KeyFetch)
 
-	// OnRefresh is called after every fetch of AuthKit's metadata
-	// documents; see forward.Config.OnRefresh. Default nil.
-	OnRefresh func(forward.Refresh)
+	// OnMetadataFetch is called after every fetch of AuthKit's metadata
+	// documents; see forward.Config.OnMetadataFetch. Default nil.
+	OnMetadataFetch func(remote.MetadataFetch)
 
 	// OnDecision is called once for every request the bearer middleware
 	// decides on (allowed, or which failure class), with its latency and the

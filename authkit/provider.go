@@ -107,7 +107,7 @@ func New(cfg Config) (*Provider, error) {
 		OnDecision:            cfg.OnDecision,
 		OnKeyFetch:            cfg.OnKeyFetch,
 		AuditLog:              cfg.AuditLog,
-		OnRefresh:             cfg.OnRefresh,
+		OnMetadataFetch:       cfg.OnMetadataFetch,
 		TokenCacheSize:        cfg.TokenCacheSize,
 		DisableTokenCache:     cfg.DisableTokenCache,
 		HTTPClient:            cfg.HTTPClient,

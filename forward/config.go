@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 // Defaults for [Config].
@@ -154,12 +155,12 @@ type Config struct {
 	// Logger receives one record per upstream failure streak (and an
 	// error-level record on issuer mismatch). Default: silent.
 	Logger *slog.Logger
-	// OnRefresh, when set, is called after every upstream fetch of a
+	// OnMetadataFetch, when set, is called after every upstream fetch of a
 	// document (the first, background refreshes, Prime), successful or
 	// not, from the fetching goroutine: the hook for metrics on the
 	// upstream's health and on how stale the copy being served is. It
 	// must be fast and safe for concurrent use. Default nil.
-	OnRefresh func(Refresh)
+	OnMetadataFetch func(remote.MetadataFetch)
 }
 
 // settings is a validated Config with defaults applied.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 func TestDiscoveryOrder(t *testing.T) {
@@ -128,15 +129,15 @@ func TestDiscoveryRequiresTheExactIssuer(t *testing.T) {
 	}
 }
 
-// Every upstream fetch is reported to OnRefresh: a first fetch, a 304
+// Every upstream fetch is reported to OnMetadataFetch: a first fetch, a 304
 // revalidation, and a failure with the age of the copy still served.
-func TestOnRefresh(t *testing.T) {
+func TestOnMetadataFetch(t *testing.T) {
 	u := newUpstream(t)
 	clk := jwttest.NewClock()
 	var mu sync.Mutex
-	var got []Refresh
+	var got []remote.MetadataFetch
 	cfg := testConfig(u, clk, nil)
-	cfg.OnRefresh = func(r Refresh) { mu.Lock(); got = append(got, r); mu.Unlock() }
+	cfg.OnMetadataFetch = func(r remote.MetadataFetch) { mu.Lock(); got = append(got, r); mu.Unlock() }
 	f := mustNew(t, cfg)
 	u.set(u.serve(u.doc(), map[string]string{"ETag": `"v1"`, "Cache-Control": "max-age=60"}))
 	if err := f.Prime(t.Context()); err != nil {

@@ -137,9 +137,9 @@ type Config struct {
 	// OnKeyFetch is called after every JWKS fetch; see
 	// remote.JWTConfig.OnKeyFetch. Default nil.
 	OnKeyFetch func(remote.KeyFetch)
-	// OnRefresh is called after every fetch of the authorization server's
-	// metadata; see forward.Config.OnRefresh. Default nil.
-	OnRefresh func(forward.Refresh)
+	// OnMetadataFetch is called after every fetch of the authorization
+	// server's metadata; see forward.Config.OnMetadataFetch. Default nil.
+	OnMetadataFetch func(remote.MetadataFetch)
 	// AuditLog receives one line per tools/call decision; see
 	// remote.Config.AuditLog. Default nil.
 	AuditLog *slog.Logger
@@ -241,7 +241,7 @@ func New(cfg Config) (*Provider, error) {
 		HTTPClient:          cfg.HTTPClient,
 		Now:                 cfg.Now,
 		Logger:              cfg.Logger,
-		OnRefresh:           cfg.OnRefresh,
+		OnMetadataFetch:     cfg.OnMetadataFetch,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("idp: %w", err)

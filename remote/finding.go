@@ -1,6 +1,9 @@
 package remote
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // This file holds the vocabulary of the self-checks the providers built on
 // this package run at start-up (forward.Forwarder.Check, idp.Provider.Check,
@@ -75,3 +78,28 @@ const (
 	// warning: clients fall back to DCR, which MCP deprecates).
 	FindingNoCIMD = "no_client_id_metadata_document"
 )
+
+// MetadataFetch describes one fetch of an authorization server's metadata
+// document by package forward (and so by idp and authkit), for their
+// OnMetadataFetch hooks, as [KeyFetch] describes a fetch of the keys. It
+// holds no secret; every field is safe to log.
+type MetadataFetch struct {
+	// Document is the well-known name: "oauth-authorization-server" or
+	// "openid-configuration".
+	Document string
+	// URL is the location in use (while discovering, the first to try).
+	URL string
+	// Err is nil when a valid document was fetched or revalidated, else
+	// why not (its text names the status or the failure, never a secret).
+	Err error
+	// Duration is the time the fetch took, by the forwarder's clock.
+	Duration time.Duration
+	// NotModified is set when the upstream confirmed the cached copy (304).
+	NotModified bool
+	// Failures is the length of the failure streak this failure belongs to.
+	Failures int
+	// StaleAge is, on failure, the age of the copy the routes keep serving
+	// (since the upstream last confirmed it); 0 when there is none and the
+	// routes answer 503.
+	StaleAge time.Duration
+}

@@ -29,7 +29,7 @@ func TestTelemetry(t *testing.T) {
 	as := authkittest.Start(t)
 	p, err := authkit.New(authkit.Config{
 		Domain: as.URL(), BaseURL: "http://127.0.0.1:8080", HTTPClient: as.Client(),
-		OnDecision: tel.Decision, OnKeyFetch: tel.KeyFetch, OnRefresh: tel.Refresh,
+		OnDecision: tel.Decision, OnKeyFetch: tel.KeyFetch, OnMetadataFetch: tel.MetadataFetch,
 	})
 	if err != nil {
 		t.Fatal(err)
