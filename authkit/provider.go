@@ -85,7 +85,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	ip, err := idp.New(idp.Config{
 		Issuer:                ep.Issuer,
-		ResourceURL:           mcpURL,
+		MCPURL:                mcpURL,
 		MetadataURL:           ep.Metadata,
 		JWKSURL:               ep.JWKS,
 		OpenIDConfiguration:   true,
@@ -121,7 +121,7 @@ func New(cfg Config) (*Provider, error) {
 	return &Provider{
 		ip:        ip,
 		endpoints: ep,
-		mcpURL:    ip.ResourceURL(),
+		mcpURL:    ip.MCPURL(),
 		extraAud:  extra,
 		enricher:  enricher,
 	}, nil

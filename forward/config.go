@@ -88,16 +88,16 @@ type Config struct {
 	// loopback host), never to a link-local, unspecified or multicast
 	// address; they pass back JSON bodies only, with an allow-list of
 	// headers (Cache-Control, Pragma, Retry-After, WWW-Authenticate,
-	// DPoP-Nonce); /authorize adds Resource as the resource parameter when
+	// DPoP-Nonce); /authorize adds MCPURL as the resource parameter when
 	// the client sent none.
 	LegacyEndpoints bool
 
-	// Resource is the canonical URL of the protected resource (the MCP
-	// URL) that the /authorize shim adds as the RFC 8707 resource
+	// MCPURL is the canonical URL of the MCP endpoint (the protected
+	// resource) that the /authorize shim adds as the RFC 8707 resource
 	// parameter to requests that carry none, so that legacy clients get a
 	// token bound to this server. Only used with LegacyEndpoints; package
 	// idp sets it. Default none.
-	Resource string
+	MCPURL string
 
 	// HTTPClient fetches the upstream documents. It must be safe to retry
 	// GETs with it. Default: a retrying client built from the Retry*,

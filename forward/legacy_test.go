@@ -232,7 +232,7 @@ func TestLegacyProxyUpstreamUnreachable(t *testing.T) {
 func TestLegacyAuthorizeAddsTheResource(t *testing.T) {
 	u := legacyUpstream(t, func(u *upstream) []byte { return docWith(u.issuer(), nil) }, nil)
 	cfg := testConfig(u, jwttest.NewClock(), nil)
-	cfg.Resource = "https://mcp.example.com/mcp"
+	cfg.MCPURL = "https://mcp.example.com/mcp"
 	mux := legacyMux(t, cfg)
 	for query, want := range map[string]string{
 		"client_id=c1": "client_id=c1&resource=https%3A%2F%2Fmcp.example.com%2Fmcp",

@@ -16,7 +16,7 @@ import (
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
-// Config configures [New]. Issuer and ResourceURL are required; every other
+// Config configures [New]. Issuer and MCPURL are required; every other
 // field has a working default.
 type Config struct {
 	// Issuer is the authorization server's issuer identifier, exactly as its
@@ -26,11 +26,11 @@ type Config struct {
 	// Required.
 	Issuer string
 
-	// ResourceURL is the public URL of the MCP endpoint, e.g.
+	// MCPURL is the public URL of the MCP endpoint, e.g.
 	// "https://mcp.example.com/mcp": the protected resource's identifier and,
-	// canonicalised (see remote.Config.ResourceURL), the audience tokens must
+	// canonicalised (see remote.Config.MCPURL), the audience tokens must
 	// carry by default. Required.
-	ResourceURL string
+	MCPURL string
 
 	// MetadataURL is where the authorization server's metadata is fetched:
 	// it is served verbatim on this server's
@@ -60,7 +60,7 @@ type Config struct {
 	LegacyEndpoints bool
 
 	// Audiences are the "aud" values accepted (at least one must be in the
-	// token). Default: the canonical ResourceURL alone. Accepting anything
+	// token). Default: the canonical MCPURL alone. Accepting anything
 	// else accepts tokens not issued for this server.
 	Audiences []string
 
@@ -175,8 +175,8 @@ func New(cfg Config) (*Provider, error) {
 	if _, err := httpx.CheckURL(cfg.Issuer, httpx.IdentifierURL); err != nil {
 		return nil, fmt.Errorf("idp: Config.Issuer %q %w", httpx.RedactUserinfo(cfg.Issuer), err)
 	}
-	if strings.TrimSpace(cfg.ResourceURL) == "" {
-		return nil, errors.New("idp: Config.ResourceURL is empty: set it to the public URL of the MCP endpoint, e.g. \"https://mcp.example.com/mcp\"")
+	if strings.TrimSpace(cfg.MCPURL) == "" {
+		return nil, errors.New("idp: Config.MCPURL is empty: set it to the public URL of the MCP endpoint, e.g. \"https://mcp.example.com/mcp\"")
 	}
 	algs := cfg.Algorithms
 	if len(algs) == 0 {
@@ -209,7 +209,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	keys := &keySource{jwksURL: cfg.JWKSURL, log: cfg.Logger}
 	rp, err := remote.New(remote.Config{
-		ResourceURL:           cfg.ResourceURL,
+		MCPURL:                cfg.MCPURL,
 		AuthorizationServers:  []string{cfg.Issuer},
 		Verifier:              keys,
 		VerifierName:          cfg.Issuer,
@@ -237,7 +237,7 @@ func New(cfg Config) (*Provider, error) {
 		MetadataURL:         cfg.MetadataURL,
 		OpenIDConfiguration: cfg.OpenIDConfiguration,
 		LegacyEndpoints:     cfg.LegacyEndpoints,
-		Resource:            rp.ResourceURL(), // canonical: the legacy /authorize shim adds it as resource
+		MCPURL:              rp.MCPURL(), // canonical: the legacy /authorize shim adds it as resource
 		HTTPClient:          cfg.HTTPClient,
 		Now:                 cfg.Now,
 		Logger:              cfg.Logger,
@@ -249,7 +249,7 @@ func New(cfg Config) (*Provider, error) {
 	keys.fwd = fwd
 	audiences := cfg.Audiences
 	if len(audiences) == 0 {
-		audiences = []string{rp.ResourceURL()}
+		audiences = []string{rp.MCPURL()}
 	}
 	keys.newVerifier = func(jwksURL string) (*remote.JWTVerifier, error) {
 		return remote.NewJWTVerifier(remote.JWTConfig{
@@ -284,9 +284,9 @@ func New(cfg Config) (*Provider, error) {
 // Issuer returns the authorization server's issuer, as configured.
 func (p *Provider) Issuer() string { return p.issuer }
 
-// ResourceURL returns the canonical URL of the MCP endpoint: the resource
+// MCPURL returns the canonical URL of the MCP endpoint: the resource
 // identifier and default audience.
-func (p *Provider) ResourceURL() string { return p.rp.ResourceURL() }
+func (p *Provider) MCPURL() string { return p.rp.MCPURL() }
 
 // MetadataURL returns the URL of the protected resource metadata named in
 // every challenge.

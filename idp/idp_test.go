@@ -19,11 +19,11 @@ import (
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
-const resourceURL = "http://127.0.0.1:8932/mcp"
+const mcpURL = "http://127.0.0.1:8932/mcp"
 
 func newIDP(tb testing.TB, ak *authkittest.Server, mutate func(*idp.Config)) *idp.Provider {
 	tb.Helper()
-	cfg := idp.Config{Issuer: ak.Issuer(), ResourceURL: resourceURL, HTTPClient: ak.Client()}
+	cfg := idp.Config{Issuer: ak.Issuer(), MCPURL: mcpURL, HTTPClient: ak.Client()}
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -37,7 +37,7 @@ func newIDP(tb testing.TB, ak *authkittest.Server, mutate func(*idp.Config)) *id
 
 func post(tb testing.TB, h http.Handler, token string) *httptest.ResponseRecorder {
 	tb.Helper()
-	r := httptest.NewRequest(http.MethodPost, resourceURL, strings.NewReader(`{}`))
+	r := httptest.NewRequest(http.MethodPost, mcpURL, strings.NewReader(`{}`))
 	if token != "" {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -57,13 +57,13 @@ func TestNewValidation(t *testing.T) {
 		cfg  idp.Config
 		want string
 	}{
-		{"no issuer", idp.Config{ResourceURL: resourceURL}, "Config.Issuer is empty"},
-		{"no resource", idp.Config{Issuer: "https://issuer.example.com"}, "Config.ResourceURL is empty"},
-		{"bad issuer", idp.Config{Issuer: "ftp://issuer.example.com", ResourceURL: resourceURL}, "idp: "},
-		{"bad JWKS URL", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, JWKSURL: "http://keys.example.com/jwks"}, "Config.JWKSURL"},
-		{"HS256 allowed", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, JWKSURL: "https://issuer.example.com/jwks", Algorithms: []string{"HS256"}}, "idp: "},
-		{"role rule without a roles claim", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, ToolRules: map[string]rules.Rule{"x": rules.AnyRole("admin")}}, `tool "x": AnyRole needs roles, but Claims.Roles names no claim`},
-		{"membership rule without a directory", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, Claims: rules.ClaimNames{Organization: []rules.Claim{rules.StringClaim("org")}}, Rule: rules.ActiveMembership()}, "needs a Directory"},
+		{"no issuer", idp.Config{MCPURL: mcpURL}, "Config.Issuer is empty"},
+		{"no resource", idp.Config{Issuer: "https://issuer.example.com"}, "Config.MCPURL is empty"},
+		{"bad issuer", idp.Config{Issuer: "ftp://issuer.example.com", MCPURL: mcpURL}, "idp: "},
+		{"bad JWKS URL", idp.Config{Issuer: "https://issuer.example.com", MCPURL: mcpURL, JWKSURL: "http://keys.example.com/jwks"}, "Config.JWKSURL"},
+		{"HS256 allowed", idp.Config{Issuer: "https://issuer.example.com", MCPURL: mcpURL, JWKSURL: "https://issuer.example.com/jwks", Algorithms: []string{"HS256"}}, "idp: "},
+		{"role rule without a roles claim", idp.Config{Issuer: "https://issuer.example.com", MCPURL: mcpURL, ToolRules: map[string]rules.Rule{"x": rules.AnyRole("admin")}}, `tool "x": AnyRole needs roles, but Claims.Roles names no claim`},
+		{"membership rule without a directory", idp.Config{Issuer: "https://issuer.example.com", MCPURL: mcpURL, Claims: rules.ClaimNames{Organization: []rules.Claim{rules.StringClaim("org")}}, Rule: rules.ActiveMembership()}, "needs a Directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := idp.New(tc.cfg)
@@ -86,7 +86,7 @@ func TestDiscovery(t *testing.T) {
 	h := p.Handler(subjectEcho)
 
 	ak.ResetRequests()
-	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	w := post(t, h, tok)
 	if w.Code != 200 || w.Body.String() != "user_01GENERIC" {
 		t.Fatalf("status %d, body %q", w.Code, w.Body)
@@ -102,7 +102,7 @@ func TestDiscovery(t *testing.T) {
 	// Wrong audience, wrong issuer: 401.
 	for name, opts := range map[string]authkittest.TokenOptions{
 		"audience": {Audience: []string{"https://elsewhere.example.com/mcp"}},
-		"issuer":   {Audience: []string{resourceURL}, Issuer: "https://evil.example.com"},
+		"issuer":   {Audience: []string{mcpURL}, Issuer: "https://evil.example.com"},
 	} {
 		if w := post(t, h, ak.MustMint(t, opts)); w.Code != 401 {
 			t.Errorf("%s: status %d", name, w.Code)
@@ -113,7 +113,7 @@ func TestDiscovery(t *testing.T) {
 	mu.Lock()
 	now = now.Add(time.Minute)
 	mu.Unlock()
-	if w := post(t, h, ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})); w.Code != 200 {
+	if w := post(t, h, ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})); w.Code != 200 {
 		t.Errorf("after rotation: status %d", w.Code)
 	}
 	// The forwarded metadata and PRM are served outside the bearer check.
@@ -134,7 +134,7 @@ func TestDiscoveryOutage(t *testing.T) {
 	ak := authkittest.Start(t)
 	p := newIDP(t, ak, nil)
 	h := p.Handler(subjectEcho)
-	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 
 	// Metadata down before discovery (at every location): 503, not 401.
 	ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
@@ -156,7 +156,7 @@ func TestDiscoveryOutage(t *testing.T) {
 	ak2 := authkittest.Start(t)
 	ak2.SetMetadataOverrides(map[string]any{"jwks_uri": nil})
 	p2 := newIDP(t, ak2, nil)
-	tok2 := ak2.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok2 := ak2.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	if _, err := p2.VerifyToken(context.Background(), tok2); !errors.Is(err, remote.ErrKeysUnavailable) {
 		t.Errorf("no jwks_uri: %v", err)
 	}
@@ -177,7 +177,7 @@ func TestDiscoveryOutage(t *testing.T) {
 		return base.RoundTrip(r)
 	})}
 	p3 := newIDP(t, ak3, func(c *idp.Config) { c.HTTPClient = hc })
-	tok3 := ak3.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok3 := ak3.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	for range 2 {
 		if _, err := p3.VerifyToken(context.Background(), tok3); !errors.Is(err, remote.ErrKeysUnavailable) {
 			t.Errorf("unusable jwks_uri: %v", err)
@@ -197,7 +197,7 @@ func TestExplicitJWKSURL(t *testing.T) {
 	p := newIDP(t, ak, func(c *idp.Config) { c.JWKSURL = ak.JWKSURL() })
 	// Metadata down: keys are still found, tokens still verified.
 	ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
-	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	if w := post(t, p.Handler(subjectEcho), tok); w.Code != 200 {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -262,7 +262,7 @@ func TestCheckUsesTheVerifiersKeys(t *testing.T) {
 	if fs := p2.Check(context.Background()); len(fs) != 0 {
 		t.Errorf("findings for a text/plain key set the verifier accepts: %v", fs)
 	}
-	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{p2.ResourceURL()}})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{p2.MCPURL()}})
 	if w := post(t, p2.Handler(subjectEcho), tok); w.Code != http.StatusOK {
 		t.Errorf("token against the text/plain key set: %d", w.Code)
 	}
@@ -271,7 +271,7 @@ func TestCheckUsesTheVerifiersKeys(t *testing.T) {
 func TestClose(t *testing.T) {
 	ak := authkittest.Start(t)
 	p := newIDP(t, ak, nil)
-	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	if _, err := p.VerifyToken(context.Background(), tok); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +321,7 @@ func TestAllowRequirePrincipal(t *testing.T) {
 		}
 	}))
 	tok := func(roles any) string {
-		return ak.MustMintFor(t, resourceURL, authkittest.TokenOptions{Claims: map[string]any{"realm_access": map[string]any{"roles": roles}}})
+		return ak.MustMintFor(t, mcpURL, authkittest.TokenOptions{Claims: map[string]any{"realm_access": map[string]any{"roles": roles}}})
 	}
 	if w := post(t, h, tok([]any{"admin", "user"})); w.Code != http.StatusOK || allow != nil || !slices.Equal(roles, []string{"admin", "user"}) {
 		t.Errorf("admin: %d, Allow %v, roles %v", w.Code, allow, roles)

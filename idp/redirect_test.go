@@ -50,7 +50,7 @@ func TestDiscoveryNeverFollowsARedirect(t *testing.T) {
 			}
 
 			p := newIDP(t, ak, func(c *idp.Config) { c.HTTPClient = client.c(ak); c.Now = clock.Now })
-			forged := attackerAS.MustMint(t, authkittest.TokenOptions{Issuer: ak.Issuer(), Audience: []string{resourceURL}, Subject: "user_01ANYONE"})
+			forged := attackerAS.MustMint(t, authkittest.TokenOptions{Issuer: ak.Issuer(), Audience: []string{mcpURL}, Subject: "user_01ANYONE"})
 			h := p.Handler(subjectEcho)
 			if w := post(t, h, forged); w.Code != http.StatusServiceUnavailable {
 				t.Fatalf("forged token through a redirected metadata URL: %d %s, want 503", w.Code, w.Body.String())
@@ -67,7 +67,7 @@ func TestDiscoveryNeverFollowsARedirect(t *testing.T) {
 			ak.ClearFault(authkittest.PathAuthServerMetadata)
 			ak.ClearFault(authkittest.PathOpenIDConfiguration)
 			clock.Advance(time.Minute) // past the metadata's retry interval
-			if w := post(t, h, ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})); w.Code != http.StatusOK {
+			if w := post(t, h, ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})); w.Code != http.StatusOK {
 				t.Fatalf("legitimate token after the metadata healed: %d %s", w.Code, w.Body.String())
 			}
 			if w := post(t, h, forged); w.Code != http.StatusUnauthorized {
@@ -84,7 +84,7 @@ func TestJWKSNeverFollowsARedirect(t *testing.T) {
 	attackerAS := authkittest.Start(t)
 	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: http.StatusTemporaryRedirect, Headers: http.Header{"Location": {attackerAS.JWKSURL()}}})
 	p := newIDP(t, ak, func(c *idp.Config) { c.HTTPClient = nil })
-	forged := attackerAS.MustMint(t, authkittest.TokenOptions{Issuer: ak.Issuer(), Audience: []string{resourceURL}})
+	forged := attackerAS.MustMint(t, authkittest.TokenOptions{Issuer: ak.Issuer(), Audience: []string{mcpURL}})
 	if w := post(t, p.Handler(subjectEcho), forged); w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("forged token: %d, want 503", w.Code)
 	}

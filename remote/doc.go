@@ -10,7 +10,7 @@
 // own next to the standard ones.
 //
 //	p, err := remote.New(remote.Config{
-//		ResourceURL:          "https://mcp.example.com/mcp", // the public URL clients use
+//		MCPURL:               "https://mcp.example.com/mcp", // the public URL clients use
 //		AuthorizationServers: []string{"https://example.authkit.app"},
 //		Verifier:             verifier, // checks signature, expiry, issuer
 //		RequiredScopes:       []string{"mcp:tools"},

@@ -21,8 +21,8 @@ type ResourceHandler struct {
 // ServeHTTP serves the resource's routes.
 func (h *ResourceHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// ResourceURL is the canonical URL of the resource's MCP endpoint.
-func (h *ResourceHandler) ResourceURL() string { return h.resource }
+// MCPURL is the canonical URL of the resource's MCP endpoint.
+func (h *ResourceHandler) MCPURL() string { return h.resource }
 
 // Join serves several MCP resources of one origin on one handler, such as
 // /mcp and /admin/mcp, or one resource per organization (/acme/mcp,

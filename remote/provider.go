@@ -25,10 +25,10 @@ const (
 	DefaultRetryAfter = 10 * time.Second
 )
 
-// Config configures a [Provider]. ResourceURL, AuthorizationServers and
+// Config configures a [Provider]. MCPURL, AuthorizationServers and
 // Verifier are required; every other field is optional.
 type Config struct {
-	// ResourceURL is the public URL of the MCP endpoint, as clients use it,
+	// MCPURL is the public URL of the MCP endpoint, as clients use it,
 	// e.g. "https://mcp.example.com/mcp". Required.
 	//
 	// It is the one value that drives the protected resource metadata
@@ -41,7 +41,7 @@ type Config struct {
 	// an IP address, must not carry userinfo, a query, a fragment or dot
 	// segments, and must use https unless the host is a loopback host
 	// ("localhost", 127.0.0.0/8 or ::1), which may use http for development.
-	ResourceURL string
+	MCPURL string
 
 	// AuthorizationServers lists the issuer URLs of the authorization servers
 	// whose tokens the server accepts. Required, at least one. Each must be an
@@ -171,7 +171,7 @@ type Config struct {
 	// Audiences are the audiences a token must carry at least one of
 	// (RFC 8707, MCP authorization: tokens must be issued for this server).
 	// A single trailing slash difference is tolerated. Default: the
-	// canonical ResourceURL.
+	// canonical MCPURL.
 	Audiences []string
 
 	// InsecureSkipAudienceCheck disables the provider's audience check on
@@ -237,9 +237,9 @@ type Config struct {
 // Provider is an OAuth 2.0 protected resource in front of an MCP endpoint.
 // Create it with [New]; it is safe for concurrent use.
 type Provider struct {
-	resourceURL string // canonical
-	origin      string // scheme://host[:port] of resourceURL
-	mcpPath     string // escaped path of resourceURL, "" at the root
+	mcpURL      string // canonical
+	origin      string // scheme://host[:port] of mcpURL
+	mcpPath     string // escaped path of mcpURL, "" at the root
 	metadataURL string // path-inserted PRM URL
 	metaPath    string // path of metadataURL
 	verifier    TokenVerifier
@@ -282,12 +282,12 @@ type Provider struct {
 
 // New validates cfg and returns a Provider.
 func New(cfg Config) (*Provider, error) {
-	if cfg.ResourceURL == "" {
-		return nil, errors.New("remote: Config.ResourceURL is required: set it to the public URL of the MCP endpoint, e.g. https://mcp.example.com/mcp")
+	if cfg.MCPURL == "" {
+		return nil, errors.New("remote: Config.MCPURL is required: set it to the public URL of the MCP endpoint, e.g. https://mcp.example.com/mcp")
 	}
-	canon, origin, path, err := httpx.CanonicalResourceURL(cfg.ResourceURL)
+	canon, origin, path, err := httpx.CanonicalResourceURL(cfg.MCPURL)
 	if err != nil {
-		return nil, fmt.Errorf("remote: Config.ResourceURL %q %w", httpx.RedactUserinfo(cfg.ResourceURL), err)
+		return nil, fmt.Errorf("remote: Config.MCPURL %q %w", httpx.RedactUserinfo(cfg.MCPURL), err)
 	}
 	if len(cfg.AuthorizationServers) == 0 {
 		return nil, errors.New("remote: Config.AuthorizationServers is required: set it to the issuer URL of your authorization server, exactly as its metadata's \"issuer\"")
@@ -332,7 +332,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 
 	p := &Provider{
-		resourceURL:    canon,
+		mcpURL:         canon,
 		origin:         origin,
 		mcpPath:        path,
 		metaPath:       wellKnownPRM + path,
@@ -414,9 +414,9 @@ func MustNew(cfg Config) *Provider {
 	return p
 }
 
-// ResourceURL returns the canonical public URL of the MCP endpoint: the
+// MCPURL returns the canonical public URL of the MCP endpoint: the
 // metadata "resource" and the default expected audience.
-func (p *Provider) ResourceURL() string { return p.resourceURL }
+func (p *Provider) MCPURL() string { return p.mcpURL }
 
 // MetadataURL returns the path-inserted protected resource metadata URL
 // (e.g. https://mcp.example.com/.well-known/oauth-protected-resource/mcp)

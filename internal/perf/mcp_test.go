@@ -35,7 +35,7 @@ func fixedProvider(tb testing.TB, info *remote.TokenInfo) *remote.Provider {
 	tb.Helper()
 	fx := fixture(tb)
 	p, err := remote.New(remote.Config{
-		ResourceURL:          fx.Audience,
+		MCPURL:               fx.Audience,
 		AuthorizationServers: []string{fx.Issuer},
 		Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return info, nil }),
 	})
