@@ -45,7 +45,7 @@ func TestProviderMethodsInGoDoc(t *testing.T) {
 	}
 	for _, name := range []string{
 		"Handler", "Routes", "Middleware", "RequireScopes", "Require", "Allow", "CheckCall", "Identity",
-		"VerifyToken", "WriteError", "Issuer", "MCPURL", "MetadataURL", "Metadata", "Endpoints",
+		"VerifyToken", "WriteError", "Issuer", "MCPURL", "ResourceMetadataURL", "Metadata", "Endpoints",
 		"Check", "Prime", "Close", "Stats", "Enricher", "Profile",
 	} {
 		if doc, ok := methods[name]; !ok {

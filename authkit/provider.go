@@ -150,10 +150,10 @@ func (p *Provider) Issuer() string { return p.ip.Issuer() }
 // under "MCP resource indicators" in the WorkOS dashboard.
 func (p *Provider) MCPURL() string { return p.mcpURL }
 
-// MetadataURL returns the URL of the path-inserted protected resource
+// ResourceMetadataURL returns the URL of the path-inserted protected resource
 // metadata, e.g. https://mcp.example.com/.well-known/oauth-protected-resource/mcp,
 // named in every challenge.
-func (p *Provider) MetadataURL() string { return p.ip.MetadataURL() }
+func (p *Provider) ResourceMetadataURL() string { return p.ip.ResourceMetadataURL() }
 
 // Handler returns the handler of the whole origin: Routes(), then extra,
 // then mcp behind the bearer middleware at the MCP path (exactly). An extra

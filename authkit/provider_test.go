@@ -114,8 +114,8 @@ func TestProviderDerivedValues(t *testing.T) {
 	if got := p.MCPURL(); got != "https://mcp.example.com/api/mcp" {
 		t.Errorf("MCPURL() = %q", got)
 	}
-	if got := p.MetadataURL(); got != "https://mcp.example.com/.well-known/oauth-protected-resource/api/mcp" {
-		t.Errorf("MetadataURL() = %q", got)
+	if got := p.ResourceMetadataURL(); got != "https://mcp.example.com/.well-known/oauth-protected-resource/api/mcp" {
+		t.Errorf("ResourceMetadataURL() = %q", got)
 	}
 }
 

@@ -288,9 +288,9 @@ func (p *Provider) Issuer() string { return p.issuer }
 // identifier and default audience.
 func (p *Provider) MCPURL() string { return p.rp.MCPURL() }
 
-// MetadataURL returns the URL of the protected resource metadata named in
-// every challenge.
-func (p *Provider) MetadataURL() string { return p.rp.MetadataURL() }
+// ResourceMetadataURL returns the URL of the protected resource metadata
+// named in every challenge.
+func (p *Provider) ResourceMetadataURL() string { return p.rp.ResourceMetadataURL() }
 
 // Remote returns the underlying protected-resource provider.
 func (p *Provider) Remote() *remote.Provider { return p.rp }

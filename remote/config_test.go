@@ -28,8 +28,8 @@ func TestCanonicalResourceURL(t *testing.T) {
 			if p.MCPURL() != tt.want {
 				t.Errorf("MCPURL() = %q, want %q", p.MCPURL(), tt.want)
 			}
-			if p.MetadataURL() != tt.metadata {
-				t.Errorf("MetadataURL() = %q, want %q", p.MetadataURL(), tt.metadata)
+			if p.ResourceMetadataURL() != tt.metadata {
+				t.Errorf("ResourceMetadataURL() = %q, want %q", p.ResourceMetadataURL(), tt.metadata)
 			}
 			if p.audiences[0] != tt.want {
 				t.Errorf("default audience %q", p.audiences[0])

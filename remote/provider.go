@@ -418,10 +418,11 @@ func MustNew(cfg Config) *Provider {
 // metadata "resource" and the default expected audience.
 func (p *Provider) MCPURL() string { return p.mcpURL }
 
-// MetadataURL returns the path-inserted protected resource metadata URL
-// (e.g. https://mcp.example.com/.well-known/oauth-protected-resource/mcp)
-// named in every challenge's resource_metadata parameter.
-func (p *Provider) MetadataURL() string { return p.metadataURL }
+// ResourceMetadataURL returns the path-inserted protected resource
+// metadata URL (e.g.
+// https://mcp.example.com/.well-known/oauth-protected-resource/mcp) named
+// in every challenge's resource_metadata parameter.
+func (p *Provider) ResourceMetadataURL() string { return p.metadataURL }
 
 // MCPPath returns the path of the MCP endpoint ("/mcp"), or "/" when the
 // endpoint is the origin itself.

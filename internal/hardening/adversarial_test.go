@@ -316,7 +316,7 @@ func runAttacks(t *testing.T, r *rig, attacks []attack) (rejected, accepted int)
 				if resp.errCode != a.code {
 					t.Errorf("challenge error = %q, want %q (WWW-Authenticate: %s)", resp.errCode, a.code, resp.header.Get("WWW-Authenticate"))
 				}
-				if want := `resource_metadata="` + r.p.MetadataURL() + `"`; !strings.Contains(resp.header.Get("WWW-Authenticate"), want) {
+				if want := `resource_metadata="` + r.p.ResourceMetadataURL() + `"`; !strings.Contains(resp.header.Get("WWW-Authenticate"), want) {
 					t.Errorf("challenge lacks %s: %q", want, resp.header.Get("WWW-Authenticate"))
 				}
 			}
