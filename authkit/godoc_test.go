@@ -44,7 +44,7 @@ func TestProviderMethodsInGoDoc(t *testing.T) {
 		}
 	}
 	for _, name := range []string{
-		"Handler", "Routes", "Middleware", "RequireScopes", "Require", "Allow", "CheckCall", "Identity",
+		"Handler", "Routes", "Middleware", "Require", "Allow", "CheckCall", "Identity",
 		"VerifyToken", "WriteError", "Issuer", "MCPURL", "ResourceMetadataURL", "Metadata", "Endpoints",
 		"Check", "Prime", "Close", "Stats", "Enricher", "Profile",
 	} {

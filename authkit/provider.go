@@ -179,13 +179,6 @@ func (p *Provider) Routes() []remote.Route { return p.ip.Routes() }
 // ToolRules; next sees the identity ([ClaimsFromContext]).
 func (p *Provider) Middleware(next http.Handler) http.Handler { return p.ip.Middleware(next) }
 
-// RequireScopes returns a middleware for a route of your own that needs
-// scopes on top of RequiredScopes (403 insufficient_scope otherwise; see
-// remote.Provider.RequireScopes).
-func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
-	return p.ip.RequireScopes(scopes...)
-}
-
 // Require returns a middleware for a route of your own that lets a
 // request through only when its token passes every one of rs (read with
 // Config.Claims, AuthKit's claims by default), and answers 403
@@ -193,6 +186,7 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 // cannot decide (rules.ActiveMembership with WorkOS down):
 //
 //	mux.Handle("/admin", p.Require(rules.AnyRole("admin"))(adminHandler))
+//	mux.Handle("/reports", p.Require(rules.AllScopes("reports:read"))(reportsHandler))
 //
 // Behind this provider's middleware (or inside [Provider.Handler]'s MCP
 // handler) it reads the identity already verified; used alone, or behind

@@ -292,12 +292,6 @@ func (p *Provider) MCPURL() string { return p.rp.MCPURL() }
 // named in every challenge.
 func (p *Provider) ResourceMetadataURL() string { return p.rp.ResourceMetadataURL() }
 
-// Remote returns the underlying protected-resource provider.
-func (p *Provider) Remote() *remote.Provider { return p.rp }
-
-// Forwarder returns the underlying metadata forwarder.
-func (p *Provider) Forwarder() *forward.Forwarder { return p.fwd }
-
 // Metadata returns the authorization server's parsed metadata (cached).
 func (p *Provider) Metadata(ctx context.Context) (*forward.Metadata, error) {
 	return p.fwd.Metadata(ctx)
@@ -318,12 +312,6 @@ func (p *Provider) Identity(ctx context.Context) (*remote.Identity, error) {
 
 // Middleware protects next with the bearer check; see remote.Provider.Middleware.
 func (p *Provider) Middleware(next http.Handler) http.Handler { return p.rp.Middleware(next) }
-
-// RequireScopes protects a sub-route with extra scopes; see
-// remote.Provider.RequireScopes.
-func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
-	return p.rp.RequireScopes(scopes...)
-}
 
 // WriteError writes the RFC 6750 response for err; see remote.Provider.WriteError.
 func (p *Provider) WriteError(w http.ResponseWriter, r *http.Request, err error) {
