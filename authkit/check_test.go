@@ -69,7 +69,7 @@ func TestCheck(t *testing.T) {
 		{
 			name: "no RS256 key",
 			setup: func(ak *authkittest.Server) {
-				ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, Body: []byte(ecKeySet)})
+				ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: 200, Body: []byte(ecKeySet)})
 			},
 			id: remote.FindingNoSigningKey, severity: remote.SeverityError,
 			contains: []string{"no RS256 signing key", "/oauth2/jwks"},
@@ -77,7 +77,7 @@ func TestCheck(t *testing.T) {
 		{
 			name: "keys unreachable",
 			setup: func(ak *authkittest.Server) {
-				ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: http.StatusBadGateway})
+				ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: http.StatusBadGateway})
 			},
 			id: remote.FindingJWKSUnavailable, severity: remote.SeverityError,
 			contains: []string{"could not be fetched", "HTTP 502"},
@@ -85,7 +85,7 @@ func TestCheck(t *testing.T) {
 		{
 			name: "metadata unreachable",
 			setup: func(ak *authkittest.Server) {
-				ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
+				ak.SetFault("/.well-known/oauth-authorization-server", authkittest.Fault{Status: http.StatusServiceUnavailable})
 			},
 			id: remote.FindingMetadataUnavailable, severity: remote.SeverityError,
 		},

@@ -426,11 +426,11 @@ func TestProfileEnrichment(t *testing.T) {
 	// Cached: further requests do not reach WorkOS, and WorkOS going down
 	// changes nothing until the entry expires.
 	ak.ResetRequests()
-	ak.SetFault(authkittest.FaultAll, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	ak.SetFault("*", authkittest.Fault{Status: http.StatusServiceUnavailable})
 	if code, res = get(); code != 200 || res.Email != "ada@example.com" {
 		t.Fatalf("cached: %d %+v", code, res)
 	}
-	ak.ClearFault(authkittest.FaultAll)
+	ak.ClearFault("*")
 	for _, r := range ak.Requests() {
 		if strings.HasPrefix(r.Path, "/user_management/") {
 			t.Errorf("cached profile fetched again: %s %s", r.Method, r.Path)
@@ -482,7 +482,7 @@ func TestPrimeAndClose(t *testing.T) {
 
 	down := authkittest.Start(t)
 	pd := newProvider(t, down, nil)
-	down.SetFault(authkittest.FaultAll, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	down.SetFault("*", authkittest.Fault{Status: http.StatusServiceUnavailable})
 	if err := pd.Prime(context.Background()); err == nil {
 		t.Error("Prime succeeded with AuthKit down")
 	}
@@ -548,7 +548,7 @@ func TestProviderPassesGenericKnobs(t *testing.T) {
 func TestJWKSRedirectNotFollowed(t *testing.T) {
 	ak := authkittest.Start(t)
 	attacker := authkittest.Start(t)
-	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: http.StatusFound, Headers: http.Header{"Location": {attacker.JWKSURL()}}})
+	ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: http.StatusFound, Headers: http.Header{"Location": {attacker.JWKSURL()}}})
 	for _, client := range []struct {
 		name string
 		c    *http.Client
@@ -560,7 +560,7 @@ func TestJWKSRedirectNotFollowed(t *testing.T) {
 				t.Fatalf("forged token: %d %s, want 503", w.Code, w.Body.String())
 			}
 			for _, r := range attacker.Requests() {
-				if r.Path == authkittest.PathJWKS {
+				if r.Path == "/oauth2/jwks" {
 					t.Fatal("the other host's JWKS was fetched")
 				}
 			}

@@ -63,8 +63,8 @@ func TestFaultAuthKitMetadataDownServesStale(t *testing.T) {
 		"other issuer": {Status: http.StatusOK, Body: docWith("https://evil.example", nil)},
 	} {
 		t.Run(name, func(t *testing.T) {
-			as.SetFault(authkittest.PathAuthServerMetadata, fault)
-			defer as.ClearFault(authkittest.PathAuthServerMetadata)
+			as.SetFault("/.well-known/oauth-authorization-server", fault)
+			defer as.ClearFault("/.well-known/oauth-authorization-server")
 			// Twelve simulated hours, a request every ten minutes: always
 			// the last good document, byte for byte.
 			for i := range 72 {
@@ -77,7 +77,7 @@ func TestFaultAuthKitMetadataDownServesStale(t *testing.T) {
 			}
 		})
 	}
-	as.ClearFault(authkittest.PathAuthServerMetadata)
+	as.ClearFault("/.well-known/oauth-authorization-server")
 	clk.Advance(time.Minute)
 	do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
 	waitIdle(t, f.as)
@@ -94,7 +94,7 @@ func TestFaultAuthKitMetadataDownServesStale(t *testing.T) {
 func TestFaultAuthKitMetadataNeverFetched(t *testing.T) {
 	as, clk, _, f := authkitForwarder(t)
 	// Every discovery location fails.
-	for _, path := range []string{authkittest.PathAuthServerMetadata, authkittest.PathOpenIDConfiguration} {
+	for _, path := range []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"} {
 		as.SetFault(path, authkittest.Fault{
 			Status: http.StatusBadGateway, ContentType: "text/html", Body: []byte("<h1>502 Bad Gateway</h1> upstream 10.0.0.7"),
 		})
@@ -109,8 +109,8 @@ func TestFaultAuthKitMetadataNeverFetched(t *testing.T) {
 		}
 		clk.Advance(DefaultErrorRetryInterval)
 	}
-	as.ClearFault(authkittest.PathAuthServerMetadata)
-	as.ClearFault(authkittest.PathOpenIDConfiguration)
+	as.ClearFault("/.well-known/oauth-authorization-server")
+	as.ClearFault("/.well-known/openid-configuration")
 	clk.Advance(DefaultErrorRetryInterval)
 	w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
 	if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), upstreamMetadata(t, as)) {

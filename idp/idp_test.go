@@ -95,7 +95,7 @@ func TestDiscovery(t *testing.T) {
 	for _, r := range ak.Requests() {
 		paths = append(paths, r.Path)
 	}
-	if len(paths) < 2 || paths[0] != authkittest.PathAuthServerMetadata || paths[1] != authkittest.PathJWKS {
+	if len(paths) < 2 || paths[0] != "/.well-known/oauth-authorization-server" || paths[1] != "/oauth2/jwks" {
 		t.Errorf("requests = %v, want metadata then JWKS", paths)
 	}
 
@@ -137,8 +137,8 @@ func TestDiscoveryOutage(t *testing.T) {
 	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 
 	// Metadata down before discovery (at every location): 503, not 401.
-	ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
-	ak.SetFault(authkittest.PathOpenIDConfiguration, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	ak.SetFault("/.well-known/oauth-authorization-server", authkittest.Fault{Status: http.StatusServiceUnavailable})
+	ak.SetFault("/.well-known/openid-configuration", authkittest.Fault{Status: http.StatusServiceUnavailable})
 	if w := post(t, h, tok); w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("metadata down: status %d, want 503", w.Code)
 	}
@@ -151,8 +151,8 @@ func TestDiscoveryOutage(t *testing.T) {
 	}
 
 	// Metadata without jwks_uri: unavailable, and Check says so.
-	ak.ClearFault(authkittest.PathAuthServerMetadata)
-	ak.ClearFault(authkittest.PathOpenIDConfiguration)
+	ak.ClearFault("/.well-known/oauth-authorization-server")
+	ak.ClearFault("/.well-known/openid-configuration")
 	ak2 := authkittest.Start(t)
 	ak2.SetMetadataOverrides(map[string]any{"jwks_uri": nil})
 	p2 := newIDP(t, ak2, nil)
@@ -196,12 +196,12 @@ func TestExplicitJWKSURL(t *testing.T) {
 	ak := authkittest.Start(t)
 	p := newIDP(t, ak, func(c *idp.Config) { c.JWKSURL = ak.JWKSURL() })
 	// Metadata down: keys are still found, tokens still verified.
-	ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	ak.SetFault("/.well-known/oauth-authorization-server", authkittest.Fault{Status: http.StatusServiceUnavailable})
 	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	if w := post(t, p.Handler(subjectEcho), tok); w.Code != 200 {
 		t.Fatalf("status %d", w.Code)
 	}
-	ak.ClearFault(authkittest.PathAuthServerMetadata)
+	ak.ClearFault("/.well-known/oauth-authorization-server")
 
 	// A JWKS URL that differs from the metadata's is reported.
 	p2 := newIDP(t, ak, func(c *idp.Config) { c.JWKSURL = ak.URL() + "/other/jwks" })
@@ -220,7 +220,7 @@ func TestCheckHealthy(t *testing.T) {
 	// Forward's findings come through, most severe first.
 	ak.SetDCR(false)
 	ak.SetCIMD(false)
-	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, Body: []byte(`{"keys":[{"kty":"RSA","kid":"k","use":"enc","n":"AQAB","e":"AQAB"}]}`)})
+	ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: 200, Body: []byte(`{"keys":[{"kty":"RSA","kid":"k","use":"enc","n":"AQAB","e":"AQAB"}]}`)})
 	p2 := newIDP(t, ak, nil)
 	fs := p2.Check(context.Background())
 	if !hasFinding(fs, remote.FindingNoRegistration) || !hasFinding(fs, remote.FindingNoSigningKey) {
@@ -242,7 +242,7 @@ func TestCheckUsesTheVerifiersKeys(t *testing.T) {
 	}
 	jwks := func() (n int) {
 		for _, r := range ak.Requests() {
-			if r.Path == authkittest.PathJWKS {
+			if r.Path == "/oauth2/jwks" {
 				n++
 			}
 		}
@@ -257,7 +257,7 @@ func TestCheckUsesTheVerifiersKeys(t *testing.T) {
 	}
 
 	body, _ := json.Marshal(ak.JWKS())
-	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, ContentType: "text/plain", Body: body})
+	ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: 200, ContentType: "text/plain", Body: body})
 	p2 := newIDP(t, ak, nil)
 	if fs := p2.Check(context.Background()); len(fs) != 0 {
 		t.Errorf("findings for a text/plain key set the verifier accepts: %v", fs)
