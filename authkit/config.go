@@ -104,9 +104,9 @@ type Config struct {
 	// Optional.
 	WorkOS *usermanagement.Client
 
-	// Profiles tunes the enrichment cache; its Client and Now fields are
-	// ignored (WorkOS and Now above are used). Optional.
-	Profiles EnricherConfig
+	// Profiles tunes the cache of WorkOS profiles (with WorkOS only).
+	// Optional.
+	Profiles ProfileOptions
 
 	// LegacyEndpoints also serves /authorize, /token and /register on this
 	// server's origin for clients written before protected resource

@@ -46,7 +46,7 @@ func TestProviderMethodsInGoDoc(t *testing.T) {
 	for _, name := range []string{
 		"Handler", "Routes", "Middleware", "Require", "Allow", "CheckCall", "Identity",
 		"VerifyToken", "WriteError", "Issuer", "MCPURL", "ResourceMetadataURL", "Metadata", "Endpoints",
-		"Check", "Prime", "Close", "Stats", "Enricher", "Profile",
+		"Check", "Prime", "Close", "Stats", "Profile", "ForgetProfile",
 	} {
 		if doc, ok := methods[name]; !ok {
 			t.Errorf("Provider.%s is not a documented method of authkit.Provider", name)

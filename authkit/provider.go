@@ -24,7 +24,7 @@ type Provider struct {
 	endpoints Endpoints
 	mcpURL    string
 	extraAud  []string
-	enricher  *Enricher
+	enricher  *enricher
 }
 
 // DefaultClaims are where AuthKit's access tokens carry what rules read,
@@ -59,19 +59,13 @@ func New(cfg Config) (*Provider, error) {
 	extra := cleanList(cfg.ExtraAudiences)
 	audiences := append([]string{mcpURL}, extra...)
 
-	var enricher *Enricher
+	var enr *enricher
 	var dir rules.Directory
 	if cfg.WorkOS != nil {
-		ec := cfg.Profiles
-		ec.Client = cfg.WorkOS
-		ec.Now = cfg.Now
-		if ec.Logger == nil {
-			ec.Logger = cfg.Logger
-		}
-		if enricher, err = NewEnricher(ec); err != nil {
+		if enr, err = newEnricher(enricherConfig{Client: cfg.WorkOS, ProfileOptions: cfg.Profiles, Now: cfg.Now, Logger: cfg.Logger}); err != nil {
 			return nil, err
 		}
-		dir = enricher
+		dir = enr
 	}
 	claims := DefaultClaims()
 	if cfg.Claims.Permissions != nil {
@@ -123,7 +117,7 @@ func New(cfg Config) (*Provider, error) {
 		endpoints: ep,
 		mcpURL:    ip.MCPURL(),
 		extraAud:  extra,
-		enricher:  enricher,
+		enricher:  enr,
 	}, nil
 }
 
@@ -254,24 +248,30 @@ func (p *Provider) Prime(ctx context.Context) error { return p.ip.Prime(ctx) }
 // waits for them. It is idempotent.
 func (p *Provider) Close() error { return p.ip.Close() }
 
-// Enricher returns the WorkOS profile enricher, nil unless Config.WorkOS
-// was set.
-func (p *Provider) Enricher() *Enricher { return p.enricher }
-
-// ErrNoEnricher is returned by [Provider.Profile] when Config.WorkOS is
+// ErrEnrichmentOff is returned by [Provider.Profile] when Config.WorkOS is
 // not set.
-var ErrNoEnricher = errors.New("authkit: profile enrichment is off: set Config.WorkOS (or WORKOS_API_KEY)")
+var ErrEnrichmentOff = errors.New("authkit: profile enrichment is off: set Config.WorkOS (or WORKOS_API_KEY)")
 
 // Profile returns the WorkOS profile (email, name, organization memberships)
 // of userID, a token's subject ([Claims.UserID]), from the cache or WorkOS.
 // It is called with the WorkOS API key, never with the user's token. A
 // failure never invalidates the token: errors wrap [ErrNoProfile],
-// [ErrProfileUnavailable] or [ErrNoEnricher], and the claims still stand.
+// [ErrProfileUnavailable] or [ErrEnrichmentOff], and the claims still stand.
 func (p *Provider) Profile(ctx context.Context, userID string) (*Profile, error) {
 	if p.enricher == nil {
-		return nil, ErrNoEnricher
+		return nil, ErrEnrichmentOff
 	}
 	return p.enricher.Profile(ctx, userID)
+}
+
+// ForgetProfile drops the cached profile of userID, so that the next
+// [Provider.Profile] and rules.ActiveMembership ask WorkOS again: call it
+// when a webhook says the user or a membership changed. Without
+// Config.WorkOS it does nothing.
+func (p *Provider) ForgetProfile(userID string) {
+	if p.enricher != nil {
+		p.enricher.Forget(userID)
+	}
 }
 
 func cleanList(in []string) []string {

@@ -417,7 +417,7 @@ func TestProfileEnrichment(t *testing.T) {
 
 	// WorkOS up (after the failure is forgotten).
 	ak.ClearFault("/user_management/users/user_01ADA")
-	p.Enricher().Forget("user_01ADA")
+	p.ForgetProfile("user_01ADA")
 	code, res = get()
 	if code != 200 || res.Email != "ada@example.com" || res.Role != "admin" || res.Err != "" {
 		t.Fatalf("WorkOS up: %d %+v", code, res)
@@ -440,7 +440,7 @@ func TestProfileEnrichment(t *testing.T) {
 	// Only the API key is sent to WorkOS, never the bearer token: the fake
 	// answers 401 to anything but its API key, so a wrong credential would
 	// have failed above. Check the scheme it saw as well.
-	p.Enricher().Forget("user_01ADA")
+	p.ForgetProfile("user_01ADA")
 	ak.ResetRequests()
 	get()
 	sawAPI := false
@@ -458,7 +458,7 @@ func TestProfileEnrichment(t *testing.T) {
 
 	// Without Config.WorkOS, Profile says how to turn it on.
 	plain := newProvider(t, ak, nil)
-	if _, err := plain.Profile(context.Background(), "user_01ADA"); !errors.Is(err, authkit.ErrNoEnricher) {
+	if _, err := plain.Profile(context.Background(), "user_01ADA"); !errors.Is(err, authkit.ErrEnrichmentOff) {
 		t.Errorf("no enricher: err = %v", err)
 	}
 }

@@ -131,11 +131,10 @@ func runCheck(ctx context.Context, cfg config, baseURL string, logger *slog.Logg
 	return nil
 }
 
-// profileFunc adapts the provider's WorkOS enrichment to the demo's whoami.
+// profileFunc adapts the provider's WorkOS enrichment to the demo's whoami
+// (without it, Profile answers authkit.ErrEnrichmentOff and whoami shows
+// no profile).
 func profileFunc(p *authkit.Provider) func(context.Context, string) (*demo.Profile, error) {
-	if p.Enricher() == nil {
-		return nil
-	}
 	return func(ctx context.Context, userID string) (*demo.Profile, error) {
 		prof, err := p.Profile(ctx, userID)
 		if err != nil {

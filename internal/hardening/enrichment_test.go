@@ -53,7 +53,7 @@ func newAuthkitRig(tb testing.TB, logs *testutil.LogBuffer, mut func(*authkit.Co
 		RequiredScopes: []string{requiredScope},
 		HTTPClient:     as.Client(),
 		WorkOS:         wc,
-		Profiles:       authkit.EnricherConfig{Timeout: 500 * time.Millisecond, FailureTTL: 30 * time.Second},
+		Profiles:       authkit.ProfileOptions{Timeout: 500 * time.Millisecond, FailureTTL: 30 * time.Second},
 		Now:            clk.Now,
 		Logger:         logs.Logger(),
 	}
