@@ -34,7 +34,7 @@ func TestForwardsAuthKitShapedDocument(t *testing.T) {
 	srv := httptest.NewServer(f.Handler())
 	defer srv.Close()
 
-	resp, err := http.Get(srv.URL + PathAuthorizationServer)
+	resp, err := http.Get(srv.URL + pathAuthorizationServer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -166,7 +166,7 @@ func (c *docCache) wait(ctx context.Context, fl *flight) (*entry, error) {
 	select {
 	case <-fl.done:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+		return nil, fmt.Errorf("%w: %w", ErrMetadataUnavailable, ctx.Err())
 	}
 	if fl.err != nil {
 		return nil, fl.err
@@ -174,7 +174,7 @@ func (c *docCache) wait(ctx context.Context, fl *flight) (*entry, error) {
 	return c.cur.Load(), nil
 }
 
-var errClosed = fmt.Errorf("%w: forwarder closed", ErrUnavailable)
+var errClosed = fmt.Errorf("%w: forwarder closed", ErrMetadataUnavailable)
 
 // startLocked starts a fetch in its own goroutine, detached from the
 // caller's cancellation (values kept) so the shared fetch does not die with
@@ -307,7 +307,7 @@ func (c *docCache) fetchURL(ctx context.Context, url string) (*entry, error) {
 	prev := c.cur.Load()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrMetadataUnavailable, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	conditional := prev != nil && prev.upstreamETag != ""
@@ -316,12 +316,12 @@ func (c *docCache) fetchURL(ctx context.Context, url string) (*entry, error) {
 	}
 	resp, err := c.f.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: GET %s: %w", ErrUnavailable, url, err)
+		return nil, fmt.Errorf("%w: GET %s: %w", ErrMetadataUnavailable, url, err)
 	}
 	defer resp.Body.Close()
 	if err := httpx.CheckRedirectStatus(resp); err != nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrMetadataUnavailable, err)
 	}
 	now := c.f.cfg.Now()
 	limit := c.f.cfg.MaxBodyBytes
@@ -337,11 +337,11 @@ func (c *docCache) fetchURL(ctx context.Context, url string) (*entry, error) {
 		return e, nil
 	case resp.StatusCode != http.StatusOK:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, limit))
-		return nil, fmt.Errorf("%w: GET %s: status %d", ErrUnavailable, url, resp.StatusCode)
+		return nil, fmt.Errorf("%w: GET %s: status %d", ErrMetadataUnavailable, url, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: GET %s: reading body: %w", ErrUnavailable, url, err)
+		return nil, fmt.Errorf("%w: GET %s: reading body: %w", ErrMetadataUnavailable, url, err)
 	}
 	if int64(len(body)) > limit {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalidMetadata, limit)

@@ -56,14 +56,14 @@ func (f *Forwarder) Check(ctx context.Context) []remote.Finding {
 		}
 		if f.cfg.LegacyEndpoints && m.RegistrationEndpoint == "" {
 			add(remote.SeverityInfo, remote.FindingLegacyRegisterUnavailable,
-				"LegacyEndpoints is on but the authorization server has no registration_endpoint, so %s answers 404.", PathRegister)
+				"LegacyEndpoints is on but the authorization server has no registration_endpoint, so %s answers 404.", pathRegister)
 		}
 	}
 	if f.oidc != nil {
 		if _, err := f.oidc.get(ctx, f.cfg.Now()); err != nil {
 			add(remote.SeverityWarning, remote.FindingOIDCUnavailable,
 				"The OpenID Connect discovery document at %s could not be served (%v), so %s answers 503; fix the upstream or turn Config.OpenIDConfiguration off.",
-				f.cfg.oidcURL, err, PathOpenIDConfiguration)
+				f.cfg.oidcURL, err, pathOpenIDConfiguration)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b remote.Finding) int { return int(b.Severity) - int(a.Severity) })

@@ -69,7 +69,7 @@ func TestCheckReportsFailingRefreshAndOIDC(t *testing.T) {
 	clk := jwttest.NewClock()
 	cfg := testConfig(u, clk, nil)
 	cfg.OpenIDConfiguration = true
-	cfg.OpenIDConfigurationURL = u.issuer() + PathOpenIDConfiguration
+	cfg.OpenIDConfigurationURL = u.issuer() + pathOpenIDConfiguration
 	f := mustNew(t, cfg)
 	if err := f.Prime(context.Background()); err != nil {
 		t.Fatal(err)

@@ -95,7 +95,7 @@ func TestDiscoveryFindsTheOpenIDDocument(t *testing.T) {
 		t.Errorf("refresh asked for %v, want only the found location again", got)
 	}
 	// The forwarded route serves that document.
-	if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Code != http.StatusOK {
+	if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); w.Code != http.StatusOK {
 		t.Errorf("route: %d", w.Code)
 	}
 }
@@ -124,7 +124,7 @@ func TestDiscoveryRequiresTheExactIssuer(t *testing.T) {
 	if !errors.As(err, &mm) || !strings.Contains(err.Error(), "tried ") {
 		t.Fatalf("err = %v, want an IssuerMismatchError naming the locations tried", err)
 	}
-	if assertGeneric503(t, do(t, f2.Handler(), http.MethodGet, PathAuthorizationServer, nil)); t.Failed() {
+	if assertGeneric503(t, do(t, f2.Handler(), http.MethodGet, pathAuthorizationServer, nil)); t.Failed() {
 		return
 	}
 }

@@ -69,7 +69,7 @@ func TestFaultAuthKitMetadataDownServesStale(t *testing.T) {
 			// the last good document, byte for byte.
 			for i := range 72 {
 				clk.Advance(10 * time.Minute)
-				w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+				w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 				if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), want) {
 					t.Fatalf("step %d: status %d, body %q; want the last good document", i, w.Code, w.Body)
 				}
@@ -79,9 +79,9 @@ func TestFaultAuthKitMetadataDownServesStale(t *testing.T) {
 	}
 	as.ClearFault("/.well-known/oauth-authorization-server")
 	clk.Advance(time.Minute)
-	do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+	do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 	waitIdle(t, f.as)
-	if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Header().Get("Age") != "0" {
+	if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); w.Header().Get("Age") != "0" {
 		t.Errorf("after recovery Age = %q, want 0 (fresh copy)", w.Header().Get("Age"))
 	}
 	for _, leak := range []string{"maintenance"} { // a wrong issuer is logged on purpose
@@ -100,7 +100,7 @@ func TestFaultAuthKitMetadataNeverFetched(t *testing.T) {
 		})
 	}
 	for range 3 {
-		w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+		w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 		assertGeneric503(t, w)
 		for _, leak := range []string{"Bad Gateway", "10.0.0.7", "502"} {
 			if bytes.Contains(w.Body.Bytes(), []byte(leak)) {
@@ -112,7 +112,7 @@ func TestFaultAuthKitMetadataNeverFetched(t *testing.T) {
 	as.ClearFault("/.well-known/oauth-authorization-server")
 	as.ClearFault("/.well-known/openid-configuration")
 	clk.Advance(DefaultErrorRetryInterval)
-	w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+	w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 	if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), upstreamMetadata(t, as)) {
 		t.Fatalf("after recovery: status %d, body %q", w.Code, w.Body)
 	}

@@ -52,9 +52,9 @@ func (m *Metadata) clone() *Metadata {
 // good document, if any, stays in use.
 var ErrInvalidMetadata = errors.New("forward: invalid authorization server metadata")
 
-// ErrUnavailable: the upstream document could not be fetched (transport
-// error, timeout, non-200 status) and no good copy is cached.
-var ErrUnavailable = errors.New("forward: authorization server metadata unavailable")
+// ErrMetadataUnavailable: the upstream document could not be fetched
+// (transport error, timeout, non-200 status) and no good copy is cached.
+var ErrMetadataUnavailable = errors.New("forward: authorization server metadata unavailable")
 
 // IssuerMismatchError reports a fetched document whose issuer is not
 // byte-identical to Config.Issuer. It wraps [ErrInvalidMetadata].
