@@ -17,10 +17,9 @@ import (
 
 // Defaults for the size caps and the retry hint of [Config].
 const (
-	// DefaultMaxToolCallBodyBytes is the default
-	// [Config.MaxToolCallBodyBytes]: 4 MiB, the go-sdk streamable handler's
-	// own default request body limit.
-	DefaultMaxToolCallBodyBytes = 4 << 20
+	// DefaultMaxBodyBytes is the default [Config.MaxBodyBytes]: 4 MiB, the
+	// go-sdk streamable handler's own default request body limit.
+	DefaultMaxBodyBytes = 4 << 20
 	// DefaultRetryAfter is the default [Config.RetryAfter].
 	DefaultRetryAfter = 10 * time.Second
 )
@@ -73,7 +72,7 @@ type Config struct {
 
 	// ToolScopes maps an MCP tool name to the scopes a tools/call request
 	// for it needs, on top of RequiredScopes. The middleware reads the
-	// JSON-RPC body of POST requests (bounded by MaxToolCallBodyBytes and
+	// JSON-RPC body of POST requests (bounded by MaxBodyBytes and
 	// restored for the next handler) only when ToolScopes, PromptScopes,
 	// ToolCheck or CallCheck is set, and answers 403 insufficient_scope
 	// naming every needed scope before the MCP handler runs, so clients can
@@ -200,11 +199,12 @@ type Config struct {
 	// Default: [DefaultMaxTokenBytes] (16 KiB).
 	MaxTokenBytes int
 
-	// MaxToolCallBodyBytes caps the request body the middleware reads to
-	// find tools/call tool names (only when ToolScopes or ToolCheck is set).
-	// A larger body is answered 413, since its tool cannot be checked.
-	// Default: [DefaultMaxToolCallBodyBytes] (4 MiB).
-	MaxToolCallBodyBytes int64
+	// MaxBodyBytes caps the request body the middleware reads to find what
+	// tools/call, prompts/get and resources/read requests name (only when
+	// ToolScopes, PromptScopes, ToolCheck, CallCheck or AuditLog is set).
+	// A larger body is answered 413, since what it calls cannot be checked.
+	// Default: [DefaultMaxBodyBytes] (4 MiB).
+	MaxBodyBytes int64
 
 	// OnDecision, when set, is called once for every request the middleware
 	// decides on (not for CORS preflights), after the decision and before
@@ -327,8 +327,8 @@ func New(cfg Config) (*Provider, error) {
 			return nil, fmt.Errorf("remote: Config.Audiences[%d] is empty", i)
 		}
 	}
-	if cfg.MaxTokenBytes < 0 || cfg.MaxToolCallBodyBytes < 0 || cfg.RetryAfter < 0 {
-		return nil, errors.New("remote: Config.MaxTokenBytes, MaxToolCallBodyBytes and RetryAfter must not be negative")
+	if cfg.MaxTokenBytes < 0 || cfg.MaxBodyBytes < 0 || cfg.RetryAfter < 0 {
+		return nil, errors.New("remote: Config.MaxTokenBytes, MaxBodyBytes and RetryAfter must not be negative")
 	}
 
 	p := &Provider{
@@ -349,7 +349,7 @@ func New(cfg Config) (*Provider, error) {
 		audiences:      slices.Clone(cfg.Audiences),
 		skipAudience:   cfg.InsecureSkipAudienceCheck,
 		maxToken:       cfg.MaxTokenBytes,
-		maxBody:        cfg.MaxToolCallBodyBytes,
+		maxBody:        cfg.MaxBodyBytes,
 		onDecision:     cfg.OnDecision,
 		auditLog:       cfg.AuditLog,
 		logger:         cfg.Logger,
@@ -370,7 +370,7 @@ func New(cfg Config) (*Provider, error) {
 		p.maxToken = DefaultMaxTokenBytes
 	}
 	if p.maxBody == 0 {
-		p.maxBody = DefaultMaxToolCallBodyBytes
+		p.maxBody = DefaultMaxBodyBytes
 	}
 	if p.now == nil {
 		p.now = time.Now

@@ -394,7 +394,7 @@ func assertNoInternalText(tb testing.TB, body []byte) {
 // toolScopes is the per-tool scope configuration of the tool-call table.
 func toolScopes(c *remote.Config) {
 	c.ToolScopes = map[string][]string{"delete_file": {"files:write"}}
-	c.MaxToolCallBodyBytes = toolMaxBody
+	c.MaxBodyBytes = toolMaxBody
 }
 
 // toolMaxBody is the body limit of the tool-call rig: above the longest
