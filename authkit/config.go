@@ -15,11 +15,11 @@ import (
 
 // Environment variables read by [ConfigFromEnv].
 const (
-	EnvDomain         = "AUTHKIT_DOMAIN"          // required: the AuthKit domain
-	EnvBaseURL        = "BASE_URL"                // required: the server's public base URL
-	EnvRequiredScopes = "AUTHKIT_REQUIRED_SCOPES" // optional: comma-separated scopes every request needs
-	EnvClientID       = "AUTHKIT_CLIENT_ID"       // optional: accept tokens whose aud is this client id (legacy fallback)
-	EnvWorkOSAPIKey   = "WORKOS_API_KEY"          // optional: enables profile enrichment
+	envDomain         = "AUTHKIT_DOMAIN"          // required: the AuthKit domain
+	envBaseURL        = "BASE_URL"                // required: the server's public base URL
+	envRequiredScopes = "AUTHKIT_REQUIRED_SCOPES" // optional: comma-separated scopes every request needs
+	envClientID       = "AUTHKIT_CLIENT_ID"       // optional: accept tokens whose aud is this client id (legacy fallback)
+	envWorkOSAPIKey   = "WORKOS_API_KEY"          // optional: enables profile enrichment
 )
 
 // Config configures [New]. Domain and BaseURL are required; every other
@@ -192,14 +192,14 @@ func ConfigFromEnv(getenv func(string) string) Config {
 	}
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	cfg := Config{
-		Domain:         get(EnvDomain),
-		BaseURL:        get(EnvBaseURL),
-		RequiredScopes: ParseScopes(get(EnvRequiredScopes)),
+		Domain:         get(envDomain),
+		BaseURL:        get(envBaseURL),
+		RequiredScopes: ParseScopes(get(envRequiredScopes)),
 	}
-	if id := get(EnvClientID); id != "" {
+	if id := get(envClientID); id != "" {
 		cfg.ExtraAudiences = []string{id}
 	}
-	if key := get(EnvWorkOSAPIKey); key != "" {
+	if key := get(envWorkOSAPIKey); key != "" {
 		cfg.WorkOS = NewWorkOSClient(key)
 	}
 	return cfg

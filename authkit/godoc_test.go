@@ -45,7 +45,7 @@ func TestProviderMethodsInGoDoc(t *testing.T) {
 	}
 	for _, name := range []string{
 		"Handler", "Routes", "Middleware", "Require", "Allow", "CheckCall", "Identity",
-		"VerifyToken", "WriteError", "Issuer", "MCPURL", "ResourceMetadataURL", "Metadata", "Endpoints",
+		"VerifyToken", "WriteError", "Issuer", "MCPURL", "ResourceMetadataURL", "Metadata",
 		"Check", "Prime", "Close", "Stats", "Profile", "ForgetProfile",
 	} {
 		if doc, ok := methods[name]; !ok {

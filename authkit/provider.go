@@ -131,9 +131,6 @@ func MustNew(cfg Config) *Provider {
 	return p
 }
 
-// Endpoints returns the AuthKit endpoints derived from Config.Domain.
-func (p *Provider) Endpoints() Endpoints { return p.endpoints }
-
 // Issuer returns AuthKit's issuer, "https://<domain>": the only entry of
 // the protected resource metadata's authorization_servers and the "iss"
 // tokens must carry.

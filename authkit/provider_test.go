@@ -108,8 +108,8 @@ func TestProviderDerivedValues(t *testing.T) {
 	if got := p.Issuer(); got != "https://my-app.authkit.app" {
 		t.Errorf("Issuer() = %q", got)
 	}
-	if got := p.Endpoints().JWKS; got != "https://my-app.authkit.app/oauth2/jwks" {
-		t.Errorf("JWKS = %q", got)
+	if ep, _ := authkit.DomainEndpoints("https://My-App.authkit.app/"); ep.JWKS != "https://my-app.authkit.app/oauth2/jwks" || ep.Issuer != p.Issuer() {
+		t.Errorf("DomainEndpoints = %+v", ep)
 	}
 	if got := p.MCPURL(); got != "https://mcp.example.com/api/mcp" {
 		t.Errorf("MCPURL() = %q", got)
@@ -126,9 +126,9 @@ func TestConfigFromEnvComposes(t *testing.T) {
 	ak := authkittest.Start(t)
 	ak.SetUser(authkittest.User{ID: "user_01ENV", Permissions: []string{"repos:read"}})
 	env := map[string]string{
-		authkit.EnvDomain:         ak.URL(),
-		authkit.EnvBaseURL:        baseURL,
-		authkit.EnvRequiredScopes: "mcp",
+		"AUTHKIT_DOMAIN":         ak.URL(),
+		"BASE_URL":        baseURL,
+		"AUTHKIT_REQUIRED_SCOPES": "mcp",
 	}
 	cfg := authkit.ConfigFromEnv(func(k string) string { return env[k] })
 	cfg.HTTPClient = ak.Client()

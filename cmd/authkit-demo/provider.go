@@ -53,8 +53,8 @@ func prime(ctx context.Context, p *authkit.Provider, logger *slog.Logger, names 
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	if err := p.Prime(ctx); err != nil {
-		logger.Error("AuthKit unreachable at start", "issuer", p.Endpoints().Issuer, "err", err)
-		return fmt.Errorf("authkit-demo: cannot fetch AuthKit's metadata and signing keys from %s; check %s and the network (details in the log above)", p.Endpoints().Issuer, names.domain)
+		logger.Error("AuthKit unreachable at start", "issuer", p.Issuer(), "err", err)
+		return fmt.Errorf("authkit-demo: cannot fetch AuthKit's metadata and signing keys from %s; check %s and the network (details in the log above)", p.Issuer(), names.domain)
 	}
 	return nil
 }
@@ -111,7 +111,7 @@ func runCheck(ctx context.Context, cfg config, baseURL string, logger *slog.Logg
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	var b strings.Builder
-	fmt.Fprintf(&b, "issuer: %s\nmcp_url: %s\n", p.Endpoints().Issuer, p.MCPURL())
+	fmt.Fprintf(&b, "issuer: %s\nmcp_url: %s\n", p.Issuer(), p.MCPURL())
 	failed := false
 	for _, f := range findings(ctx, p, cfg) {
 		fmt.Fprintln(&b, f.String())
