@@ -152,7 +152,7 @@ func (t *Telemetry) MetadataFetch(r remote.MetadataFetch) {
 
 // ObserveVerifier reports a verifier's counters (cache lookups and
 // entries, keys held) under the attribute verifier=name at every
-// collection: stats is JWTVerifier.Stats wrapped, or idp.Provider.Stats /
+// collection: stats is StatsOf(a JWTVerifier), or idp.Provider.Stats /
 // authkit.Provider.Stats, whose false means "no verifier yet" (nothing is
 // reported). Unregister the result to stop.
 func (t *Telemetry) ObserveVerifier(name string, stats func() (remote.VerifierStats, bool)) (metric.Registration, error) {
@@ -172,8 +172,9 @@ func (t *Telemetry) ObserveVerifier(name string, stats func() (remote.VerifierSt
 	}, t.cacheLookups, t.cacheEntries, t.keySetKeys)
 }
 
-// Verifier adapts JWTVerifier.Stats to ObserveVerifier.
-func Verifier(v *remote.JWTVerifier) func() (remote.VerifierStats, bool) {
+// StatsOf adapts v's JWTVerifier.Stats to ObserveVerifier:
+// tel.ObserveVerifier("keys", otelauth.StatsOf(v)).
+func StatsOf(v *remote.JWTVerifier) func() (remote.VerifierStats, bool) {
 	return func() (remote.VerifierStats, bool) { return v.Stats(), true }
 }
 

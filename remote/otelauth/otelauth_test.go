@@ -15,6 +15,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/otelauth"
 )
 
@@ -128,4 +129,21 @@ func hasAttr(kvs []attribute.KeyValue, key, val string) bool {
 		}
 	}
 	return false
+}
+
+// StatsOf reports a plain JWT verifier's key set like a provider's.
+func TestStatsOf(t *testing.T) {
+	as := authkittest.Start(t)
+	v, err := remote.NewJWTVerifier(remote.JWTConfig{JWKSURL: as.JWKSURL(), Issuer: as.Issuer(), Audiences: []string{"https://mcp.example.com/mcp"}, HTTPClient: as.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.Prime(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st, ok := otelauth.StatsOf(v)()
+	if !ok || st.Keys != 1 {
+		t.Errorf("StatsOf(v)() = %+v, %v; want one key", st, ok)
+	}
 }
