@@ -1,9 +1,11 @@
 package remote
 
 // Identity-provider fault suite at the verifier level: the JWT verifier
-// against the fake AuthKit (authkittest) with its JWKS endpoint failing in
-// every way the issue lists, on a fake clock. Each test states the rule it
-// checks in its name; the rules are those of JWTConfig's documentation.
+// against the fake AuthKit (authkittest) with its JWKS endpoint failing
+// (outages at and after start-up, bad answers, a broken key among good
+// ones, rotation, a flood of unknown kids), on a fake clock. Each test
+// states the rule it checks in its name; the rules are those of
+// JWTConfig's documentation.
 
 import (
 	"bytes"
