@@ -126,8 +126,8 @@ func TestConfigFromEnvComposes(t *testing.T) {
 	ak := authkittest.Start(t)
 	ak.SetUser(authkittest.User{ID: "user_01ENV", Permissions: []string{"repos:read"}})
 	env := map[string]string{
-		"AUTHKIT_DOMAIN":         ak.URL(),
-		"BASE_URL":        baseURL,
+		"AUTHKIT_DOMAIN":          ak.URL(),
+		"BASE_URL":                baseURL,
 		"AUTHKIT_REQUIRED_SCOPES": "mcp",
 	}
 	cfg := authkit.ConfigFromEnv(func(k string) string { return env[k] })

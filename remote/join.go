@@ -28,7 +28,7 @@ func (h *ResourceHandler) MCPURL() string { return h.resource }
 // /mcp and /admin/mcp, or one resource per organization (/acme/mcp,
 // /globex/mcp): each handler is what a provider's Handler returned
 // (directly, through gosdk.Handler, or an mcpgo.Mount), built from its own
-// provider, so each resource keeps its own resource URL, audience, rules
+// provider, so each resource keeps its own MCP URL, audience, rules
 // and path-inserted metadata, and its own MCP endpoint behind its own
 // bearer check. Every challenge names its resource's path-inserted
 // metadata, which is what clients read.
