@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -138,7 +139,9 @@ func FuzzCanonicalResourceURL(f *testing.F) {
 			}
 			return
 		}
-		if canon != origin+path || strings.HasSuffix(canon, "/") || strings.ContainsAny(canon, "?#@ ") {
+		u, err := url.Parse(canon)
+		if err != nil || canon != origin+path || strings.HasSuffix(canon, "/") || strings.ContainsAny(canon, "?# ") ||
+			u.User != nil || u.RawQuery != "" || u.Fragment != "" || HasDotSegment(u.EscapedPath()) {
 			t.Fatalf("CanonicalResourceURL(%q) = %q (%q + %q)", raw, canon, origin, path)
 		}
 		if again, _, _, err := CanonicalResourceURL(canon); err != nil || again != canon {
