@@ -142,7 +142,7 @@ func (r *authkitRig) workosCalls() int {
 }
 
 func TestEnrichmentWorkOSDownOrRateLimited(t *testing.T) {
-	userPath := "/user_management/users/" + "user_01ENRICH"
+	userPath := "/user_management/users/user_01ENRICH"
 	for _, tc := range []struct {
 		name  string
 		path  string

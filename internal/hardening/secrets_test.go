@@ -46,7 +46,7 @@ func TestSecretsNeverLoggedOrEchoed(t *testing.T) {
 		r := newAuthkitRig(t, logs, func(c *authkit.Config) { c.LegacyEndpoints = true })
 		r.rec = rec
 		tok := r.mint(t, authkittest.TokenOptions{ExpiresIn: time.Hour})
-		r.as.SetFault("/user_management/users/"+"user_01ENRICH", authkittest.Fault{Status: 500, Body: []byte(`{"message":"db 10.0.0.7 timeout"}`)})
+		r.as.SetFault("/user_management/users/user_01ENRICH", authkittest.Fault{Status: 500, Body: []byte(`{"message":"db 10.0.0.7 timeout"}`)})
 		if status, _ := r.call(t, tok); status != http.StatusOK {
 			t.Fatalf("status %d during the WorkOS outage", status)
 		}
