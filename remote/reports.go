@@ -5,10 +5,11 @@ import (
 	"time"
 )
 
-// This file holds the vocabulary of the self-checks the providers built on
-// this package run at start-up (forward.Forwarder.Check, idp.Provider.Check,
-// authkit.Provider.Check), so that a program switches on one set of
-// identifiers whichever provider it uses.
+// This file holds what the packages built on this one (forward, idp,
+// authkit) report in the same words: the findings of their start-up
+// self-checks (Forwarder.Check, Provider.Check), so that a program switches
+// on one set of identifiers whichever provider it uses, and the fetches of
+// the authorization server's metadata, for their OnMetadataFetch hooks.
 
 // Severity ranks a [Finding].
 type Severity int
