@@ -67,7 +67,6 @@ const (
 	FindingJWKSURIMismatch = "jwks_uri_mismatch"
 
 	// AuthKit, as authkit.Provider.Check adds them.
-
 	// FindingResourceIndicator carries the exact string to register in the
 	// WorkOS dashboard. Always reported, as information.
 	FindingResourceIndicator = "resource_indicator"
