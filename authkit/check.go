@@ -8,22 +8,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/forward"
-	"github.com/mcpauth/mcpauth/remote/idp"
-)
-
-// Finding identifiers [Provider.Check] adds to those of packages forward and
-// idp.
-const (
-	// FindingResourceIndicator carries the exact string to register in the
-	// WorkOS dashboard. Always reported, as information.
-	FindingResourceIndicator = "resource_indicator"
-	// FindingLegacyAudience: Config.ExtraAudiences accepts tokens not bound
-	// to this server.
-	FindingLegacyAudience = "legacy_audience"
-	// FindingNoCIMD: AuthKit offers dynamic client registration but not
-	// client ID metadata documents, the registration MCP recommends
-	// (a warning: clients fall back to DCR, which MCP deprecates).
-	FindingNoCIMD = "no_client_id_metadata_document"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 // Check fetches AuthKit's metadata and key set the way clients and the
@@ -41,11 +26,11 @@ const (
 //	for _, f := range p.Check(ctx) {
 //		log.Print(f)
 //	}
-func (p *Provider) Check(ctx context.Context) []forward.Finding {
+func (p *Provider) Check(ctx context.Context) []remote.Finding {
 	out := p.ip.Check(ctx)
 	for i, f := range out {
 		switch f.ID {
-		case forward.FindingIssuerMismatch:
+		case remote.FindingIssuerMismatch:
 			upstream := "(unknown)"
 			var mm *forward.IssuerMismatchError
 			if _, err := p.Metadata(ctx); errors.As(err, &mm) {
@@ -59,50 +44,50 @@ func (p *Provider) Check(ctx context.Context) []forward.Finding {
 			out[i].Message = fmt.Sprintf(
 				"AuthKit's metadata at %s names issuer %q, but Config.Domain gives %q, and strict MCP clients reject any difference: %s.",
 				p.endpoints.Metadata, upstream, p.endpoints.Issuer, fix)
-		case forward.FindingNoRegistration:
+		case remote.FindingNoRegistration:
 			out[i].Message = "AuthKit offers neither client ID metadata documents nor dynamic client registration, so MCP clients cannot register: in the WorkOS dashboard open Connect → Configuration and enable Client ID Metadata Document (the registration MCP recommends) and Dynamic Client Registration (the deprecated fallback older clients such as Claude.ai still need)."
-		case forward.FindingNoDCR:
+		case remote.FindingNoDCR:
 			// DCR is the deprecated fallback: without it, clients register
 			// the recommended way, and only the older ones cannot.
-			out[i].Severity = forward.SeverityInfo
+			out[i].Severity = remote.SeverityInfo
 			out[i].Message = "AuthKit offers client ID metadata documents but not dynamic client registration, so clients that support CIMD register the recommended way, and older clients that only know DCR, MCP's deprecated fallback (Claude.ai among them), cannot: enable Dynamic Client Registration under Connect → Configuration in the WorkOS dashboard if you must serve them."
-		case forward.FindingUnavailable, forward.FindingOIDCUnavailable, idp.FindingJWKSUnavailable:
+		case remote.FindingMetadataUnavailable, remote.FindingOIDCUnavailable, remote.FindingJWKSUnavailable:
 			// forward and idp name their own settings (Config.Issuer,
 			// MetadataURL, OpenIDConfiguration): here every URL comes
 			// from Domain.
 			out[i].Message = withFix(f.Message, "check that Config.Domain is your AuthKit domain (WorkOS dashboard → Domains) and that this host reaches it over HTTPS.")
-		case forward.FindingInvalid:
+		case remote.FindingMetadataInvalid:
 			out[i].Message = withFix(f.Message, "check that Config.Domain is your AuthKit domain (WorkOS dashboard → Domains), not another site or a proxy in front of it.")
-		case idp.FindingNoSigningKey:
+		case remote.FindingNoSigningKey:
 			out[i].Message = fmt.Sprintf(
 				"AuthKit's key set at %s has no RS256 signing key, so every token will be rejected; check that Config.Domain is the AuthKit domain (not a proxy in front of it).",
 				p.endpoints.JWKS)
 		}
 	}
 	if m, err := p.Metadata(ctx); err == nil && m.RegistrationEndpoint != "" && !m.ClientIDMetadataDocumentSupported {
-		out = append(out, forward.Finding{
-			Severity: forward.SeverityWarning,
-			ID:       FindingNoCIMD,
+		out = append(out, remote.Finding{
+			Severity: remote.SeverityWarning,
+			ID:       remote.FindingNoCIMD,
 			Message:  "AuthKit does not offer client ID metadata documents, the registration MCP recommends, so clients fall back to dynamic client registration, which MCP deprecates: in the WorkOS dashboard open Connect → Configuration and enable Client ID Metadata Document (keep Dynamic Client Registration on for older clients).",
 		})
 	}
-	out = append(out, forward.Finding{
-		Severity: forward.SeverityInfo,
-		ID:       FindingResourceIndicator,
+	out = append(out, remote.Finding{
+		Severity: remote.SeverityInfo,
+		ID:       remote.FindingResourceIndicator,
 		Message: fmt.Sprintf(
 			"Register %q under MCP resource indicators in the WorkOS dashboard (Connect → Configuration): AuthKit then issues tokens with that aud; without it AuthKit falls back to the environment's client id as aud and this server answers 401 invalid_token.",
 			p.mcpURL),
 	})
 	if len(p.extraAud) > 0 {
-		out = append(out, forward.Finding{
-			Severity: forward.SeverityWarning,
-			ID:       FindingLegacyAudience,
+		out = append(out, remote.Finding{
+			Severity: remote.SeverityWarning,
+			ID:       remote.FindingLegacyAudience,
 			Message: fmt.Sprintf(
 				"Tokens whose aud is %s are accepted (Config.ExtraAudiences, AuthKit's legacy fallback): such tokens are not bound to this server; register %q as a resource indicator and remove the extra audience.",
 				strings.Join(p.extraAud, ", "), p.mcpURL),
 		})
 	}
-	slices.SortStableFunc(out, func(a, b forward.Finding) int { return int(b.Severity) - int(a.Severity) })
+	slices.SortStableFunc(out, func(a, b remote.Finding) int { return int(b.Severity) - int(a.Severity) })
 	return out
 }
 

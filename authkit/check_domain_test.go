@@ -7,8 +7,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
-	"github.com/mcpauth/mcpauth/forward"
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 // TestCheckNamesDomain: an AuthKit provider derives every URL from
@@ -24,10 +23,10 @@ func TestCheckNamesDomain(t *testing.T) {
 		id    string
 		cause string
 	}{
-		{"metadata unreachable", authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable}, forward.FindingUnavailable, "503"},
-		{"metadata not JSON", authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusOK, Body: []byte("<html>a login page</html>")}, forward.FindingInvalid, "rejected"},
-		{"OpenID configuration unreachable", authkittest.PathOpenIDConfiguration, authkittest.Fault{Status: http.StatusBadGateway}, forward.FindingOIDCUnavailable, "502"},
-		{"keys unreachable", authkittest.PathJWKS, authkittest.Fault{Status: http.StatusBadGateway}, idp.FindingJWKSUnavailable, "502"},
+		{"metadata unreachable", "/.well-known/oauth-authorization-server", authkittest.Fault{Status: http.StatusServiceUnavailable}, remote.FindingMetadataUnavailable, "503"},
+		{"metadata not JSON", "/.well-known/oauth-authorization-server", authkittest.Fault{Status: http.StatusOK, Body: []byte("<html>a login page</html>")}, remote.FindingMetadataInvalid, "rejected"},
+		{"OpenID configuration unreachable", "/.well-known/openid-configuration", authkittest.Fault{Status: http.StatusBadGateway}, remote.FindingOIDCUnavailable, "502"},
+		{"keys unreachable", "/oauth2/jwks", authkittest.Fault{Status: http.StatusBadGateway}, remote.FindingJWKSUnavailable, "502"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ak := authkittest.Start(t)

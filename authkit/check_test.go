@@ -9,11 +9,10 @@ import (
 
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
-	"github.com/mcpauth/mcpauth/forward"
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
-func findingIDs(fs []forward.Finding) []string {
+func findingIDs(fs []remote.Finding) []string {
 	var ids []string
 	for _, f := range fs {
 		ids = append(ids, f.ID)
@@ -28,7 +27,7 @@ func TestCheck(t *testing.T) {
 		setup    func(ak *authkittest.Server)
 		cfg      func(c *authkit.Config)
 		id       string // the finding expected besides resource_indicator ("" for none)
-		severity forward.Severity
+		severity remote.Severity
 		contains []string // substrings of its message
 		also     []string // other findings allowed
 	}{
@@ -36,64 +35,64 @@ func TestCheck(t *testing.T) {
 		{
 			name:  "DCR only, AuthKit's default",
 			setup: func(ak *authkittest.Server) { ak.SetCIMD(false) },
-			id:    authkit.FindingNoCIMD, severity: forward.SeverityWarning,
+			id:    remote.FindingNoCIMD, severity: remote.SeverityWarning,
 			contains: []string{"client ID metadata documents", "MCP recommends", "MCP deprecates", "Connect → Configuration", "enable Client ID Metadata Document"},
 		},
 		{
 			name:  "issuer mismatch",
 			setup: func(ak *authkittest.Server) { ak.SetMetadataOverrides(map[string]any{"issuer": ak.URL() + "/"}) },
-			id:    forward.FindingIssuerMismatch, severity: forward.SeverityError,
+			id:    remote.FindingIssuerMismatch, severity: remote.SeverityError,
 			contains: []string{"names issuer", "Config.Domain", "strict MCP clients", "package idp"},
-			also:     []string{forward.FindingOIDCUnavailable}, // the OIDC document carries the same issuer
+			also:     []string{remote.FindingOIDCUnavailable}, // the OIDC document carries the same issuer
 		},
 		{
 			name: "issuer on another domain",
 			setup: func(ak *authkittest.Server) {
 				ak.SetMetadataOverrides(map[string]any{"issuer": "https://auth.example.com"})
 			},
-			id: forward.FindingIssuerMismatch, severity: forward.SeverityError,
+			id: remote.FindingIssuerMismatch, severity: remote.SeverityError,
 			contains: []string{`names issuer "https://auth.example.com"`, `set Config.Domain to "https://auth.example.com"`},
-			also:     []string{forward.FindingOIDCUnavailable},
+			also:     []string{remote.FindingOIDCUnavailable},
 		},
 		{
 			name:  "DCR and CIMD off",
 			setup: func(ak *authkittest.Server) { ak.SetDCR(false); ak.SetCIMD(false) },
-			id:    forward.FindingNoRegistration, severity: forward.SeverityError,
+			id:    remote.FindingNoRegistration, severity: remote.SeverityError,
 			contains: []string{"cannot register", "Connect → Configuration", "Dynamic Client Registration (the deprecated fallback", "Client ID Metadata Document (the registration MCP recommends)"},
 		},
 		{
 			name:  "CIMD only",
 			setup: func(ak *authkittest.Server) { ak.SetDCR(false); ak.SetCIMD(true) },
-			id:    forward.FindingNoDCR, severity: forward.SeverityInfo,
+			id:    remote.FindingNoDCR, severity: remote.SeverityInfo,
 			contains: []string{"register the recommended way", "deprecated fallback", "Claude.ai", "Connect → Configuration", "Dynamic Client Registration"},
 		},
 		{
 			name: "no RS256 key",
 			setup: func(ak *authkittest.Server) {
-				ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, Body: []byte(ecKeySet)})
+				ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: 200, Body: []byte(ecKeySet)})
 			},
-			id: idp.FindingNoSigningKey, severity: forward.SeverityError,
+			id: remote.FindingNoSigningKey, severity: remote.SeverityError,
 			contains: []string{"no RS256 signing key", "/oauth2/jwks"},
 		},
 		{
 			name: "keys unreachable",
 			setup: func(ak *authkittest.Server) {
-				ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: http.StatusBadGateway})
+				ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: http.StatusBadGateway})
 			},
-			id: idp.FindingJWKSUnavailable, severity: forward.SeverityError,
+			id: remote.FindingJWKSUnavailable, severity: remote.SeverityError,
 			contains: []string{"could not be fetched", "HTTP 502"},
 		},
 		{
 			name: "metadata unreachable",
 			setup: func(ak *authkittest.Server) {
-				ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
+				ak.SetFault("/.well-known/oauth-authorization-server", authkittest.Fault{Status: http.StatusServiceUnavailable})
 			},
-			id: forward.FindingUnavailable, severity: forward.SeverityError,
+			id: remote.FindingMetadataUnavailable, severity: remote.SeverityError,
 		},
 		{
 			name: "legacy client id audience",
 			cfg:  func(c *authkit.Config) { c.ExtraAudiences = []string{"client_01LEGACY"} },
-			id:   authkit.FindingLegacyAudience, severity: forward.SeverityWarning,
+			id:   remote.FindingLegacyAudience, severity: remote.SeverityWarning,
 			contains: []string{"client_01LEGACY", "not bound to this server", `register "` + mcpURL + `"`},
 		},
 	} {
@@ -106,13 +105,13 @@ func TestCheck(t *testing.T) {
 			p := newProvider(t, ak, tc.cfg)
 			fs := p.Check(context.Background())
 
-			var found *forward.Finding
-			var indicator *forward.Finding
+			var found *remote.Finding
+			var indicator *remote.Finding
 			for i, f := range fs {
 				switch {
 				case tc.id != "" && f.ID == tc.id:
 					found = &fs[i]
-				case f.ID == authkit.FindingResourceIndicator:
+				case f.ID == remote.FindingResourceIndicator:
 					indicator = &fs[i]
 				default:
 					if slices.Contains(tc.also, f.ID) {
@@ -126,7 +125,7 @@ func TestCheck(t *testing.T) {
 					t.Errorf("findings not ordered most severe first: %v", fs)
 				}
 			}
-			if indicator == nil || indicator.Severity != forward.SeverityInfo || !strings.Contains(indicator.Message, `"`+mcpURL+`"`) || !strings.Contains(indicator.Message, "MCP resource indicators") {
+			if indicator == nil || indicator.Severity != remote.SeverityInfo || !strings.Contains(indicator.Message, `"`+mcpURL+`"`) || !strings.Contains(indicator.Message, "MCP resource indicators") {
 				t.Errorf("resource indicator finding = %+v", indicator)
 			}
 			if tc.id == "" {

@@ -57,9 +57,9 @@ func TestCIMDFlow(t *testing.T) {
 	var authorized bool
 	for _, r := range ak.Requests() {
 		switch r.Path {
-		case authkittest.PathRegister:
+		case "/oauth2/register":
 			t.Error("the client registered although it has a client metadata document")
-		case authkittest.PathAuthorize:
+		case "/oauth2/authorize":
 			authorized = true
 			if r.Query.Get("client_id") != clientID {
 				t.Errorf("authorize client_id = %q, want %q", r.Query.Get("client_id"), clientID)

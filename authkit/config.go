@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/rules"
 	"github.com/workos/workos-go/v4/pkg/usermanagement"
@@ -16,11 +15,11 @@ import (
 
 // Environment variables read by [ConfigFromEnv].
 const (
-	EnvDomain         = "AUTHKIT_DOMAIN"          // required: the AuthKit domain
-	EnvBaseURL        = "BASE_URL"                // required: the server's public base URL
-	EnvRequiredScopes = "AUTHKIT_REQUIRED_SCOPES" // optional: comma-separated scopes every request needs
-	EnvClientID       = "AUTHKIT_CLIENT_ID"       // optional: accept tokens whose aud is this client id (legacy fallback)
-	EnvWorkOSAPIKey   = "WORKOS_API_KEY"          // optional: enables profile enrichment
+	envDomain         = "AUTHKIT_DOMAIN"          // required: the AuthKit domain
+	envBaseURL        = "BASE_URL"                // required: the server's public base URL
+	envRequiredScopes = "AUTHKIT_REQUIRED_SCOPES" // optional: comma-separated scopes every request needs
+	envClientID       = "AUTHKIT_CLIENT_ID"       // optional: accept tokens whose aud is this client id (legacy fallback)
+	envWorkOSAPIKey   = "WORKOS_API_KEY"          // optional: enables profile enrichment
 )
 
 // Config configures [New]. Domain and BaseURL are required; every other
@@ -105,9 +104,9 @@ type Config struct {
 	// Optional.
 	WorkOS *usermanagement.Client
 
-	// Profiles tunes the enrichment cache; its Client and Now fields are
-	// ignored (WorkOS and Now above are used). Optional.
-	Profiles EnricherConfig
+	// Profiles tunes the cache of WorkOS profiles (with WorkOS only).
+	// Optional.
+	Profiles ProfileOptions
 
 	// LegacyEndpoints also serves /authorize, /token and /register on this
 	// server's origin for clients written before protected resource
@@ -141,9 +140,9 @@ type Config struct {
 	// remote.JWTConfig.OnKeyFetch. Default nil.
 	OnKeyFetch func(remote.KeyFetch)
 
-	// OnRefresh is called after every fetch of AuthKit's metadata
-	// documents; see forward.Config.OnRefresh. Default nil.
-	OnRefresh func(forward.Refresh)
+	// OnMetadataFetch is called after every fetch of AuthKit's metadata
+	// documents; see forward.Config.OnMetadataFetch. Default nil.
+	OnMetadataFetch func(remote.MetadataFetch)
 
 	// OnDecision is called once for every request the bearer middleware
 	// decides on (allowed, or which failure class), with its latency and the
@@ -193,14 +192,14 @@ func ConfigFromEnv(getenv func(string) string) Config {
 	}
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	cfg := Config{
-		Domain:         get(EnvDomain),
-		BaseURL:        get(EnvBaseURL),
-		RequiredScopes: ParseScopes(get(EnvRequiredScopes)),
+		Domain:         get(envDomain),
+		BaseURL:        get(envBaseURL),
+		RequiredScopes: ParseScopes(get(envRequiredScopes)),
 	}
-	if id := get(EnvClientID); id != "" {
+	if id := get(envClientID); id != "" {
 		cfg.ExtraAudiences = []string{id}
 	}
-	if key := get(EnvWorkOSAPIKey); key != "" {
+	if key := get(envWorkOSAPIKey); key != "" {
 		cfg.WorkOS = NewWorkOSClient(key)
 	}
 	return cfg

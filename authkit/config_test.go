@@ -7,11 +7,11 @@ import (
 
 func TestConfigFromEnv(t *testing.T) {
 	env := map[string]string{
-		EnvDomain:         " my-app.authkit.app ",
-		EnvBaseURL:        "https://mcp.example.com",
-		EnvRequiredScopes: "mcp:read, mcp:write,,",
-		EnvClientID:       "client_01ENV",
-		EnvWorkOSAPIKey:   "sk_test_env",
+		envDomain:         " my-app.authkit.app ",
+		envBaseURL:        "https://mcp.example.com",
+		envRequiredScopes: "mcp:read, mcp:write,,",
+		envClientID:       "client_01ENV",
+		envWorkOSAPIKey:   "sk_test_env",
 	}
 	cfg := ConfigFromEnv(func(k string) string { return env[k] })
 	if cfg.Domain != "my-app.authkit.app" || cfg.BaseURL != "https://mcp.example.com" {

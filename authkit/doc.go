@@ -109,7 +109,7 @@
 // API: a user removed from an organization, or whose membership is
 // inactive or pending, keeps tokens naming it until they expire, and is
 // refused. The answer is cached like every profile (Profiles.TTL, 5
-// minutes). When WorkOS cannot be reached and nothing is cached, a rule
+// minutes; [Provider.ForgetProfile] drops one at once). When WorkOS cannot be reached and nothing is cached, a rule
 // that needs it answers 503 with Retry-After (fail closed: never 401,
 // which would make the client drop a good token); reads such as
 // [Provider.Profile] keep failing open.

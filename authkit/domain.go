@@ -1,8 +1,8 @@
 package authkit
 
 import (
+	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 
@@ -93,112 +93,52 @@ func endpointsFor(issuer string) Endpoints {
 }
 
 // normalizeDomain turns an AuthKit domain as a user may write it into the
-// issuer string AuthKit publishes.
+// issuer string AuthKit publishes, by the module's URL rule for origins.
 func normalizeDomain(domain string) (string, error) {
 	raw := strings.TrimSpace(domain)
 	shown := httpx.RedactUserinfo(raw) // never echo credentials
+	const example = "my-app.authkit.app"
 	if raw == "" {
-		return "", fmt.Errorf("authkit: the AuthKit domain is empty: set it to the domain the WorkOS dashboard shows under Domains, e.g. %q", "my-app.authkit.app")
+		return "", fmt.Errorf("authkit: the AuthKit domain is empty: set it to the domain the WorkOS dashboard shows under Domains, e.g. %q", example)
 	}
 	withScheme := raw
 	if !strings.Contains(raw, "://") {
 		withScheme = "https://" + raw
 	}
-	u, err := url.Parse(withScheme)
-	if err != nil || u.Opaque != "" {
-		return "", fmt.Errorf("authkit: AuthKit domain %q is not a host name: write just the domain, e.g. %q", shown, "my-app.authkit.app")
+	if u, err := url.Parse(withScheme); err == nil && strings.EqualFold(u.Hostname(), "api.workos.com") {
+		return "", fmt.Errorf("authkit: %q is the WorkOS API, not an AuthKit domain: use the domain the WorkOS dashboard shows under Domains, e.g. %q", shown, example)
 	}
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	// suggestion is what the user most likely meant, for error messages.
-	suggestion := hostPort(host, port)
-	if suggestion == "" {
-		suggestion = "my-app.authkit.app"
-	}
-	if host == "api.workos.com" {
-		return "", fmt.Errorf("authkit: %q is the WorkOS API, not an AuthKit domain: use the domain the WorkOS dashboard shows under Domains, e.g. %q", shown, "my-app.authkit.app")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	switch scheme {
-	case "https":
-	case "http":
-		if !httpx.IsLoopbackHost(host) {
+	u, err := httpx.CheckURL(withScheme, httpx.OriginURL)
+	var ue *httpx.URLError
+	if errors.As(err, &ue) {
+		// suggestion is what the user most likely meant: the bare domain.
+		suggestion := example
+		if ue.Fix != "" {
+			suggestion = strings.TrimPrefix(strings.TrimPrefix(ue.Fix, "https://"), "http://")
+		}
+		switch ue.Problem {
+		case httpx.PlainHTTP:
 			return "", fmt.Errorf("authkit: AuthKit domain %q uses http: AuthKit is served over https; write %q (http is accepted only for localhost and loopback addresses)", shown, suggestion)
-		}
-	default:
-		return "", fmt.Errorf("authkit: AuthKit domain %q has scheme %q: write the bare domain %q or %q", shown, u.Scheme, suggestion, "https://"+suggestion)
-	}
-	if u.User != nil {
-		return "", fmt.Errorf("authkit: AuthKit domain %q contains user information: remove everything up to %q and write %q", shown, "@", suggestion)
-	}
-	if host == "" {
-		return "", fmt.Errorf("authkit: AuthKit domain %q has no host: write the domain, e.g. %q", shown, "my-app.authkit.app")
-	}
-	if !validHost(host) {
-		return "", fmt.Errorf("authkit: AuthKit domain %q is not a valid host name: write the domain, e.g. %q", shown, "my-app.authkit.app")
-	}
-	if u.RawQuery != "" || u.ForceQuery || strings.Contains(raw, "?") {
-		return "", fmt.Errorf("authkit: AuthKit domain %q has a query: the issuer is the bare domain; write %q", shown, suggestion)
-	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return "", fmt.Errorf("authkit: AuthKit domain %q has a fragment: the issuer is the bare domain; write %q", shown, suggestion)
-	}
-	if u.Path != "" && u.Path != "/" {
-		return "", fmt.Errorf("authkit: AuthKit domain %q has a path (%s): AuthKit's issuer is the bare domain, every endpoint is derived from it; write %q", shown, u.EscapedPath(), suggestion)
-	}
-	if port != "" {
-		if !validPort(port) {
-			return "", fmt.Errorf("authkit: AuthKit domain %q has an invalid port: write %q", shown, host)
-		}
-		if scheme == "https" && port == "443" {
-			port = ""
-		}
-		if scheme == "http" && port == "80" {
-			port = ""
+		case httpx.NotHTTP:
+			return "", fmt.Errorf("authkit: AuthKit domain %q has scheme %q: write the bare domain %q or %q", shown, ue.Found, suggestion, "https://"+suggestion)
+		case httpx.HasUserinfo:
+			return "", fmt.Errorf("authkit: AuthKit domain %q contains user information: remove everything up to %q and write %q", shown, "@", suggestion)
+		case httpx.NoHost:
+			return "", fmt.Errorf("authkit: AuthKit domain %q has no host: write the domain, e.g. %q", shown, example)
+		case httpx.BadHost:
+			return "", fmt.Errorf("authkit: AuthKit domain %q is not a valid host name: write the domain, e.g. %q", shown, example)
+		case httpx.BadPort:
+			return "", fmt.Errorf("authkit: AuthKit domain %q has an invalid port: write %q", shown, suggestion)
+		case httpx.HasQuery:
+			return "", fmt.Errorf("authkit: AuthKit domain %q has a query: the issuer is the bare domain; write %q", shown, suggestion)
+		case httpx.HasFragment:
+			return "", fmt.Errorf("authkit: AuthKit domain %q has a fragment: the issuer is the bare domain; write %q", shown, suggestion)
+		case httpx.HasPath:
+			return "", fmt.Errorf("authkit: AuthKit domain %q has a path (%s): AuthKit's issuer is the bare domain, every endpoint is derived from it; write %q", shown, ue.Found, suggestion)
 		}
 	}
-	return scheme + "://" + hostPort(host, port), nil
-}
-
-func hostPort(host, port string) string {
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
+	if err != nil {
+		return "", fmt.Errorf("authkit: AuthKit domain %q is not a host name: write just the domain, e.g. %q", shown, example)
 	}
-	if port == "" {
-		return host
-	}
-	return host + ":" + port
-}
-
-func validPort(p string) bool {
-	if len(p) == 0 || len(p) > 5 {
-		return false
-	}
-	n := 0
-	for _, c := range p {
-		if c < '0' || c > '9' {
-			return false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n > 0 && n <= 65535
-}
-
-// validHost accepts DNS names made of letters, digits, hyphens and dots,
-// and IP literals.
-func validHost(h string) bool {
-	if net.ParseIP(h) != nil {
-		return true
-	}
-	if len(h) > 253 || strings.HasPrefix(h, ".") || strings.HasSuffix(h, ".") || strings.Contains(h, "..") {
-		return false
-	}
-	for _, c := range h {
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '.':
-		default:
-			return false
-		}
-	}
-	return true
+	return httpx.Origin(u), nil
 }

@@ -148,6 +148,8 @@ func TestMCPURLRejected(t *testing.T) {
 		{"https://mcp.example.com?a=b", "", "query or fragment"},
 		{"https://mcp.example.com#x", "", "query or fragment"},
 		{"https://mcp.example.com", "/a/../b", "not a clean URL path"},
+		{"https://mcp.example.com/a/..", "", "dot segments"},
+		{"https://mcp.example.com:99999", "", "invalid port"},
 		{"https://mcp.example.com", "/mcp?x", "not a clean URL path"},
 		{"https://mcp.example.com", "//mcp", "not a clean URL path"},
 	} {

@@ -19,7 +19,7 @@ import (
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
-// Defaults for [EnricherConfig].
+// Defaults for [ProfileOptions].
 const (
 	DefaultProfileTTL        = 5 * time.Minute
 	DefaultProfileFailureTTL = 30 * time.Second
@@ -27,7 +27,7 @@ const (
 	DefaultProfileTimeout    = 5 * time.Second
 )
 
-// Errors of [Enricher.Profile].
+// Errors of [Provider.Profile].
 var (
 	// ErrNoProfile: the subject is not a WorkOS user (a machine-to-machine
 	// token, whose subject is a client id) or WorkOS does not know it.
@@ -60,14 +60,10 @@ func (p *Profile) Membership(orgID string) (usermanagement.OrganizationMembershi
 	return usermanagement.OrganizationMembership{}, false
 }
 
-// EnricherConfig configures [NewEnricher].
-type EnricherConfig struct {
-	// Client is the workos-go user-management client, built with
-	// usermanagement.NewClient(apiKey) (its Endpoint and HTTPClient may be
-	// changed afterwards). Required. The enricher uses a copy whose
-	// HTTPClient never follows a redirect (see remote.JWTConfig.HTTPClient
-	// for how); the client passed in is not modified.
-	Client *usermanagement.Client
+// ProfileOptions tunes the WorkOS profile cache of a [Provider]
+// (Config.Profiles): the profiles behind [Provider.Profile] and
+// rules.ActiveMembership. The zero value gives the defaults.
+type ProfileOptions struct {
 	// TTL is how long a fetched profile is reused. Default
 	// DefaultProfileTTL (5 minutes). WorkOS limits user-management reads
 	// (1,000 per 10 seconds per key): keep it in minutes.
@@ -85,19 +81,27 @@ type EnricherConfig struct {
 	// MaxMemberships bounds how many organization memberships are read
 	// (pages of 100). Default 100.
 	MaxMemberships int
-	// Now is the clock; default time.Now.
-	Now func() time.Time
-	// Logger receives lookup failures (user id and failure class only);
-	// nil is silent.
+}
+
+// enricherConfig configures newEnricher: the client (Config.WorkOS), the
+// options, the clock and the logger of the provider.
+type enricherConfig struct {
+	// Client is the workos-go user-management client. The enricher uses a
+	// copy whose HTTPClient never follows a redirect (see
+	// remote.JWTConfig.HTTPClient for how); the client passed in is not
+	// modified.
+	Client *usermanagement.Client
+	ProfileOptions
+	Now    func() time.Time
 	Logger *slog.Logger
 }
 
-// Enricher fetches WorkOS profiles for token subjects, with a bounded cache
+// enricher fetches WorkOS profiles for token subjects, with a bounded cache
 // and one in-flight WorkOS lookup per user. It is safe for concurrent use.
 // It needs no Close: it runs no background work, and a lookup whose callers
 // all stopped waiting ends within Timeout, its result cached for the next
 // caller.
-type Enricher struct {
+type enricher struct {
 	client  *usermanagement.Client
 	ttl     time.Duration
 	failTTL time.Duration
@@ -121,10 +125,10 @@ type profileEntry struct {
 	expires time.Time
 }
 
-// NewEnricher validates cfg and returns an Enricher.
-func NewEnricher(cfg EnricherConfig) (*Enricher, error) {
+// newEnricher validates cfg and returns an enricher.
+func newEnricher(cfg enricherConfig) (*enricher, error) {
 	if cfg.Client == nil {
-		return nil, errors.New("authkit: EnricherConfig.Client is nil: set it to usermanagement.NewClient(apiKey)")
+		return nil, errors.New("authkit: Config.WorkOS is nil: set it to NewWorkOSClient(apiKey)")
 	}
 	if cfg.Client.APIKey == "" {
 		return nil, errors.New("authkit: the workos-go client has no APIKey: build it with usermanagement.NewClient(os.Getenv(\"WORKOS_API_KEY\"))")
@@ -133,13 +137,13 @@ func NewEnricher(cfg EnricherConfig) (*Enricher, error) {
 		return nil, errors.New("authkit: the workos-go client has no HTTPClient or Endpoint: build it with usermanagement.NewClient(apiKey), not &usermanagement.Client{}")
 	}
 	if cfg.TTL < 0 || cfg.FailureTTL < 0 || cfg.MaxEntries < 0 || cfg.Timeout < 0 || cfg.MaxMemberships < 0 {
-		return nil, errors.New("authkit: EnricherConfig durations and sizes must not be negative")
+		return nil, errors.New("authkit: Config.Profiles durations and sizes must not be negative")
 	}
 	// A copy whose HTTP client never follows a redirect: the API key goes
 	// to the configured Endpoint only (a 3xx is a failed lookup).
 	client := *cfg.Client
 	client.HTTPClient = httpx.NoRedirects(client.HTTPClient)
-	e := &Enricher{
+	e := &enricher{
 		client:  &client,
 		ttl:     orDefault(cfg.TTL, DefaultProfileTTL),
 		failTTL: orDefault(cfg.FailureTTL, DefaultProfileFailureTTL),
@@ -179,7 +183,7 @@ func NewWorkOSClient(apiKey string) *usermanagement.Client {
 // from the cache when it can; otherwise one lookup per user is in flight at a
 // time and concurrent callers share it. Errors wrap [ErrNoProfile] or
 // [ErrProfileUnavailable]; the caller's ctx only bounds its own wait.
-func (e *Enricher) Profile(ctx context.Context, userID string) (*Profile, error) {
+func (e *enricher) Profile(ctx context.Context, userID string) (*Profile, error) {
 	if !isUserID(userID) {
 		return nil, ErrNoProfile
 	}
@@ -205,7 +209,7 @@ func (e *Enricher) Profile(ctx context.Context, userID string) (*Profile, error)
 	}
 }
 
-func (e *Enricher) fetch(ctx context.Context, userID string) (*Profile, error) {
+func (e *enricher) fetch(ctx context.Context, userID string) (*Profile, error) {
 	user, err := e.client.GetUser(ctx, usermanagement.GetUserOpts{User: userID})
 	if err != nil {
 		return nil, e.classify(userID, "get user", err)
@@ -231,7 +235,7 @@ func (e *Enricher) fetch(ctx context.Context, userID string) (*Profile, error) {
 
 // classify maps a workos-go error to ErrNoProfile (404) or
 // ErrProfileUnavailable, logging the class without WorkOS's message text.
-func (e *Enricher) classify(userID, op string, err error) error {
+func (e *enricher) classify(userID, op string, err error) error {
 	var he workos_errors.HTTPError
 	status := 0
 	if errors.As(err, &he) {
@@ -249,7 +253,7 @@ func (e *Enricher) classify(userID, op string, err error) error {
 	return fmt.Errorf("%w: %w", ErrProfileUnavailable, err)
 }
 
-func (e *Enricher) cached(userID string) (*Profile, error, bool) {
+func (e *enricher) cached(userID string) (*Profile, error, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	el, ok := e.entries[userID]
@@ -266,7 +270,7 @@ func (e *Enricher) cached(userID string) (*Profile, error, bool) {
 	return ent.profile, ent.err, true
 }
 
-func (e *Enricher) store(userID string, p *Profile, err error) {
+func (e *enricher) store(userID string, p *Profile, err error) {
 	ttl := e.ttl
 	if err != nil && !errors.Is(err, ErrNoProfile) {
 		ttl = e.failTTL
@@ -289,16 +293,16 @@ func (e *Enricher) store(userID string, p *Profile, err error) {
 
 // ActiveMember reports whether the WorkOS user behind p (its token's
 // subject) has an active membership in organization: it makes the
-// Enricher the rules.Directory behind rules.ActiveMembership (a Provider
+// enricher the rules.Directory behind rules.ActiveMembership (a Provider
 // with Config.WorkOS uses it). The profile comes from the cache or WorkOS,
-// as for [Enricher.Profile], so a membership changed in WorkOS counts
-// after at most TTL, or at once after [Enricher.Forget]. Inactive and
+// as for Profile, so a membership changed in WorkOS counts after at most
+// TTL, or at once after Forget. Inactive and
 // pending memberships are not active; a subject that is no WorkOS user (a
 // machine-to-machine token) or that WorkOS does not know has none. When
 // WorkOS cannot be asked the error wraps [ErrProfileUnavailable] and asks
 // to retry after FailureTTL, the time the failure is remembered: the rule
 // answers 503 with that Retry-After, never 401 or 403.
-func (e *Enricher) ActiveMember(ctx context.Context, p *rules.Principal, organization string) (bool, error) {
+func (e *enricher) ActiveMember(ctx context.Context, p *rules.Principal, organization string) (bool, error) {
 	prof, err := e.Profile(ctx, p.Identity().Subject())
 	switch {
 	case errors.Is(err, ErrNoProfile):
@@ -312,7 +316,7 @@ func (e *Enricher) ActiveMember(ctx context.Context, p *rules.Principal, organiz
 
 // Forget drops userID from the cache, e.g. after a webhook says the user or
 // a membership changed.
-func (e *Enricher) Forget(userID string) {
+func (e *enricher) Forget(userID string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if el, ok := e.entries[userID]; ok {

@@ -87,9 +87,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 // newClock returns the enricher tests' fake clock.
 func newClock() *testutil.Clock { return testutil.NewClock(time.Unix(1_800_000_000, 0)) }
 
-func newTestEnricher(tb testing.TB, cfg EnricherConfig) *Enricher {
+func newTestEnricher(tb testing.TB, cfg enricherConfig) *enricher {
 	tb.Helper()
-	e, err := NewEnricher(cfg)
+	e, err := newEnricher(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func newTestEnricher(tb testing.TB, cfg EnricherConfig) *Enricher {
 func TestEnricherProfile(t *testing.T) {
 	f := newFakeWorkOS(t)
 	clock := newClock()
-	e := newTestEnricher(t, EnricherConfig{Client: f.client(), Now: clock.Now, TTL: time.Minute})
+	e := newTestEnricher(t, enricherConfig{Client: f.client(), ProfileOptions: ProfileOptions{TTL: time.Minute}, Now: clock.Now})
 	ctx := context.Background()
 
 	p, err := e.Profile(ctx, "user_01HXYZ")
@@ -159,7 +159,7 @@ func TestEnricherProfile(t *testing.T) {
 func TestEnricherWorkOSDown(t *testing.T) {
 	f := newFakeWorkOS(t)
 	clock := newClock()
-	e := newTestEnricher(t, EnricherConfig{Client: f.client(), Now: clock.Now, FailureTTL: 10 * time.Second})
+	e := newTestEnricher(t, enricherConfig{Client: f.client(), ProfileOptions: ProfileOptions{FailureTTL: 10 * time.Second}, Now: clock.Now})
 	ctx := context.Background()
 
 	f.status.Store(http.StatusServiceUnavailable)
@@ -196,7 +196,7 @@ func TestEnricherWorkOSDown(t *testing.T) {
 
 func TestEnricherNoProfile(t *testing.T) {
 	f := newFakeWorkOS(t)
-	e := newTestEnricher(t, EnricherConfig{Client: f.client()})
+	e := newTestEnricher(t, enricherConfig{Client: f.client()})
 	for _, sub := range []string{"client_01M2M", "user_", "user_../../organizations", "user_a/b", "user_a?x=1", "", strings.Repeat("user_a", 20)} {
 		t.Run(sub, func(t *testing.T) {
 			if _, err := e.Profile(context.Background(), sub); !errors.Is(err, ErrNoProfile) {
@@ -214,7 +214,7 @@ func TestEnricherNoProfile(t *testing.T) {
 
 func TestEnricherBounded(t *testing.T) {
 	f := newFakeWorkOS(t)
-	e := newTestEnricher(t, EnricherConfig{Client: f.client(), MaxEntries: 2})
+	e := newTestEnricher(t, enricherConfig{Client: f.client(), ProfileOptions: ProfileOptions{MaxEntries: 2}})
 	ctx := context.Background()
 	for _, u := range []string{"user_A", "user_B", "user_A", "user_C"} { // C evicts B (A was used last)
 		if _, err := e.Profile(ctx, u); err != nil {
@@ -269,7 +269,7 @@ func TestEnricherSingleflight(t *testing.T) {
 		c := usermanagement.NewClient(testAPIKey)
 		c.Endpoint = "http://workos.invalid"
 		c.HTTPClient = &http.Client{Transport: tr}
-		e := newTestEnricher(t, EnricherConfig{Client: c})
+		e := newTestEnricher(t, enricherConfig{Client: c})
 
 		const n = 50
 		var wg sync.WaitGroup
@@ -304,7 +304,7 @@ func TestEnricherCallerCancel(t *testing.T) {
 		c := usermanagement.NewClient(testAPIKey)
 		c.Endpoint = "http://workos.invalid"
 		c.HTTPClient = &http.Client{Transport: tr}
-		e := newTestEnricher(t, EnricherConfig{Client: c, Timeout: time.Second})
+		e := newTestEnricher(t, enricherConfig{Client: c, ProfileOptions: ProfileOptions{Timeout: time.Second}})
 
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error)
@@ -327,14 +327,14 @@ func TestEnricherCallerCancel(t *testing.T) {
 }
 
 func TestNewEnricherValidation(t *testing.T) {
-	for name, cfg := range map[string]EnricherConfig{
+	for name, cfg := range map[string]enricherConfig{
 		"nil client":   {},
 		"no api key":   {Client: usermanagement.NewClient("")},
 		"zero client":  {Client: &usermanagement.Client{APIKey: "k"}},
-		"negative ttl": {Client: usermanagement.NewClient("k"), TTL: -1},
+		"negative ttl": {Client: usermanagement.NewClient("k"), ProfileOptions: ProfileOptions{TTL: -1}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := NewEnricher(cfg)
+			_, err := newEnricher(cfg)
 			if err == nil || !strings.HasPrefix(err.Error(), "authkit: ") {
 				t.Errorf("err = %v", err)
 			}
@@ -344,7 +344,7 @@ func TestNewEnricherValidation(t *testing.T) {
 
 func BenchmarkEnricherCached(b *testing.B) {
 	f := newFakeWorkOS(b)
-	e := newTestEnricher(b, EnricherConfig{Client: f.client()})
+	e := newTestEnricher(b, enricherConfig{Client: f.client()})
 	ctx := context.Background()
 	if _, err := e.Profile(ctx, "user_01HXYZ"); err != nil {
 		b.Fatal(err)
@@ -379,7 +379,7 @@ func TestEnricherNeverFollowsARedirect(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tc.c()
 			before := c.HTTPClient
-			e := newTestEnricher(t, EnricherConfig{Client: c})
+			e := newTestEnricher(t, enricherConfig{Client: c})
 			if _, err := e.Profile(context.Background(), "user_01HXYZ"); !errors.Is(err, ErrProfileUnavailable) {
 				t.Fatalf("err = %v, want ErrProfileUnavailable", err)
 			}

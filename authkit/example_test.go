@@ -86,7 +86,7 @@ func ExampleNew() {
 	defer p.Close()
 	fmt.Println("issuer:  ", p.Issuer())
 	fmt.Println("resource:", p.MCPURL())
-	fmt.Println("metadata:", p.MetadataURL())
+	fmt.Println("metadata:", p.ResourceMetadataURL())
 	for _, r := range p.Routes() {
 		fmt.Println("route:   ", r.Pattern)
 	}

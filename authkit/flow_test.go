@@ -165,14 +165,14 @@ func TestFullFlow(t *testing.T) {
 	var sawRegister, sawAuthorize, sawToken bool
 	for _, r := range ak.Requests() {
 		switch r.Path {
-		case authkittest.PathRegister:
+		case "/oauth2/register":
 			sawRegister = true
-		case authkittest.PathAuthorize:
+		case "/oauth2/authorize":
 			sawAuthorize = true
 			if r.Query.Get("resource") != p.MCPURL() || r.Query.Get("code_challenge_method") != "S256" {
 				t.Errorf("authorize query = %v", r.Query)
 			}
-		case authkittest.PathToken:
+		case "/oauth2/token":
 			sawToken = true
 			if r.Form.Get("resource") != p.MCPURL() {
 				t.Errorf("token form resource = %q", r.Form.Get("resource"))

@@ -44,9 +44,9 @@ func TestProviderMethodsInGoDoc(t *testing.T) {
 		}
 	}
 	for _, name := range []string{
-		"Handler", "Routes", "Middleware", "RequireScopes", "Require", "Allow", "CheckCall", "Identity",
-		"VerifyToken", "WriteError", "Issuer", "MCPURL", "MetadataURL", "Metadata", "Endpoints",
-		"Check", "Prime", "Close", "Stats", "Enricher", "Profile",
+		"Handler", "Routes", "Middleware", "Require", "Allow", "CheckCall", "Identity",
+		"VerifyToken", "WriteError", "Issuer", "MCPURL", "ResourceMetadataURL", "Metadata",
+		"Check", "Prime", "Close", "Stats", "Profile", "ForgetProfile",
 	} {
 		if doc, ok := methods[name]; !ok {
 			t.Errorf("Provider.%s is not a documented method of authkit.Provider", name)

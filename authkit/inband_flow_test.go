@@ -70,7 +70,7 @@ func TestInBandRuleDenialsFlow(t *testing.T) {
 			signIns := func() int {
 				n := 0
 				for _, r := range ak.Requests() {
-					if r.Path == authkittest.PathAuthorize {
+					if r.Path == "/oauth2/authorize" {
 						n++
 					}
 				}

@@ -96,7 +96,7 @@ func TestActiveMembership(t *testing.T) {
 
 	// WorkOS down: the cached answer stands; without one, 503 and
 	// Retry-After (the failure is remembered for Profiles.FailureTTL, 30 s).
-	ak.SetFault(authkittest.FaultAll, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	ak.SetFault("*", authkittest.Fault{Status: http.StatusServiceUnavailable})
 	if got := call(h, "user_01ACTIVE").StatusCode; got != 200 {
 		t.Errorf("cached active membership during an outage: %d", got)
 	}
@@ -105,7 +105,7 @@ func TestActiveMembership(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") != "30" || res.Header.Get("WWW-Authenticate") != "" {
 		t.Errorf("outage, nothing cached: %d, Retry-After %q, challenge %q", res.StatusCode, res.Header.Get("Retry-After"), res.Header.Get("WWW-Authenticate"))
 	}
-	ak.ClearFault(authkittest.FaultAll)
+	ak.ClearFault("*")
 	clock.Advance(authkit.DefaultProfileFailureTTL)
 	if got := call(h, "user_01NEW").StatusCode; got != 200 {
 		t.Errorf("after the outage: %d", got)

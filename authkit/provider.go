@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/forward"
+	"github.com/mcpauth/mcpauth/idp"
 	"github.com/mcpauth/mcpauth/remote"
-	"github.com/mcpauth/mcpauth/remote/idp"
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
@@ -24,7 +24,7 @@ type Provider struct {
 	endpoints Endpoints
 	mcpURL    string
 	extraAud  []string
-	enricher  *Enricher
+	enricher  *enricher
 }
 
 // DefaultClaims are where AuthKit's access tokens carry what rules read,
@@ -59,19 +59,13 @@ func New(cfg Config) (*Provider, error) {
 	extra := cleanList(cfg.ExtraAudiences)
 	audiences := append([]string{mcpURL}, extra...)
 
-	var enricher *Enricher
+	var enr *enricher
 	var dir rules.Directory
 	if cfg.WorkOS != nil {
-		ec := cfg.Profiles
-		ec.Client = cfg.WorkOS
-		ec.Now = cfg.Now
-		if ec.Logger == nil {
-			ec.Logger = cfg.Logger
-		}
-		if enricher, err = NewEnricher(ec); err != nil {
+		if enr, err = newEnricher(enricherConfig{Client: cfg.WorkOS, ProfileOptions: cfg.Profiles, Now: cfg.Now, Logger: cfg.Logger}); err != nil {
 			return nil, err
 		}
-		dir = enricher
+		dir = enr
 	}
 	claims := DefaultClaims()
 	if cfg.Claims.Permissions != nil {
@@ -85,7 +79,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	ip, err := idp.New(idp.Config{
 		Issuer:                ep.Issuer,
-		ResourceURL:           mcpURL,
+		MCPURL:                mcpURL,
 		MetadataURL:           ep.Metadata,
 		JWKSURL:               ep.JWKS,
 		OpenIDConfiguration:   true,
@@ -107,7 +101,7 @@ func New(cfg Config) (*Provider, error) {
 		OnDecision:            cfg.OnDecision,
 		OnKeyFetch:            cfg.OnKeyFetch,
 		AuditLog:              cfg.AuditLog,
-		OnRefresh:             cfg.OnRefresh,
+		OnMetadataFetch:       cfg.OnMetadataFetch,
 		TokenCacheSize:        cfg.TokenCacheSize,
 		DisableTokenCache:     cfg.DisableTokenCache,
 		HTTPClient:            cfg.HTTPClient,
@@ -121,9 +115,9 @@ func New(cfg Config) (*Provider, error) {
 	return &Provider{
 		ip:        ip,
 		endpoints: ep,
-		mcpURL:    ip.ResourceURL(),
+		mcpURL:    ip.MCPURL(),
 		extraAud:  extra,
-		enricher:  enricher,
+		enricher:  enr,
 	}, nil
 }
 
@@ -137,9 +131,6 @@ func MustNew(cfg Config) *Provider {
 	return p
 }
 
-// Endpoints returns the AuthKit endpoints derived from Config.Domain.
-func (p *Provider) Endpoints() Endpoints { return p.endpoints }
-
 // Issuer returns AuthKit's issuer, "https://<domain>": the only entry of
 // the protected resource metadata's authorization_servers and the "iss"
 // tokens must carry.
@@ -150,10 +141,10 @@ func (p *Provider) Issuer() string { return p.ip.Issuer() }
 // under "MCP resource indicators" in the WorkOS dashboard.
 func (p *Provider) MCPURL() string { return p.mcpURL }
 
-// MetadataURL returns the URL of the path-inserted protected resource
+// ResourceMetadataURL returns the URL of the path-inserted protected resource
 // metadata, e.g. https://mcp.example.com/.well-known/oauth-protected-resource/mcp,
 // named in every challenge.
-func (p *Provider) MetadataURL() string { return p.ip.MetadataURL() }
+func (p *Provider) ResourceMetadataURL() string { return p.ip.ResourceMetadataURL() }
 
 // Handler returns the handler of the whole origin: Routes(), then extra,
 // then mcp behind the bearer middleware at the MCP path (exactly). An extra
@@ -179,13 +170,6 @@ func (p *Provider) Routes() []remote.Route { return p.ip.Routes() }
 // ToolRules; next sees the identity ([ClaimsFromContext]).
 func (p *Provider) Middleware(next http.Handler) http.Handler { return p.ip.Middleware(next) }
 
-// RequireScopes returns a middleware for a route of your own that needs
-// scopes on top of RequiredScopes (403 insufficient_scope otherwise; see
-// remote.Provider.RequireScopes).
-func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
-	return p.ip.RequireScopes(scopes...)
-}
-
 // Require returns a middleware for a route of your own that lets a
 // request through only when its token passes every one of rs (read with
 // Config.Claims, AuthKit's claims by default), and answers 403
@@ -193,6 +177,7 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 // cannot decide (rules.ActiveMembership with WorkOS down):
 //
 //	mux.Handle("/admin", p.Require(rules.AnyRole("admin"))(adminHandler))
+//	mux.Handle("/reports", p.Require(rules.AllScopes("reports:read"))(reportsHandler))
 //
 // Behind this provider's middleware (or inside [Provider.Handler]'s MCP
 // handler) it reads the identity already verified; used alone, or behind
@@ -260,24 +245,30 @@ func (p *Provider) Prime(ctx context.Context) error { return p.ip.Prime(ctx) }
 // waits for them. It is idempotent.
 func (p *Provider) Close() error { return p.ip.Close() }
 
-// Enricher returns the WorkOS profile enricher, nil unless Config.WorkOS
-// was set.
-func (p *Provider) Enricher() *Enricher { return p.enricher }
-
-// ErrNoEnricher is returned by [Provider.Profile] when Config.WorkOS is
+// ErrEnrichmentOff is returned by [Provider.Profile] when Config.WorkOS is
 // not set.
-var ErrNoEnricher = errors.New("authkit: profile enrichment is off: set Config.WorkOS (or WORKOS_API_KEY)")
+var ErrEnrichmentOff = errors.New("authkit: profile enrichment is off: set Config.WorkOS (or WORKOS_API_KEY)")
 
 // Profile returns the WorkOS profile (email, name, organization memberships)
 // of userID, a token's subject ([Claims.UserID]), from the cache or WorkOS.
 // It is called with the WorkOS API key, never with the user's token. A
 // failure never invalidates the token: errors wrap [ErrNoProfile],
-// [ErrProfileUnavailable] or [ErrNoEnricher], and the claims still stand.
+// [ErrProfileUnavailable] or [ErrEnrichmentOff], and the claims still stand.
 func (p *Provider) Profile(ctx context.Context, userID string) (*Profile, error) {
 	if p.enricher == nil {
-		return nil, ErrNoEnricher
+		return nil, ErrEnrichmentOff
 	}
 	return p.enricher.Profile(ctx, userID)
+}
+
+// ForgetProfile drops the cached profile of userID, so that the next
+// [Provider.Profile] and rules.ActiveMembership ask WorkOS again: call it
+// when a webhook says the user or a membership changed. Without
+// Config.WorkOS it does nothing.
+func (p *Provider) ForgetProfile(userID string) {
+	if p.enricher != nil {
+		p.enricher.Forget(userID)
+	}
 }
 
 func cleanList(in []string) []string {

@@ -108,14 +108,14 @@ func TestProviderDerivedValues(t *testing.T) {
 	if got := p.Issuer(); got != "https://my-app.authkit.app" {
 		t.Errorf("Issuer() = %q", got)
 	}
-	if got := p.Endpoints().JWKS; got != "https://my-app.authkit.app/oauth2/jwks" {
-		t.Errorf("JWKS = %q", got)
+	if ep, _ := authkit.DomainEndpoints("https://My-App.authkit.app/"); ep.JWKS != "https://my-app.authkit.app/oauth2/jwks" || ep.Issuer != p.Issuer() {
+		t.Errorf("DomainEndpoints = %+v", ep)
 	}
 	if got := p.MCPURL(); got != "https://mcp.example.com/api/mcp" {
 		t.Errorf("MCPURL() = %q", got)
 	}
-	if got := p.MetadataURL(); got != "https://mcp.example.com/.well-known/oauth-protected-resource/api/mcp" {
-		t.Errorf("MetadataURL() = %q", got)
+	if got := p.ResourceMetadataURL(); got != "https://mcp.example.com/.well-known/oauth-protected-resource/api/mcp" {
+		t.Errorf("ResourceMetadataURL() = %q", got)
 	}
 }
 
@@ -126,9 +126,9 @@ func TestConfigFromEnvComposes(t *testing.T) {
 	ak := authkittest.Start(t)
 	ak.SetUser(authkittest.User{ID: "user_01ENV", Permissions: []string{"repos:read"}})
 	env := map[string]string{
-		authkit.EnvDomain:         ak.URL(),
-		authkit.EnvBaseURL:        baseURL,
-		authkit.EnvRequiredScopes: "mcp",
+		"AUTHKIT_DOMAIN":          ak.URL(),
+		"BASE_URL":                baseURL,
+		"AUTHKIT_REQUIRED_SCOPES": "mcp",
 	}
 	cfg := authkit.ConfigFromEnv(func(k string) string { return env[k] })
 	cfg.HTTPClient = ak.Client()
@@ -417,7 +417,7 @@ func TestProfileEnrichment(t *testing.T) {
 
 	// WorkOS up (after the failure is forgotten).
 	ak.ClearFault("/user_management/users/user_01ADA")
-	p.Enricher().Forget("user_01ADA")
+	p.ForgetProfile("user_01ADA")
 	code, res = get()
 	if code != 200 || res.Email != "ada@example.com" || res.Role != "admin" || res.Err != "" {
 		t.Fatalf("WorkOS up: %d %+v", code, res)
@@ -426,11 +426,11 @@ func TestProfileEnrichment(t *testing.T) {
 	// Cached: further requests do not reach WorkOS, and WorkOS going down
 	// changes nothing until the entry expires.
 	ak.ResetRequests()
-	ak.SetFault(authkittest.FaultAll, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	ak.SetFault("*", authkittest.Fault{Status: http.StatusServiceUnavailable})
 	if code, res = get(); code != 200 || res.Email != "ada@example.com" {
 		t.Fatalf("cached: %d %+v", code, res)
 	}
-	ak.ClearFault(authkittest.FaultAll)
+	ak.ClearFault("*")
 	for _, r := range ak.Requests() {
 		if strings.HasPrefix(r.Path, "/user_management/") {
 			t.Errorf("cached profile fetched again: %s %s", r.Method, r.Path)
@@ -440,7 +440,7 @@ func TestProfileEnrichment(t *testing.T) {
 	// Only the API key is sent to WorkOS, never the bearer token: the fake
 	// answers 401 to anything but its API key, so a wrong credential would
 	// have failed above. Check the scheme it saw as well.
-	p.Enricher().Forget("user_01ADA")
+	p.ForgetProfile("user_01ADA")
 	ak.ResetRequests()
 	get()
 	sawAPI := false
@@ -458,7 +458,7 @@ func TestProfileEnrichment(t *testing.T) {
 
 	// Without Config.WorkOS, Profile says how to turn it on.
 	plain := newProvider(t, ak, nil)
-	if _, err := plain.Profile(context.Background(), "user_01ADA"); !errors.Is(err, authkit.ErrNoEnricher) {
+	if _, err := plain.Profile(context.Background(), "user_01ADA"); !errors.Is(err, authkit.ErrEnrichmentOff) {
 		t.Errorf("no enricher: err = %v", err)
 	}
 }
@@ -482,7 +482,7 @@ func TestPrimeAndClose(t *testing.T) {
 
 	down := authkittest.Start(t)
 	pd := newProvider(t, down, nil)
-	down.SetFault(authkittest.FaultAll, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	down.SetFault("*", authkittest.Fault{Status: http.StatusServiceUnavailable})
 	if err := pd.Prime(context.Background()); err == nil {
 		t.Error("Prime succeeded with AuthKit down")
 	}
@@ -548,7 +548,7 @@ func TestProviderPassesGenericKnobs(t *testing.T) {
 func TestJWKSRedirectNotFollowed(t *testing.T) {
 	ak := authkittest.Start(t)
 	attacker := authkittest.Start(t)
-	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: http.StatusFound, Headers: http.Header{"Location": {attacker.JWKSURL()}}})
+	ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: http.StatusFound, Headers: http.Header{"Location": {attacker.JWKSURL()}}})
 	for _, client := range []struct {
 		name string
 		c    *http.Client
@@ -560,7 +560,7 @@ func TestJWKSRedirectNotFollowed(t *testing.T) {
 				t.Fatalf("forged token: %d %s, want 503", w.Code, w.Body.String())
 			}
 			for _, r := range attacker.Requests() {
-				if r.Path == authkittest.PathJWKS {
+				if r.Path == "/oauth2/jwks" {
 					t.Fatal("the other host's JWKS was fetched")
 				}
 			}

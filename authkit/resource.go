@@ -1,8 +1,8 @@
 package authkit
 
 import (
+	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
@@ -26,42 +26,33 @@ const DefaultMCPPath = "/mcp"
 func MCPURL(baseURL, mcpPath string) (string, error) {
 	raw := strings.TrimSpace(baseURL)
 	shown := httpx.RedactUserinfo(raw) // never echo credentials
+	const example = "https://mcp.example.com"
 	if raw == "" {
-		return "", fmt.Errorf("authkit: the base URL is empty: set it to the public URL clients reach this server at, e.g. %q", "https://mcp.example.com")
+		return "", fmt.Errorf("authkit: the base URL is empty: set it to the public URL clients reach this server at, e.g. %q", example)
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Opaque != "" || u.Host == "" || !strings.Contains(raw, "://") {
-		return "", fmt.Errorf("authkit: base URL %q is not an absolute URL: write the public URL clients reach this server at, e.g. %q", shown, "https://mcp.example.com")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	switch {
-	case scheme == "https":
-	case scheme == "http" && httpx.IsLoopbackHost(host):
-	case scheme == "http":
-		return "", fmt.Errorf("authkit: base URL %q uses http: MCP clients require https outside development; write %q (http is accepted only for localhost and loopback addresses)", shown, "https://"+hostPort(host, port)+strings.TrimRight(u.EscapedPath(), "/"))
-	default:
-		return "", fmt.Errorf("authkit: base URL %q has scheme %q: write an https URL, e.g. %q", shown, u.Scheme, "https://mcp.example.com")
-	}
-	if u.User != nil {
-		return "", fmt.Errorf("authkit: base URL %q contains user information: remove everything up to %q", shown, "@")
-	}
-	if !validHost(host) {
-		return "", fmt.Errorf("authkit: base URL %q has an invalid host", shown)
-	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(raw, "?#") {
-		return "", fmt.Errorf("authkit: base URL %q has a query or fragment: resource identifiers must not; write %q", shown, scheme+"://"+hostPort(host, port)+strings.TrimRight(u.EscapedPath(), "/"))
-	}
-	if port != "" {
-		if !validPort(port) {
+	base, err := httpx.CheckURL(raw, httpx.IdentifierURL)
+	var ue *httpx.URLError
+	if errors.As(err, &ue) {
+		switch ue.Problem {
+		case httpx.PlainHTTP:
+			return "", fmt.Errorf("authkit: base URL %q uses http: MCP clients require https outside development; write %q (http is accepted only for localhost and loopback addresses)", shown, strings.TrimRight(ue.Fix, "/"))
+		case httpx.NotHTTP:
+			if ue.Found != "" {
+				return "", fmt.Errorf("authkit: base URL %q has scheme %q: write an https URL, e.g. %q", shown, ue.Found, example)
+			}
+		case httpx.HasUserinfo:
+			return "", fmt.Errorf("authkit: base URL %q contains user information: remove everything up to %q", shown, "@")
+		case httpx.BadHost:
+			return "", fmt.Errorf("authkit: base URL %q has an invalid host", shown)
+		case httpx.BadPort:
 			return "", fmt.Errorf("authkit: base URL %q has an invalid port", shown)
-		}
-		if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
-			port = ""
+		case httpx.HasQuery, httpx.HasFragment:
+			return "", fmt.Errorf("authkit: base URL %q has a query or fragment: resource identifiers must not; write %q", shown, strings.TrimRight(ue.Fix, "/"))
 		}
 	}
-	prefix := strings.TrimRight(u.EscapedPath(), "/")
+	if err != nil {
+		return "", fmt.Errorf("authkit: base URL %q is not an absolute URL: write the public URL clients reach this server at, e.g. %q", shown, example)
+	}
 
 	p := strings.TrimSpace(mcpPath)
 	if p == "" {
@@ -73,10 +64,9 @@ func MCPURL(baseURL, mcpPath string) (string, error) {
 	if strings.ContainsAny(p, "?# ") || strings.Contains(p, "//") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") || strings.Contains(p, "/./") {
 		return "", fmt.Errorf("authkit: MCP path %q is not a clean URL path: write a path such as %q", mcpPath, DefaultMCPPath)
 	}
-	p = strings.TrimRight(p, "/")
-	out := scheme + "://" + hostPort(host, port) + prefix + p
-	if _, err := url.Parse(out); err != nil {
-		return "", fmt.Errorf("authkit: MCP path %q does not form a valid URL: write a path such as %q", mcpPath, DefaultMCPPath)
+	mcpURL, _, _, err := httpx.CanonicalResourceURL(httpx.Origin(base) + strings.TrimRight(base.EscapedPath(), "/") + strings.TrimRight(p, "/"))
+	if err != nil {
+		return "", fmt.Errorf("authkit: base URL %q and MCP path %q do not form a valid URL: the MCP URL %w", shown, mcpPath, err)
 	}
-	return out, nil
+	return mcpURL, nil
 }

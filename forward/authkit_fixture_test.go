@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 // A live-shaped AuthKit document (../testdata/authkit) is forwarded byte for
@@ -32,7 +34,7 @@ func TestForwardsAuthKitShapedDocument(t *testing.T) {
 	srv := httptest.NewServer(f.Handler())
 	defer srv.Close()
 
-	resp, err := http.Get(srv.URL + PathAuthorizationServer)
+	resp, err := http.Get(srv.URL + pathAuthorizationServer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestForwardsAuthKitShapedDocument(t *testing.T) {
 		t.Errorf("parsed metadata = %+v", m)
 	}
 	for _, finding := range f.Check(context.Background()) {
-		if finding.Severity >= SeverityWarning {
+		if finding.Severity >= remote.SeverityWarning {
 			t.Errorf("unexpected finding on a healthy AuthKit document: %v", finding)
 		}
 	}

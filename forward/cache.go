@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 // entry is one validated upstream document. Entries are immutable once
@@ -165,7 +166,7 @@ func (c *docCache) wait(ctx context.Context, fl *flight) (*entry, error) {
 	select {
 	case <-fl.done:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+		return nil, fmt.Errorf("%w: %w", ErrMetadataUnavailable, ctx.Err())
 	}
 	if fl.err != nil {
 		return nil, fl.err
@@ -173,7 +174,7 @@ func (c *docCache) wait(ctx context.Context, fl *flight) (*entry, error) {
 	return c.cur.Load(), nil
 }
 
-var errClosed = fmt.Errorf("%w: forwarder closed", ErrUnavailable)
+var errClosed = fmt.Errorf("%w: forwarder closed", ErrMetadataUnavailable)
 
 // startLocked starts a fetch in its own goroutine, detached from the
 // caller's cancellation (values kept) so the shared fetch does not die with
@@ -199,7 +200,7 @@ func (c *docCache) run(ctx context.Context, fl *flight) {
 	start := c.f.cfg.Now()
 	e, err := c.fetch(ctx)
 	ev := c.finish(fl, e, err)
-	if hook := c.f.cfg.OnRefresh; hook != nil {
+	if hook := c.f.cfg.OnMetadataFetch; hook != nil {
 		ev.Duration = c.f.cfg.Now().Sub(start)
 		ev.NotModified = err == nil && e.revalidated
 		hook(ev) // before the flight ends: a caller who waited (Prime) returns after it
@@ -207,37 +208,14 @@ func (c *docCache) run(ctx context.Context, fl *flight) {
 	close(fl.done)
 }
 
-// Refresh describes one fetch of an upstream document, for
-// [Config.OnRefresh]. It holds no secret; every field is safe to log.
-type Refresh struct {
-	// Document is the well-known name: "oauth-authorization-server" or
-	// "openid-configuration".
-	Document string
-	// URL is the location in use (while discovering, the first to try).
-	URL string
-	// Err is nil when a valid document was fetched or revalidated, else
-	// why not (its text names the status or the failure, never a secret).
-	Err error
-	// Duration is the time the fetch took, by Config.Now.
-	Duration time.Duration
-	// NotModified is set when the upstream confirmed the cached copy (304).
-	NotModified bool
-	// Failures is the length of the failure streak this failure belongs to.
-	Failures int
-	// StaleAge is, on failure, the age of the copy the routes keep serving
-	// (since the upstream last confirmed it); 0 when there is none and the
-	// routes answer 503.
-	StaleAge time.Duration
-}
-
 // finish records a fetch's outcome (run then ends the flight): a good
 // document replaces the cached one; a failure keeps it, postpones the next
 // attempt and is logged once per streak (again when its class changes).
-func (c *docCache) finish(fl *flight, e *entry, err error) Refresh {
+func (c *docCache) finish(fl *flight, e *entry, err error) remote.MetadataFetch {
 	log := c.f.cfg.Logger
 	c.mu.Lock()
 	now := c.f.cfg.Now()
-	ev := Refresh{Document: c.name, URL: c.currentURL(), Err: err}
+	ev := remote.MetadataFetch{Document: c.name, URL: c.currentURL(), Err: err}
 	if err == nil {
 		c.cur.Store(e)
 		if c.failures > 0 {
@@ -329,7 +307,7 @@ func (c *docCache) fetchURL(ctx context.Context, url string) (*entry, error) {
 	prev := c.cur.Load()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrMetadataUnavailable, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	conditional := prev != nil && prev.upstreamETag != ""
@@ -338,12 +316,12 @@ func (c *docCache) fetchURL(ctx context.Context, url string) (*entry, error) {
 	}
 	resp, err := c.f.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: GET %s: %w", ErrUnavailable, url, err)
+		return nil, fmt.Errorf("%w: GET %s: %w", ErrMetadataUnavailable, url, err)
 	}
 	defer resp.Body.Close()
 	if err := httpx.CheckRedirectStatus(resp); err != nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrMetadataUnavailable, err)
 	}
 	now := c.f.cfg.Now()
 	limit := c.f.cfg.MaxBodyBytes
@@ -359,11 +337,11 @@ func (c *docCache) fetchURL(ctx context.Context, url string) (*entry, error) {
 		return e, nil
 	case resp.StatusCode != http.StatusOK:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, limit))
-		return nil, fmt.Errorf("%w: GET %s: status %d", ErrUnavailable, url, resp.StatusCode)
+		return nil, fmt.Errorf("%w: GET %s: status %d", ErrMetadataUnavailable, url, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: GET %s: reading body: %w", ErrUnavailable, url, err)
+		return nil, fmt.Errorf("%w: GET %s: reading body: %w", ErrMetadataUnavailable, url, err)
 	}
 	if int64(len(body)) > limit {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalidMetadata, limit)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 func TestCheck(t *testing.T) {
@@ -21,23 +22,23 @@ func TestCheck(t *testing.T) {
 		{"all good", func(u *upstream) http.HandlerFunc { return u.serve(u.doc(), nil) }, false, nil},
 		{"no way to register", func(u *upstream) http.HandlerFunc {
 			return u.serve(docWith(u.issuer(), map[string]any{"registration_endpoint": nil}), nil)
-		}, false, []string{FindingNoRegistration}},
+		}, false, []string{remote.FindingNoRegistration}},
 		{"CIMD only", func(u *upstream) http.HandlerFunc {
 			return u.serve(docWith(u.issuer(), map[string]any{"registration_endpoint": nil, "client_id_metadata_document_supported": true}), nil)
-		}, true, []string{FindingNoDCR, FindingLegacyNoRegister}},
+		}, true, []string{remote.FindingNoDCR, remote.FindingLegacyRegisterUnavailable}},
 		{"no S256", func(u *upstream) http.HandlerFunc {
 			return u.serve(docWith(u.issuer(), map[string]any{"code_challenge_methods_supported": []string{"plain"}}), nil)
-		}, false, []string{FindingNoS256}},
+		}, false, []string{remote.FindingNoS256}},
 		{"no PKCE methods at all", func(u *upstream) http.HandlerFunc {
 			return u.serve(docWith(u.issuer(), map[string]any{"code_challenge_methods_supported": nil}), nil)
-		}, false, []string{FindingNoS256}},
+		}, false, []string{remote.FindingNoS256}},
 		{"issuer mismatch", func(u *upstream) http.HandlerFunc {
 			return u.serve(docWith(u.issuer()+"/", nil), nil)
-		}, false, []string{FindingIssuerMismatch}},
+		}, false, []string{remote.FindingIssuerMismatch}},
 		{"invalid document", func(u *upstream) http.HandlerFunc {
 			return u.serve([]byte("<html>"), nil)
-		}, false, []string{FindingInvalid}},
-		{"unavailable", func(u *upstream) http.HandlerFunc { return status(http.StatusInternalServerError, nil) }, false, []string{FindingUnavailable}},
+		}, false, []string{remote.FindingMetadataInvalid}},
+		{"unavailable", func(u *upstream) http.HandlerFunc { return status(http.StatusInternalServerError, nil) }, false, []string{remote.FindingMetadataUnavailable}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u := newUpstream(t)
@@ -68,7 +69,7 @@ func TestCheckReportsFailingRefreshAndOIDC(t *testing.T) {
 	clk := jwttest.NewClock()
 	cfg := testConfig(u, clk, nil)
 	cfg.OpenIDConfiguration = true
-	cfg.OpenIDConfigurationURL = u.issuer() + PathOpenIDConfiguration
+	cfg.OpenIDConfigurationURL = u.issuer() + pathOpenIDConfiguration
 	f := mustNew(t, cfg)
 	if err := f.Prime(context.Background()); err != nil {
 		t.Fatal(err)
@@ -83,7 +84,7 @@ func TestCheckReportsFailingRefreshAndOIDC(t *testing.T) {
 	for _, fd := range findings {
 		ids = append(ids, fd.ID)
 	}
-	if !slices.Equal(ids, []string{FindingRefreshFailing}) {
+	if !slices.Equal(ids, []string{remote.FindingMetadataRefreshFailing}) {
 		t.Errorf("findings = %v, want the failing refresh (the OIDC copy is stale but served)", findings)
 	}
 
@@ -95,18 +96,18 @@ func TestCheckReportsFailingRefreshAndOIDC(t *testing.T) {
 	for _, fd := range f2.Check(context.Background()) {
 		ids = append(ids, fd.ID)
 	}
-	if !slices.Equal(ids, []string{FindingOIDCUnavailable}) {
-		t.Errorf("findings = %v, want %s", ids, FindingOIDCUnavailable)
+	if !slices.Equal(ids, []string{remote.FindingOIDCUnavailable}) {
+		t.Errorf("findings = %v, want %s", ids, remote.FindingOIDCUnavailable)
 	}
 }
 
 func TestSeverityString(t *testing.T) {
-	for s, want := range map[Severity]string{SeverityInfo: "info", SeverityWarning: "warning", SeverityError: "error", 0: "Severity(0)"} {
+	for s, want := range map[remote.Severity]string{remote.SeverityInfo: "info", remote.SeverityWarning: "warning", remote.SeverityError: "error", 0: "Severity(0)"} {
 		if s.String() != want {
 			t.Errorf("%d.String() = %q, want %q", int(s), s, want)
 		}
 	}
-	if got := (Finding{Severity: SeverityError, Message: "x."}).String(); got != "error: x." {
+	if got := (remote.Finding{Severity: remote.SeverityError, Message: "x."}).String(); got != "error: x." {
 		t.Errorf("Finding.String = %q", got)
 	}
 }

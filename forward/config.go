@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 // Defaults for [Config].
@@ -87,16 +88,16 @@ type Config struct {
 	// loopback host), never to a link-local, unspecified or multicast
 	// address; they pass back JSON bodies only, with an allow-list of
 	// headers (Cache-Control, Pragma, Retry-After, WWW-Authenticate,
-	// DPoP-Nonce); /authorize adds Resource as the resource parameter when
+	// DPoP-Nonce); /authorize adds MCPURL as the resource parameter when
 	// the client sent none.
 	LegacyEndpoints bool
 
-	// Resource is the canonical URL of the protected resource (the MCP
-	// URL) that the /authorize shim adds as the RFC 8707 resource
+	// MCPURL is the canonical URL of the MCP endpoint (the protected
+	// resource) that the /authorize shim adds as the RFC 8707 resource
 	// parameter to requests that carry none, so that legacy clients get a
 	// token bound to this server. Only used with LegacyEndpoints; package
 	// idp sets it. Default none.
-	Resource string
+	MCPURL string
 
 	// HTTPClient fetches the upstream documents. It must be safe to retry
 	// GETs with it. Default: a retrying client built from the Retry*,
@@ -154,12 +155,12 @@ type Config struct {
 	// Logger receives one record per upstream failure streak (and an
 	// error-level record on issuer mismatch). Default: silent.
 	Logger *slog.Logger
-	// OnRefresh, when set, is called after every upstream fetch of a
+	// OnMetadataFetch, when set, is called after every upstream fetch of a
 	// document (the first, background refreshes, Prime), successful or
 	// not, from the fetching goroutine: the hook for metrics on the
 	// upstream's health and on how stale the copy being served is. It
 	// must be fast and safe for concurrent use. Default nil.
-	OnRefresh func(Refresh)
+	OnMetadataFetch func(remote.MetadataFetch)
 }
 
 // settings is a validated Config with defaults applied.
@@ -268,22 +269,12 @@ func (cfg Config) validate() (settings, error) {
 	return s, nil
 }
 
-// checkURL accepts an absolute https URL (http for loopback hosts) without
-// query, fragment or user info.
+// checkURL checks a configured URL (an issuer or a metadata location) by
+// the module's rule for identifiers.
 func checkURL(field, raw string) (*url.URL, error) {
-	shown := httpx.RedactUserinfo(raw) // never echo credentials
-	u, err := url.Parse(raw)
+	u, err := httpx.CheckURL(raw, httpx.IdentifierURL)
 	if err != nil {
-		return nil, fmt.Errorf("forward: Config.%s %q is not a URL: %w", field, shown, errors.Unwrap(err)) // the *url.Error would repeat raw
-	}
-	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("forward: Config.%s %q must be an absolute https URL", field, shown)
-	}
-	if u.Scheme == "http" && !httpx.IsLoopbackHost(u.Hostname()) {
-		return nil, fmt.Errorf("forward: Config.%s %q must use https (http is accepted for loopback hosts only)", field, shown)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || u.User != nil {
-		return nil, fmt.Errorf("forward: Config.%s %q must not carry a query, fragment or user info", field, shown)
+		return nil, fmt.Errorf("forward: Config.%s %q %w", field, httpx.RedactUserinfo(raw), err) // never echo credentials
 	}
 	return u, nil
 }

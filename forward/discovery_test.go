@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/jwttest"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 func TestDiscoveryOrder(t *testing.T) {
@@ -94,7 +95,7 @@ func TestDiscoveryFindsTheOpenIDDocument(t *testing.T) {
 		t.Errorf("refresh asked for %v, want only the found location again", got)
 	}
 	// The forwarded route serves that document.
-	if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Code != http.StatusOK {
+	if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); w.Code != http.StatusOK {
 		t.Errorf("route: %d", w.Code)
 	}
 }
@@ -123,20 +124,20 @@ func TestDiscoveryRequiresTheExactIssuer(t *testing.T) {
 	if !errors.As(err, &mm) || !strings.Contains(err.Error(), "tried ") {
 		t.Fatalf("err = %v, want an IssuerMismatchError naming the locations tried", err)
 	}
-	if assertGeneric503(t, do(t, f2.Handler(), http.MethodGet, PathAuthorizationServer, nil)); t.Failed() {
+	if assertGeneric503(t, do(t, f2.Handler(), http.MethodGet, pathAuthorizationServer, nil)); t.Failed() {
 		return
 	}
 }
 
-// Every upstream fetch is reported to OnRefresh: a first fetch, a 304
+// Every upstream fetch is reported to OnMetadataFetch: a first fetch, a 304
 // revalidation, and a failure with the age of the copy still served.
-func TestOnRefresh(t *testing.T) {
+func TestOnMetadataFetch(t *testing.T) {
 	u := newUpstream(t)
 	clk := jwttest.NewClock()
 	var mu sync.Mutex
-	var got []Refresh
+	var got []remote.MetadataFetch
 	cfg := testConfig(u, clk, nil)
-	cfg.OnRefresh = func(r Refresh) { mu.Lock(); got = append(got, r); mu.Unlock() }
+	cfg.OnMetadataFetch = func(r remote.MetadataFetch) { mu.Lock(); got = append(got, r); mu.Unlock() }
 	f := mustNew(t, cfg)
 	u.set(u.serve(u.doc(), map[string]string{"ETag": `"v1"`, "Cache-Control": "max-age=60"}))
 	if err := f.Prime(t.Context()); err != nil {

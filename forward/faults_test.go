@@ -63,13 +63,13 @@ func TestFaultAuthKitMetadataDownServesStale(t *testing.T) {
 		"other issuer": {Status: http.StatusOK, Body: docWith("https://evil.example", nil)},
 	} {
 		t.Run(name, func(t *testing.T) {
-			as.SetFault(authkittest.PathAuthServerMetadata, fault)
-			defer as.ClearFault(authkittest.PathAuthServerMetadata)
+			as.SetFault("/.well-known/oauth-authorization-server", fault)
+			defer as.ClearFault("/.well-known/oauth-authorization-server")
 			// Twelve simulated hours, a request every ten minutes: always
 			// the last good document, byte for byte.
 			for i := range 72 {
 				clk.Advance(10 * time.Minute)
-				w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+				w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 				if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), want) {
 					t.Fatalf("step %d: status %d, body %q; want the last good document", i, w.Code, w.Body)
 				}
@@ -77,11 +77,11 @@ func TestFaultAuthKitMetadataDownServesStale(t *testing.T) {
 			}
 		})
 	}
-	as.ClearFault(authkittest.PathAuthServerMetadata)
+	as.ClearFault("/.well-known/oauth-authorization-server")
 	clk.Advance(time.Minute)
-	do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+	do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 	waitIdle(t, f.as)
-	if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Header().Get("Age") != "0" {
+	if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); w.Header().Get("Age") != "0" {
 		t.Errorf("after recovery Age = %q, want 0 (fresh copy)", w.Header().Get("Age"))
 	}
 	for _, leak := range []string{"maintenance"} { // a wrong issuer is logged on purpose
@@ -94,13 +94,13 @@ func TestFaultAuthKitMetadataDownServesStale(t *testing.T) {
 func TestFaultAuthKitMetadataNeverFetched(t *testing.T) {
 	as, clk, _, f := authkitForwarder(t)
 	// Every discovery location fails.
-	for _, path := range []string{authkittest.PathAuthServerMetadata, authkittest.PathOpenIDConfiguration} {
+	for _, path := range []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"} {
 		as.SetFault(path, authkittest.Fault{
 			Status: http.StatusBadGateway, ContentType: "text/html", Body: []byte("<h1>502 Bad Gateway</h1> upstream 10.0.0.7"),
 		})
 	}
 	for range 3 {
-		w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+		w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 		assertGeneric503(t, w)
 		for _, leak := range []string{"Bad Gateway", "10.0.0.7", "502"} {
 			if bytes.Contains(w.Body.Bytes(), []byte(leak)) {
@@ -109,10 +109,10 @@ func TestFaultAuthKitMetadataNeverFetched(t *testing.T) {
 		}
 		clk.Advance(DefaultErrorRetryInterval)
 	}
-	as.ClearFault(authkittest.PathAuthServerMetadata)
-	as.ClearFault(authkittest.PathOpenIDConfiguration)
+	as.ClearFault("/.well-known/oauth-authorization-server")
+	as.ClearFault("/.well-known/openid-configuration")
 	clk.Advance(DefaultErrorRetryInterval)
-	w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+	w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 	if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), upstreamMetadata(t, as)) {
 		t.Fatalf("after recovery: status %d, body %q", w.Code, w.Body)
 	}

@@ -14,11 +14,11 @@ import (
 
 // Paths served on our origin.
 const (
-	PathAuthorizationServer = "/.well-known/oauth-authorization-server"
-	PathOpenIDConfiguration = "/.well-known/openid-configuration"
-	PathAuthorize           = "/authorize"
-	PathToken               = "/token"
-	PathRegister            = "/register"
+	pathAuthorizationServer = "/.well-known/oauth-authorization-server"
+	pathOpenIDConfiguration = "/.well-known/openid-configuration"
+	pathAuthorize           = "/authorize"
+	pathToken               = "/token"
+	pathRegister            = "/register"
 )
 
 // Forwarder serves the upstream authorization server's metadata from our
@@ -63,15 +63,15 @@ func (f *Forwarder) MetadataURL() string { return f.as.currentURL() }
 // Patterns carry no method: the handlers answer OPTIONS preflights and 405
 // themselves, with CORS headers.
 func (f *Forwarder) Routes() []remote.Route {
-	routes := []remote.Route{{Pattern: PathAuthorizationServer, Handler: f.Handler()}}
+	routes := []remote.Route{{Pattern: pathAuthorizationServer, Handler: f.Handler()}}
 	if f.oidc != nil {
-		routes = append(routes, remote.Route{Pattern: PathOpenIDConfiguration, Handler: &docHandler{f.oidc}})
+		routes = append(routes, remote.Route{Pattern: pathOpenIDConfiguration, Handler: &docHandler{f.oidc}})
 	}
 	if f.cfg.LegacyEndpoints {
 		routes = append(routes,
-			remote.Route{Pattern: PathAuthorize, Handler: http.HandlerFunc(f.serveAuthorize)},
-			remote.Route{Pattern: PathToken, Handler: &proxyHandler{f: f, name: "token", endpoint: func(m *Metadata) string { return m.TokenEndpoint }}},
-			remote.Route{Pattern: PathRegister, Handler: &proxyHandler{f: f, name: "register", endpoint: func(m *Metadata) string { return m.RegistrationEndpoint }}},
+			remote.Route{Pattern: pathAuthorize, Handler: http.HandlerFunc(f.serveAuthorize)},
+			remote.Route{Pattern: pathToken, Handler: &proxyHandler{f: f, name: "token", endpoint: func(m *Metadata) string { return m.TokenEndpoint }}},
+			remote.Route{Pattern: pathRegister, Handler: &proxyHandler{f: f, name: "register", endpoint: func(m *Metadata) string { return m.RegistrationEndpoint }}},
 		)
 	}
 	return routes
@@ -85,7 +85,7 @@ func (f *Forwarder) Routes() []remote.Route {
 func (f *Forwarder) Handler() http.Handler { return &docHandler{f.as} }
 
 // Prime fetches the upstream documents now unless a fresh copy is cached,
-// and returns the first error (wrapping [ErrUnavailable] or
+// and returns the first error (wrapping [ErrMetadataUnavailable] or
 // [ErrInvalidMetadata]). Call it at start-up; serving does not need it.
 func (f *Forwarder) Prime(ctx context.Context) error {
 	err := f.as.prime(ctx)

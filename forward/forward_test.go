@@ -96,7 +96,7 @@ func TestMetadataURLDerivation(t *testing.T) {
 func TestServesUpstreamBytesVerbatim(t *testing.T) {
 	u := newUpstream(t)
 	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
-	w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+	w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 	if w.Code != http.StatusOK {
 		t.Fatalf("status = %d, body %q", w.Code, w.Body)
 	}
@@ -142,7 +142,7 @@ func TestMethods(t *testing.T) {
 		{http.MethodDelete, 405, map[string]string{"Allow": "GET, HEAD, OPTIONS"}, true},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
-			w := do(t, f.Handler(), tc.method, PathAuthorizationServer, nil)
+			w := do(t, f.Handler(), tc.method, pathAuthorizationServer, nil)
 			if w.Code != tc.wantStatus {
 				t.Fatalf("status = %d, want %d", w.Code, tc.wantStatus)
 			}
@@ -184,7 +184,7 @@ func TestRetriesThenSucceeds(t *testing.T) {
 			if got := u.hits.Load(); got != 2 {
 				t.Errorf("upstream hits = %d, want 2 (one retry)", got)
 			}
-			if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Code != 200 {
+			if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); w.Code != 200 {
 				t.Errorf("status = %d", w.Code)
 			}
 		})
@@ -196,8 +196,8 @@ func TestNoRetryOn4xx(t *testing.T) {
 	u.set(status(http.StatusNotFound, nil))
 	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
 	err := f.Prime(context.Background())
-	if !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("Prime = %v, want ErrUnavailable", err)
+	if !errors.Is(err, ErrMetadataUnavailable) {
+		t.Fatalf("Prime = %v, want ErrMetadataUnavailable", err)
 	}
 	if got := u.hits.Load(); got != 1 {
 		t.Errorf("upstream hits = %d, want 1", got)
@@ -213,13 +213,13 @@ func TestSlowUpstreamTimesOut(t *testing.T) {
 	cfg.FetchTimeout = 2 * time.Second
 	f := mustNew(t, cfg)
 	err := f.Prime(context.Background())
-	if !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("Prime = %v, want ErrUnavailable", err)
+	if !errors.Is(err, ErrMetadataUnavailable) {
+		t.Fatalf("Prime = %v, want ErrMetadataUnavailable", err)
 	}
 	if got := u.hits.Load(); got != 2 {
 		t.Errorf("upstream hits = %d, want 2 (attempt timeout, one retry)", got)
 	}
-	assertGeneric503(t, do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil))
+	assertGeneric503(t, do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil))
 }
 
 // rejected lists upstream answers that must never become the served
@@ -250,7 +250,7 @@ func TestOutageFromTheStart(t *testing.T) {
 			clk := jwttest.NewClock()
 			f := mustNew(t, testConfig(u, clk, nil))
 			before := u.hits.Load()
-			w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+			w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 			assertGeneric503(t, w)
 			if got := w.Header().Get("Retry-After"); got != "10" {
 				t.Errorf("Retry-After = %q, want 10 (ErrorRetryInterval)", got)
@@ -258,7 +258,7 @@ func TestOutageFromTheStart(t *testing.T) {
 			// Within the retry interval no new fetch is made.
 			hits := u.hits.Load()
 			clk.Advance(5 * time.Second)
-			w = do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+			w = do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 			assertGeneric503(t, w)
 			if got := w.Header().Get("Retry-After"); got != "5" {
 				t.Errorf("Retry-After = %q, want 5", got)
@@ -272,7 +272,7 @@ func TestOutageFromTheStart(t *testing.T) {
 			// After it, the upstream recovers and is fetched again.
 			u.set(u.serve(u.doc(), nil))
 			clk.Advance(5 * time.Second)
-			if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Code != 200 {
+			if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); w.Code != 200 {
 				t.Errorf("after recovery: status %d", w.Code)
 			}
 		})
@@ -293,7 +293,7 @@ func TestStaleIfError(t *testing.T) {
 			u.set(h)
 			clk.Advance(2 * time.Hour) // past the 1h default freshness
 			for i := range 5 {
-				w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+				w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 				if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), u.doc()) {
 					t.Fatalf("request %d: status %d, body %q; want the last good copy", i, w.Code, w.Body)
 				}
@@ -313,12 +313,12 @@ func TestStaleIfError(t *testing.T) {
 			waitIdle(t, f.as) // Metadata started a refresh too (a 6th failure)
 			clk.Advance(11 * time.Second)
 			u.set(u.serve(u.doc(), nil))
-			do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+			do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 			waitIdle(t, f.as)
 			if !strings.Contains(logs.String(), "recovered") {
 				t.Errorf("no recovery record:\n%s", logs)
 			}
-			if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Header().Get("Age") != "0" {
+			if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); w.Header().Get("Age") != "0" {
 				t.Errorf("after recovery Age = %q, want 0", w.Header().Get("Age"))
 			}
 		})
@@ -358,13 +358,13 @@ func TestETagRevalidation(t *testing.T) {
 	})
 	clk := jwttest.NewClock()
 	f := mustNew(t, testConfig(u, clk, nil))
-	first := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+	first := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 	if first.Code != 200 || first.Header().Get("Cache-Control") != "public, max-age=120" {
 		t.Fatalf("first: %d %q", first.Code, first.Header().Get("Cache-Control"))
 	}
 
 	clk.Advance(3 * time.Minute)
-	stale := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+	stale := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 	if stale.Code != 200 || stale.Header().Get("Age") != "180" {
 		t.Errorf("stale: %d Age %q, want 200 Age 180", stale.Code, stale.Header().Get("Age"))
 	}
@@ -372,7 +372,7 @@ func TestETagRevalidation(t *testing.T) {
 	if conditional.Load() != 1 || u.hits.Load() != 2 {
 		t.Fatalf("conditional requests = %d, hits = %d; want 1, 2", conditional.Load(), u.hits.Load())
 	}
-	after := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+	after := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 	if !bytes.Equal(after.Body.Bytes(), u.doc()) || after.Header().Get("Age") != "0" || after.Header().Get("ETag") != first.Header().Get("ETag") {
 		t.Errorf("after 304: Age %q ETag %q body %q; want the same copy, renewed", after.Header().Get("Age"), after.Header().Get("ETag"), after.Body)
 	}
@@ -384,7 +384,7 @@ func TestETagRevalidation(t *testing.T) {
 func TestClientConditionalRequests(t *testing.T) {
 	u := newUpstream(t)
 	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
-	etag := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil).Header().Get("ETag")
+	etag := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil).Header().Get("ETag")
 	for _, tc := range []struct {
 		name, inm string
 		want      int
@@ -396,7 +396,7 @@ func TestClientConditionalRequests(t *testing.T) {
 		{"no match", `"other"`, 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, map[string]string{"If-None-Match": tc.inm})
+			w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, map[string]string{"If-None-Match": tc.inm})
 			if w.Code != tc.want {
 				t.Fatalf("status = %d, want %d", w.Code, tc.want)
 			}
@@ -459,7 +459,7 @@ func TestColdCacheConcurrentRequestsFetchOnce(t *testing.T) {
 	codes := make([]int, n)
 	for i := range n {
 		wg.Go(func() {
-			codes[i] = do(t, h, http.MethodGet, PathAuthorizationServer, nil).Code
+			codes[i] = do(t, h, http.MethodGet, pathAuthorizationServer, nil).Code
 		})
 	}
 	<-all // every request is waiting on the one fetch
@@ -490,7 +490,7 @@ func TestStaleCopyServedWithoutWaiting(t *testing.T) {
 	// The upstream is blocked: these requests complete only because they
 	// do not wait for the refresh.
 	for i := range 50 {
-		w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+		w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 		if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), u.doc()) {
 			t.Fatalf("request %d: %d %q, want the stale copy", i, w.Code, w.Body)
 		}
@@ -500,7 +500,7 @@ func TestStaleCopyServedWithoutWaiting(t *testing.T) {
 	if got := u.hits.Load(); got != 2 {
 		t.Errorf("upstream requests = %d, want 2 (one refresh)", got)
 	}
-	if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); !bytes.Equal(w.Body.Bytes(), newDoc) {
+	if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); !bytes.Equal(w.Body.Bytes(), newDoc) {
 		t.Errorf("after refresh body %q, want the new document", w.Body)
 	}
 }
@@ -516,7 +516,7 @@ func TestSharedFetchOutlivesItsRequest(t *testing.T) {
 	f.as.onWait = func() { close(started) }
 	done := make(chan int)
 	go func() {
-		r := httptest.NewRequestWithContext(ctx, http.MethodGet, PathAuthorizationServer, nil)
+		r := httptest.NewRequestWithContext(ctx, http.MethodGet, pathAuthorizationServer, nil)
 		w := httptest.NewRecorder()
 		f.Handler().ServeHTTP(w, r)
 		done <- w.Code
@@ -528,7 +528,7 @@ func TestSharedFetchOutlivesItsRequest(t *testing.T) {
 	}
 	close(gate)
 	waitIdle(t, f.as)
-	if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Code != 200 {
+	if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); w.Code != 200 {
 		t.Errorf("status %d, want 200 from the fetch the cancelled request started", w.Code)
 	}
 	if got := u.hits.Load(); got != 1 {
@@ -543,7 +543,7 @@ func TestTenSimulatedHours(t *testing.T) {
 	f := mustNew(t, testConfig(u, clk, nil))
 	h := f.Handler()
 	for i := 0; i < 10*60; i++ { // a request every simulated minute
-		if w := do(t, h, http.MethodGet, PathAuthorizationServer, nil); w.Code != 200 {
+		if w := do(t, h, http.MethodGet, pathAuthorizationServer, nil); w.Code != 200 {
 			t.Fatalf("minute %d: status %d", i, w.Code)
 		}
 		waitIdle(t, f.as)
@@ -579,7 +579,7 @@ func TestCloseStopsBackgroundRefresh(t *testing.T) {
 	clk := jwttest.NewClock()
 	cfg := testConfig(u, clk, nil)
 	cfg.OpenIDConfiguration = true
-	cfg.OpenIDConfigurationURL = u.issuer() + PathOpenIDConfiguration
+	cfg.OpenIDConfigurationURL = u.issuer() + pathOpenIDConfiguration
 	f, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -589,7 +589,7 @@ func TestCloseStopsBackgroundRefresh(t *testing.T) {
 	}
 	u.set(u.blockUntil(nil, u.serve(u.doc(), nil))) // never answers on its own
 	clk.Advance(2 * time.Hour)
-	do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil) // starts a refresh
+	do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil) // starts a refresh
 	_, _ = f.oidc.get(context.Background(), clk.Now())               // and one of the OIDC document
 	if !goroutineIn("forward.(*docCache).run", true) {
 		t.Fatal("no refresh goroutine running before Close")
@@ -601,14 +601,14 @@ func TestCloseStopsBackgroundRefresh(t *testing.T) {
 	_ = f.Close() // idempotent
 	hits := u.hits.Load()
 	clk.Advance(2 * time.Hour)
-	if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Code != 200 {
+	if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); w.Code != 200 {
 		t.Errorf("after Close: status %d, want the cached copy", w.Code)
 	}
 	if u.hits.Load() != hits || goroutineIn("forward.(*docCache).run", false) {
 		t.Error("a fetch started after Close")
 	}
-	if err := f.Prime(context.Background()); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("Prime after Close = %v, want ErrUnavailable", err)
+	if err := f.Prime(context.Background()); !errors.Is(err, ErrMetadataUnavailable) {
+		t.Errorf("Prime after Close = %v, want ErrMetadataUnavailable", err)
 	}
 }
 
@@ -647,7 +647,7 @@ func TestOpenIDConfigurationRoute(t *testing.T) {
 	u := newUpstream(t)
 	oidcDoc := docWith(u.issuer(), map[string]any{"userinfo_endpoint": u.issuer() + "/oauth2/userinfo"})
 	u.set(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == PathOpenIDConfiguration {
+		if r.URL.Path == pathOpenIDConfiguration {
 			_, _ = w.Write(oidcDoc)
 			return
 		}
@@ -662,7 +662,7 @@ func TestOpenIDConfigurationRoute(t *testing.T) {
 			for _, r := range f.Routes() {
 				mux.Handle(r.Pattern, r.Handler)
 			}
-			w := do(t, mux, http.MethodGet, PathOpenIDConfiguration, nil)
+			w := do(t, mux, http.MethodGet, pathOpenIDConfiguration, nil)
 			if !enabled {
 				if w.Code != http.StatusNotFound {
 					t.Errorf("disabled: status %d, want 404", w.Code)
@@ -672,7 +672,7 @@ func TestOpenIDConfigurationRoute(t *testing.T) {
 			if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), oidcDoc) {
 				t.Errorf("status %d body %q, want the upstream OIDC document", w.Code, w.Body)
 			}
-			if w := do(t, mux, http.MethodGet, PathAuthorizationServer, nil); !bytes.Equal(w.Body.Bytes(), u.doc()) {
+			if w := do(t, mux, http.MethodGet, pathAuthorizationServer, nil); !bytes.Equal(w.Body.Bytes(), u.doc()) {
 				t.Errorf("RFC 8414 route body %q", w.Body)
 			}
 			if err := f.Prime(context.Background()); err != nil {

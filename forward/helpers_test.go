@@ -161,7 +161,7 @@ func (u *upstream) blockUntil(gate <-chan struct{}, h http.HandlerFunc) http.Han
 func testConfig(u *upstream, clk *testutil.Clock, logs *testutil.LogBuffer) Config {
 	cfg := Config{
 		Issuer:         u.issuer(),
-		MetadataURL:    u.issuer() + PathAuthorizationServer,
+		MetadataURL:    u.issuer() + pathAuthorizationServer,
 		RetryWaitMin:   time.Millisecond,
 		RetryWaitMax:   5 * time.Millisecond,
 		MaxRetryAfter:  10 * time.Millisecond,

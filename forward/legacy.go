@@ -23,7 +23,7 @@ const legacyUnavailable = "The authorization server is temporarily unavailable. 
 
 // serveAuthorize answers GET /authorize with a 302 to the upstream
 // authorization_endpoint carrying the same query, plus resource (the
-// configured Resource) when the client sent none: a client that predates
+// configured MCPURL) when the client sent none: a client that predates
 // resource indicators would otherwise get a token for no resource in
 // particular (AuthKit then puts its client id in aud), refused by every
 // call.
@@ -40,11 +40,11 @@ func (f *Forwarder) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.RawQuery
-	if f.cfg.Resource != "" && !queryHas(q, "resource") {
+	if f.cfg.MCPURL != "" && !queryHas(q, "resource") {
 		if q != "" {
 			q += "&"
 		}
-		q += "resource=" + url.QueryEscape(f.cfg.Resource)
+		q += "resource=" + url.QueryEscape(f.cfg.MCPURL)
 	}
 	if q != "" {
 		if u.RawQuery != "" {

@@ -43,8 +43,8 @@ func TestLegacyEndpointsOffByDefault(t *testing.T) {
 	u := newUpstream(t)
 	f := mustNew(t, testConfig(u, jwttest.NewClock(), nil))
 	routes := f.Routes()
-	if len(routes) != 1 || routes[0].Pattern != PathAuthorizationServer {
-		t.Errorf("routes = %v, want only %s", routes, PathAuthorizationServer)
+	if len(routes) != 1 || routes[0].Pattern != pathAuthorizationServer {
+		t.Errorf("routes = %v, want only %s", routes, pathAuthorizationServer)
 	}
 }
 
@@ -61,7 +61,7 @@ func TestLegacyAuthorizeRedirect(t *testing.T) {
 				return docWith(u.issuer(), map[string]any{"authorization_endpoint": u.issuer() + "/oauth2/authorize" + tc.endpointQuery})
 			}, nil)
 			mux := legacyMux(t, testConfig(u, jwttest.NewClock(), nil))
-			target := PathAuthorize
+			target := pathAuthorize
 			if tc.query != "" {
 				target += "?" + tc.query
 			}
@@ -77,7 +77,7 @@ func TestLegacyAuthorizeRedirect(t *testing.T) {
 					t.Errorf("%s: Cache-Control = %q", method, w.Header().Get("Cache-Control"))
 				}
 			}
-			if w := do(t, mux, http.MethodPost, PathAuthorize, nil); w.Code != http.StatusMethodNotAllowed {
+			if w := do(t, mux, http.MethodPost, pathAuthorize, nil); w.Code != http.StatusMethodNotAllowed {
 				t.Errorf("POST /authorize: %d, want 405", w.Code)
 			}
 		})
@@ -88,7 +88,7 @@ func TestLegacyAuthorizeUpstreamDown(t *testing.T) {
 	u := newUpstream(t)
 	u.set(status(http.StatusBadGateway, nil))
 	mux := legacyMux(t, testConfig(u, jwttest.NewClock(), nil))
-	assertGeneric503(t, do(t, mux, http.MethodGet, PathAuthorize+"?client_id=c", nil))
+	assertGeneric503(t, do(t, mux, http.MethodGet, pathAuthorize+"?client_id=c", nil))
 }
 
 // post sends a POST with body and headers through h.
@@ -126,7 +126,7 @@ func TestLegacyTokenProxy(t *testing.T) {
 	logs := &testutil.LogBuffer{}
 	mux := legacyMux(t, testConfig(u, jwttest.NewClock(), logs))
 
-	for _, path := range []string{PathToken, PathRegister} {
+	for _, path := range []string{pathToken, pathRegister} {
 		t.Run(path, func(t *testing.T) {
 			w := post(t, mux, path, []byte(secretForm), map[string]string{
 				"Content-Type":  "application/x-www-form-urlencoded",
@@ -184,11 +184,11 @@ func TestLegacyProxyLimitsAndErrors(t *testing.T) {
 		want     int
 		wantHits int32
 	}{
-		{"oversize body", http.MethodPost, PathToken, bytes.Repeat([]byte("a"), 1025), http.StatusRequestEntityTooLarge, 0},
-		{"at the limit, not retried", http.MethodPost, PathToken, bytes.Repeat([]byte("a"), 1024), http.StatusServiceUnavailable, 1},
-		{"GET", http.MethodGet, PathToken, nil, http.StatusMethodNotAllowed, 0},
-		{"preflight", http.MethodOptions, PathToken, nil, http.StatusNoContent, 0},
-		{"no registration endpoint", http.MethodPost, PathRegister, []byte("{}"), http.StatusNotFound, 0},
+		{"oversize body", http.MethodPost, pathToken, bytes.Repeat([]byte("a"), 1025), http.StatusRequestEntityTooLarge, 0},
+		{"at the limit, not retried", http.MethodPost, pathToken, bytes.Repeat([]byte("a"), 1024), http.StatusServiceUnavailable, 1},
+		{"GET", http.MethodGet, pathToken, nil, http.StatusMethodNotAllowed, 0},
+		{"preflight", http.MethodOptions, pathToken, nil, http.StatusNoContent, 0},
+		{"no registration endpoint", http.MethodPost, pathRegister, []byte("{}"), http.StatusNotFound, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hits.Store(0)
@@ -217,7 +217,7 @@ func TestLegacyProxyUpstreamUnreachable(t *testing.T) {
 	}, nil)
 	logs := &testutil.LogBuffer{}
 	mux := legacyMux(t, testConfig(u, jwttest.NewClock(), logs))
-	w := post(t, mux, PathToken, []byte(secretForm), map[string]string{"Authorization": "Basic U0VDUkVULUJBU0lD"})
+	w := post(t, mux, pathToken, []byte(secretForm), map[string]string{"Authorization": "Basic U0VDUkVULUJBU0lD"})
 	if w.Code != http.StatusBadGateway || strings.Contains(w.Body.String(), "127.0.0.1") || strings.Contains(w.Body.String(), "refused") {
 		t.Errorf("status %d body %q, want a generic 502", w.Code, w.Body)
 	}
@@ -232,14 +232,14 @@ func TestLegacyProxyUpstreamUnreachable(t *testing.T) {
 func TestLegacyAuthorizeAddsTheResource(t *testing.T) {
 	u := legacyUpstream(t, func(u *upstream) []byte { return docWith(u.issuer(), nil) }, nil)
 	cfg := testConfig(u, jwttest.NewClock(), nil)
-	cfg.Resource = "https://mcp.example.com/mcp"
+	cfg.MCPURL = "https://mcp.example.com/mcp"
 	mux := legacyMux(t, cfg)
 	for query, want := range map[string]string{
 		"client_id=c1": "client_id=c1&resource=https%3A%2F%2Fmcp.example.com%2Fmcp",
 		"client_id=c1&resource=https%3A%2F%2Fother": "client_id=c1&resource=https%3A%2F%2Fother",
 		"resourc%65=x": "resourc%65=x",
 	} {
-		w := do(t, mux, http.MethodGet, PathAuthorize+"?"+query, nil)
+		w := do(t, mux, http.MethodGet, pathAuthorize+"?"+query, nil)
 		if got := w.Header().Get("Location"); got != u.issuer()+"/oauth2/authorize?"+want {
 			t.Errorf("?%s → %q, want ?%s", query, got, want)
 		}
@@ -258,7 +258,7 @@ func TestLegacyProxyHardening(t *testing.T) {
 			_, _ = io.WriteString(w, `{}`)
 		})
 		mux := legacyMux(t, testConfig(u, jwttest.NewClock(), nil))
-		post(t, mux, PathToken, []byte(secretForm), map[string]string{"X-Forwarded-For": "203.0.113.66"})
+		post(t, mux, pathToken, []byte(secretForm), map[string]string{"X-Forwarded-For": "203.0.113.66"})
 		if got := <-xff; got != "192.0.2.7" {
 			t.Errorf("X-Forwarded-For = %q, want the peer only", got)
 		}
@@ -281,7 +281,7 @@ func TestLegacyProxyHardening(t *testing.T) {
 			_, _ = io.WriteString(w, `{"access_token":"x"}`)
 		})
 		mux := legacyMux(t, testConfig(u, jwttest.NewClock(), nil))
-		w := post(t, mux, PathToken, []byte(secretForm), nil)
+		w := post(t, mux, pathToken, []byte(secretForm), nil)
 		for _, dropped := range []string{"Location", "Content-Security-Policy", "X-Upstream-Secret"} {
 			if w.Header().Get(dropped) != "" {
 				t.Errorf("%s passed back", dropped)
@@ -291,7 +291,7 @@ func TestLegacyProxyHardening(t *testing.T) {
 			t.Errorf("allowed headers: %v", w.Header())
 		}
 		html = true
-		w = post(t, mux, PathToken, []byte(secretForm), nil)
+		w = post(t, mux, pathToken, []byte(secretForm), nil)
 		if w.Code != http.StatusBadGateway || strings.Contains(w.Body.String(), "<script>") {
 			t.Errorf("HTML upstream body: %d %q, want a generic 502", w.Code, w.Body)
 		}
@@ -306,10 +306,10 @@ func TestLegacyProxyHardening(t *testing.T) {
 				return docWith(u.issuer(), map[string]any{"token_endpoint": tc.endpoint, "authorization_endpoint": tc.endpoint})
 			}, nil)
 			mux := legacyMux(t, testConfig(u, jwttest.NewClock(), nil))
-			if w := post(t, mux, PathToken, []byte(secretForm), nil); w.Code != http.StatusBadGateway {
+			if w := post(t, mux, pathToken, []byte(secretForm), nil); w.Code != http.StatusBadGateway {
 				t.Errorf("/token to %s: %d, want 502", tc.endpoint, w.Code)
 			}
-			if w := do(t, mux, http.MethodGet, PathAuthorize+"?client_id=c", nil); w.Code != http.StatusServiceUnavailable || w.Header().Get("Location") != "" {
+			if w := do(t, mux, http.MethodGet, pathAuthorize+"?client_id=c", nil); w.Code != http.StatusServiceUnavailable || w.Header().Get("Location") != "" {
 				t.Errorf("/authorize to %s: %d %q, want 503 and no redirect", tc.endpoint, w.Code, w.Header().Get("Location"))
 			}
 		})

@@ -7,9 +7,9 @@ package forward
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 
+	"github.com/mcpauth/mcpauth/internal/httpx"
 	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
@@ -52,9 +52,9 @@ func (m *Metadata) clone() *Metadata {
 // good document, if any, stays in use.
 var ErrInvalidMetadata = errors.New("forward: invalid authorization server metadata")
 
-// ErrUnavailable: the upstream document could not be fetched (transport
-// error, timeout, non-200 status) and no good copy is cached.
-var ErrUnavailable = errors.New("forward: authorization server metadata unavailable")
+// ErrMetadataUnavailable: the upstream document could not be fetched
+// (transport error, timeout, non-200 status) and no good copy is cached.
+var ErrMetadataUnavailable = errors.New("forward: authorization server metadata unavailable")
 
 // IssuerMismatchError reports a fetched document whose issuer is not
 // byte-identical to Config.Issuer. It wraps [ErrInvalidMetadata].
@@ -109,8 +109,8 @@ func parseMetadata(body []byte, issuer string) (*Metadata, error) {
 			return nil, invalid("%s is not a string", f.name)
 		}
 		if f.url {
-			if err := checkEndpoint(*f.dst); err != nil {
-				return nil, invalid("%s: %v", f.name, err)
+			if _, err := httpx.CheckURL(*f.dst, httpx.ListedURL); err != nil {
+				return nil, invalid("%s %q %v", f.name, httpx.RedactUserinfo(*f.dst), err)
 			}
 		}
 	}
@@ -184,15 +184,4 @@ func metadataMembers(body []byte) (map[string][]byte, error) {
 		}
 	}
 	return out, nil
-}
-
-func checkEndpoint(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return errors.New("not a URL")
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" {
-		return errors.New("not an absolute http(s) URL without fragment")
-	}
-	return nil
 }

@@ -122,7 +122,7 @@ func BenchmarkHandlerCached(b *testing.B) {
 	u := newUpstream(b)
 	f := mustNew(b, testConfig(u, jwttest.NewClock(), nil))
 	h := f.Handler()
-	r := httptest.NewRequest(http.MethodGet, PathAuthorizationServer, nil)
+	r := httptest.NewRequest(http.MethodGet, pathAuthorizationServer, nil)
 	w := &discardWriter{h: http.Header{}}
 	h.ServeHTTP(w, r) // fill the cache
 	if w.code != http.StatusOK {

@@ -57,19 +57,19 @@ func TestMetadataNeverFollowsARedirect(t *testing.T) {
 
 				// Cold: nothing to serve but a 503.
 				u.set(redirect)
-				assertGeneric503(t, do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil))
+				assertGeneric503(t, do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil))
 
 				// Warm: the last good copy is served through the redirect.
 				u.set(u.serve(u.doc(), map[string]string{"Cache-Control": "max-age=60"}))
 				clk.Advance(cfg.ErrorRetryInterval + DefaultErrorRetryInterval)
-				if w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil); w.Code != http.StatusOK {
+				if w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil); w.Code != http.StatusOK {
 					t.Fatalf("status = %d after the upstream healed", w.Code)
 				}
 				u.set(redirect)
 				clk.Advance(DefaultMaxCacheTTL)
-				_ = do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil) // starts the refresh
+				_ = do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil) // starts the refresh
 				waitIdle(t, f.as)
-				w := do(t, f.Handler(), http.MethodGet, PathAuthorizationServer, nil)
+				w := do(t, f.Handler(), http.MethodGet, pathAuthorizationServer, nil)
 				if w.Code != http.StatusOK || strings.Contains(w.Body.String(), other.URL) {
 					t.Fatalf("served %d %s, want the last good copy", w.Code, w.Body.String())
 				}
@@ -113,7 +113,7 @@ func TestLegacyProxyNeverFollowsARedirect(t *testing.T) {
 	for _, rt := range f.Routes() {
 		mux.Handle(rt.Pattern, rt.Handler)
 	}
-	r := httptest.NewRequest(http.MethodPost, PathToken, strings.NewReader("grant_type=authorization_code&code=c&client_secret=s"))
+	r := httptest.NewRequest(http.MethodPost, pathToken, strings.NewReader("grant_type=authorization_code&code=c&client_secret=s"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()
 	mux.ServeHTTP(w, r)

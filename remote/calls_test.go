@@ -167,7 +167,7 @@ func TestToolBodyNotReadUnlessNeeded(t *testing.T) {
 func TestToolBodyTooLarge(t *testing.T) {
 	p := newTestProvider(t, func(c *Config) {
 		c.ToolScopes = map[string][]string{"a": {"x"}}
-		c.MaxToolCallBodyBytes = 64
+		c.MaxBodyBytes = 64
 	})
 	for _, tt := range []struct {
 		size int

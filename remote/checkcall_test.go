@@ -16,7 +16,7 @@ func TestCheckCallAgreesWithMiddleware(t *testing.T) {
 	const resource = "https://mcp.example.com/mcp"
 	custom := &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: "Needs approval", Scopes: []string{"approve"}}
 	p := MustNew(Config{
-		ResourceURL:          resource,
+		MCPURL:               resource,
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier: TokenVerifierFunc(func(_ context.Context, tok string) (*TokenInfo, error) {
 			return &TokenInfo{Subject: "user_" + tok, Audiences: []string{resource}, Scopes: strings.Split(tok, "+")}, nil
@@ -80,13 +80,13 @@ func TestCheckCallAgreesWithMiddleware(t *testing.T) {
 
 func TestCheckCallWithoutIdentity(t *testing.T) {
 	p := MustNew(Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier:             TokenVerifierFunc(func(context.Context, string) (*TokenInfo, error) { return nil, ErrInvalidToken }),
 		RequiredScopes:       []string{"mcp"},
 	})
 	other := MustNew(Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier:             TokenVerifierFunc(func(context.Context, string) (*TokenInfo, error) { return nil, ErrInvalidToken }),
 	})

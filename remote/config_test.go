@@ -24,12 +24,12 @@ func TestCanonicalResourceURL(t *testing.T) {
 		{"https://mcp.example.com/a%20b/mcp", "https://mcp.example.com/a%20b/mcp", "https://mcp.example.com/.well-known/oauth-protected-resource/a%20b/mcp"},
 	} {
 		t.Run(tt.in, func(t *testing.T) {
-			p := newTestProvider(t, func(c *Config) { c.ResourceURL = tt.in })
-			if p.ResourceURL() != tt.want {
-				t.Errorf("ResourceURL() = %q, want %q", p.ResourceURL(), tt.want)
+			p := newTestProvider(t, func(c *Config) { c.MCPURL = tt.in })
+			if p.MCPURL() != tt.want {
+				t.Errorf("MCPURL() = %q, want %q", p.MCPURL(), tt.want)
 			}
-			if p.MetadataURL() != tt.metadata {
-				t.Errorf("MetadataURL() = %q, want %q", p.MetadataURL(), tt.metadata)
+			if p.ResourceMetadataURL() != tt.metadata {
+				t.Errorf("ResourceMetadataURL() = %q, want %q", p.ResourceMetadataURL(), tt.metadata)
 			}
 			if p.audiences[0] != tt.want {
 				t.Errorf("default audience %q", p.audiences[0])
@@ -44,18 +44,22 @@ func TestNewRejects(t *testing.T) {
 		mutate func(*Config)
 		want   string // substring of the error
 	}{
-		{"no resource", func(c *Config) { c.ResourceURL = "" }, "Config.ResourceURL is required"},
-		{"relative", func(c *Config) { c.ResourceURL = "/mcp" }, "absolute https URL"},
-		{"no host", func(c *Config) { c.ResourceURL = "https:///mcp" }, "with a host"},
-		{"ftp", func(c *Config) { c.ResourceURL = "ftp://mcp.example.com/mcp" }, "absolute https URL"},
-		{"http public", func(c *Config) { c.ResourceURL = "http://mcp.example.com/mcp" }, "must use https"},
-		{"http lookalike", func(c *Config) { c.ResourceURL = "http://localhost.example.com/mcp" }, "must use https"},
-		{"userinfo", func(c *Config) { c.ResourceURL = "https://u:p@mcp.example.com/mcp" }, "userinfo"},
-		{"query", func(c *Config) { c.ResourceURL = "https://mcp.example.com/mcp?x=1" }, "query"},
-		{"empty query", func(c *Config) { c.ResourceURL = "https://mcp.example.com/mcp?" }, "query"},
-		{"fragment", func(c *Config) { c.ResourceURL = "https://mcp.example.com/mcp#x" }, "fragment"},
-		{"empty fragment", func(c *Config) { c.ResourceURL = "https://mcp.example.com/mcp#" }, "fragment"},
-		{"dot segment", func(c *Config) { c.ResourceURL = "https://mcp.example.com/a/../mcp" }, "dot segments"},
+		{"no resource", func(c *Config) { c.MCPURL = "" }, "Config.MCPURL is required"},
+		{"relative", func(c *Config) { c.MCPURL = "/mcp" }, "absolute https URL"},
+		{"no host", func(c *Config) { c.MCPURL = "https:///mcp" }, "with a host"},
+		{"ftp", func(c *Config) { c.MCPURL = "ftp://mcp.example.com/mcp" }, "absolute https URL"},
+		{"http public", func(c *Config) { c.MCPURL = "http://mcp.example.com/mcp" }, "must use https"},
+		{"http lookalike", func(c *Config) { c.MCPURL = "http://localhost.example.com/mcp" }, "must use https"},
+		{"userinfo", func(c *Config) { c.MCPURL = "https://u:p@mcp.example.com/mcp" }, "userinfo"},
+		{"query", func(c *Config) { c.MCPURL = "https://mcp.example.com/mcp?x=1" }, "query"},
+		{"empty query", func(c *Config) { c.MCPURL = "https://mcp.example.com/mcp?" }, "query"},
+		{"fragment", func(c *Config) { c.MCPURL = "https://mcp.example.com/mcp#x" }, "fragment"},
+		{"empty fragment", func(c *Config) { c.MCPURL = "https://mcp.example.com/mcp#" }, "fragment"},
+		{"dot segment", func(c *Config) { c.MCPURL = "https://mcp.example.com/a/../mcp" }, "dot segments"},
+		{"bad host", func(c *Config) { c.MCPURL = "https://mcp..example.com/mcp" }, "invalid host name"},
+		{"port 0", func(c *Config) { c.MCPURL = "https://mcp.example.com:0/mcp" }, "invalid port"},
+		{"http with the fix", func(c *Config) { c.MCPURL = "http://mcp.example.com/mcp" }, `write "https://mcp.example.com/mcp"`},
+		{"JWKS-style userinfo in an AS", func(c *Config) { c.AuthorizationServers = []string{"https://u:p@auth.example.com"} }, `"https://REDACTED@auth.example.com" must not contain userinfo`},
 		{"no AS", func(c *Config) { c.AuthorizationServers = nil }, "Config.AuthorizationServers is required"},
 		{"relative AS", func(c *Config) { c.AuthorizationServers = []string{"auth.example.com"} }, "AuthorizationServers[0]"},
 		{"http AS", func(c *Config) { c.AuthorizationServers = []string{"http://auth.example.com"} }, "must use https"},

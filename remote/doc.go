@@ -10,7 +10,7 @@
 // own next to the standard ones.
 //
 //	p, err := remote.New(remote.Config{
-//		ResourceURL:          "https://mcp.example.com/mcp", // the public URL clients use
+//		MCPURL:               "https://mcp.example.com/mcp", // the public URL clients use
 //		AuthorizationServers: []string{"https://example.authkit.app"},
 //		Verifier:             verifier, // checks signature, expiry, issuer
 //		RequiredScopes:       []string{"mcp:tools"},
@@ -55,4 +55,23 @@
 // [ErrInvalidToken], [ErrInsufficientScope], [ErrUnavailable], ...) plus one
 // typed [*Error] carrying the RFC 6750 code, a client-safe description and the
 // HTTP status. Clients never see a verifier's internal error text.
+//
+// The packages built on this one share its vocabulary: [Route] for what a
+// provider serves, [Decision], [KeyFetch] and [MetadataFetch] for what it
+// reports, [Finding] and [Severity] for what a start-up Check finds
+// (forward, idp and authkit report the Finding* identifiers below).
+//
+// # Size
+//
+// This package exports more than three times as many names as go-oidc's
+// oidc package, because it is the whole protected resource rather than a
+// verifier: the provider and its middleware, the JWT and introspection
+// verifiers and the multi-issuer router, the identity handlers see, and the
+// vocabulary above. About half of the names are values to compare with, not
+// API to learn: the error classes, the defaults of each Config, the
+// algorithm names, the decision outcomes and the finding identifiers. The
+// verifiers stay here, not in a package of their own, because a provider
+// and its verifiers share TokenInfo and the error classes, the provider
+// routes a MultiIssuer's tokens itself (to name the issuer in each
+// Decision), and a program that builds one builds the other.
 package remote

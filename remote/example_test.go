@@ -34,7 +34,7 @@ func Example() {
 		fmt.Fprintln(w, "hello", id.Subject())
 	})
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier:             stubVerifier,
 		RequiredScopes:       []string{"mcp:tools"},
@@ -83,7 +83,7 @@ func ExampleIdentityFromContext() {
 // Routes can be mounted on any router next to your own.
 func ExampleProvider_Routes() {
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/api/v1/mcp",
+		MCPURL:               "https://mcp.example.com/api/v1/mcp",
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier:             stubVerifier,
 	})
@@ -103,7 +103,7 @@ func ExampleProvider_Routes() {
 // 403 challenge names every scope the client must ask for.
 func ExampleConfig_toolScopes() {
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier:             stubVerifier,
 		RequiredScopes:       []string{"mcp:tools"},
@@ -125,7 +125,7 @@ func ExampleConfig_toolScopes() {
 // MCP's HeaderMismatch error.
 func ExampleConfig_toolScopes_headerMismatch() {
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier:             stubVerifier,
 		ToolScopes:           map[string][]string{"delete_file": {"files:write"}},
@@ -150,7 +150,7 @@ func ExampleConfig_toolScopes_headerMismatch() {
 // middleware, for example to decide what a list shows.
 func ExampleConfig_callCheck() {
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier:             stubVerifier,
 		CallCheck: func(_ context.Context, call remote.Call, id *remote.Identity) error {
@@ -201,7 +201,7 @@ func ExampleConfig_callCheck() {
 func ExampleConfig_onDecision() {
 	decisions := new(expvar.Map).Init() // expvar.NewMap("mcpauth_decisions") publishes it on /debug/vars
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier:             stubVerifier,
 		OnDecision: func(_ context.Context, d remote.Decision) {
@@ -267,7 +267,7 @@ func ExampleNewMultiIssuer() {
 // stays precise.
 func ExampleConfig_scopesUpFront() {
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier:             stubVerifier,
 		RequiredScopes:       []string{"mcp:tools"},
@@ -304,7 +304,7 @@ func ExampleConfig_scopesUpFront() {
 // scope is still a 403, so clients can step up.
 func ExampleConfig_inBandRuleDenials() {
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier:             stubVerifier,
 		ToolScopes:           map[string][]string{"delete_file": {"files:write"}},

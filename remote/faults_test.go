@@ -1,9 +1,11 @@
 package remote
 
 // Identity-provider fault suite at the verifier level: the JWT verifier
-// against the fake AuthKit (authkittest) with its JWKS endpoint failing in
-// every way the issue lists, on a fake clock. Each test states the rule it
-// checks in its name; the rules are those of JWTConfig's documentation.
+// against the fake AuthKit (authkittest) with its JWKS endpoint failing
+// (outages at and after start-up, bad answers, a broken key among good
+// ones, rotation, a flood of unknown kids), on a fake clock. Each test
+// states the rule it checks in its name; the rules are those of
+// JWTConfig's documentation.
 
 import (
 	"bytes"
@@ -79,7 +81,7 @@ func (r *faultRig) mint(tb testing.TB, opts authkittest.TokenOptions) string {
 func (r *faultRig) fetches() int {
 	n := 0
 	for _, req := range r.as.Requests() {
-		if req.Path == authkittest.PathJWKS {
+		if req.Path == "/oauth2/jwks" {
 			n++
 		}
 	}
@@ -134,7 +136,7 @@ func withKid(tb testing.TB, token, kid string) string {
 func TestFaultJWKSOutageTwelveHoursAfterPriming(t *testing.T) {
 	r := newFaultRig(t, nil)
 	r.prime(t)
-	r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{
+	r.as.SetFault("/oauth2/jwks", authkittest.Fault{
 		Status: http.StatusServiceUnavailable, ContentType: "text/html", Body: []byte("<h1>upstream down</h1>"),
 	})
 	lived := r.mint(t, authkittest.TokenOptions{ExpiresIn: 13 * time.Hour})
@@ -173,7 +175,7 @@ func TestFaultJWKSOutageTwelveHoursAfterPriming(t *testing.T) {
 
 	// The JWKS comes back with a new key: within one cooldown a token
 	// signed by it is accepted.
-	r.as.ClearFault(authkittest.PathJWKS)
+	r.as.ClearFault("/oauth2/jwks")
 	before := r.fetches()
 	r.as.RotateKey()
 	r.clock.Advance(r.v.keys.cooldown)
@@ -204,7 +206,7 @@ func TestFaultJWKSDownAtStart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newFaultRig(t, tc.mut)
-			r.as.SetFault(authkittest.PathJWKS, tc.fault)
+			r.as.SetFault("/oauth2/jwks", tc.fault)
 			tok := r.mint(t, authkittest.TokenOptions{ExpiresIn: time.Hour})
 			_, err := r.v.VerifyToken(context.Background(), tok)
 			if faultClass(err) != "unavailable" || !errors.Is(err, ErrKeysUnavailable) {
@@ -225,7 +227,7 @@ func TestFaultJWKSDownAtStart(t *testing.T) {
 			}
 			// The JWKS comes back; once the backoff is over the next
 			// request fetches and all is normal.
-			r.as.ClearFault(authkittest.PathJWKS)
+			r.as.ClearFault("/oauth2/jwks")
 			r.clock.Advance(ue.RetryAfter)
 			mustVerify(t, r.v, tok)
 			mustVerify(t, r.v, r.mint(t, authkittest.TokenOptions{}))
@@ -275,16 +277,16 @@ func TestFaultJWKSBadAnswers(t *testing.T) {
 			tok := r.mint(t, authkittest.TokenOptions{ExpiresIn: 6 * time.Hour})
 
 			// At start: 503 class.
-			r.as.SetFault(authkittest.PathJWKS, tc.fault)
+			r.as.SetFault("/oauth2/jwks", tc.fault)
 			if _, err := r.v.VerifyToken(context.Background(), tok); faultClass(err) != "unavailable" {
 				t.Fatalf("at start: err = %v, want 503 class", err)
 			}
 			// After a good set, the bad answer on refresh keeps the last
 			// good set for known keys, and unknown kids are 503, not 401.
-			r.as.ClearFault(authkittest.PathJWKS)
+			r.as.ClearFault("/oauth2/jwks")
 			r.clock.Advance(r.v.keys.cooldown)
 			mustVerify(t, r.v, tok)
-			r.as.SetFault(authkittest.PathJWKS, tc.fault)
+			r.as.SetFault("/oauth2/jwks", tc.fault)
 			for range 3 {
 				r.clock.Advance(time.Hour)
 				mustVerify(t, r.v, tok)
@@ -308,7 +310,7 @@ func TestFaultJWKSBadAnswers(t *testing.T) {
 func TestFaultJWKSOneBrokenKeyAmongGood(t *testing.T) {
 	r := newFaultRig(t, nil)
 	good := r.as.SigningKey().JWK()
-	r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, Body: faultBrokenSet(t, good)})
+	r.as.SetFault("/oauth2/jwks", authkittest.Fault{Status: 200, Body: faultBrokenSet(t, good)})
 	// Issued well before the set is fetched: a set fetched later lacks the
 	// skipped kids for good, so they are 401, not "maybe newer" 503s.
 	tok := r.mint(t, authkittest.TokenOptions{IssuedAt: r.clock.Now().Add(-10 * time.Minute), ExpiresIn: time.Hour})
@@ -441,7 +443,7 @@ func TestFaultUnknownKidFlood(t *testing.T) {
 			if tc.down {
 				// No clock advance: the first unknown kid right after
 				// priming fetches (priming spent no budget) and fails.
-				r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 503})
+				r.as.SetFault("/oauth2/jwks", authkittest.Fault{Status: 503})
 			}
 			cacheBefore := r.v.cache.len()
 			before := r.fetches()

@@ -141,8 +141,8 @@ func TestProvidersAcceptOnlyTheirOwnIdentity(t *testing.T) {
 			return info, nil
 		}
 	}
-	a := MustNew(Config{ResourceURL: audA, AuthorizationServers: []string{testAS}, Verifier: verifier("a")})
-	b := MustNew(Config{ResourceURL: audB, AuthorizationServers: []string{testAS}, Verifier: verifier("b")})
+	a := MustNew(Config{MCPURL: audA, AuthorizationServers: []string{testAS}, Verifier: verifier("a")})
+	b := MustNew(Config{MCPURL: audB, AuthorizationServers: []string{testAS}, Verifier: verifier("b")})
 	var sawB *Identity
 	inner := http.NewServeMux()
 	inner.Handle("/b", b.RequireScopes("mcp:admin")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -164,8 +164,8 @@ func NewIntrospectionVerifier(cfg IntrospectionConfig) (*IntrospectionVerifier, 
 	if cfg.Endpoint == "" {
 		return nil, errors.New("remote: IntrospectionConfig.Endpoint is required (the AS's introspection_endpoint)")
 	}
-	if err := jwtCheckURL("IntrospectionConfig.Endpoint", cfg.Endpoint); err != nil {
-		return nil, err
+	if _, err := httpx.CheckURL(cfg.Endpoint, httpx.EndpointURL); err != nil {
+		return nil, fmt.Errorf("remote: IntrospectionConfig.Endpoint %q %w", httpx.RedactUserinfo(cfg.Endpoint), err)
 	}
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("remote: IntrospectionConfig.ClientID and ClientSecret are required")

@@ -142,7 +142,7 @@ func TestIntrospectionThroughTheProvider(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newIntrospectServer(t, introspectBody(t, tc.overrides))
 			v := newTestIntrospection(t, srv, jwttest.NewClock(), func(c *IntrospectionConfig) { c.ServerBindsAudience = tc.serverAud })
-			p := MustNew(Config{ResourceURL: jwtTestAudience, AuthorizationServers: []string{jwtTestIssuer}, Verifier: v})
+			p := MustNew(Config{MCPURL: jwtTestAudience, AuthorizationServers: []string{jwtTestIssuer}, Verifier: v})
 			var sub *string
 			h := p.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				id, _ := IdentityFromContext(r.Context())

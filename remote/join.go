@@ -21,14 +21,14 @@ type ResourceHandler struct {
 // ServeHTTP serves the resource's routes.
 func (h *ResourceHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// ResourceURL is the canonical URL of the resource's MCP endpoint.
-func (h *ResourceHandler) ResourceURL() string { return h.resource }
+// MCPURL is the canonical URL of the resource's MCP endpoint.
+func (h *ResourceHandler) MCPURL() string { return h.resource }
 
 // Join serves several MCP resources of one origin on one handler, such as
 // /mcp and /admin/mcp, or one resource per organization (/acme/mcp,
 // /globex/mcp): each handler is what a provider's Handler returned
 // (directly, through gosdk.Handler, or an mcpgo.Mount), built from its own
-// provider, so each resource keeps its own resource URL, audience, rules
+// provider, so each resource keeps its own MCP URL, audience, rules
 // and path-inserted metadata, and its own MCP endpoint behind its own
 // bearer check. Every challenge names its resource's path-inserted
 // metadata, which is what clients read.

@@ -15,7 +15,7 @@ import (
 func joinProvider(tb testing.TB, resource, issuer string) *Provider {
 	tb.Helper()
 	return MustNew(Config{
-		ResourceURL:          resource,
+		MCPURL:               resource,
 		AuthorizationServers: []string{issuer},
 		Verifier: TokenVerifierFunc(func(_ context.Context, tok string) (*TokenInfo, error) {
 			aud := "https://mcp.example.com/" + strings.ReplaceAll(tok, ".", "/")

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -227,8 +226,8 @@ func NewJWTVerifier(cfg JWTConfig) (*JWTVerifier, error) {
 		return nil, errors.New("remote: JWTConfig: set either JWKSURL or static keys, not both")
 	}
 	if cfg.JWKSURL != "" {
-		if err := jwtCheckURL("JWKSURL", cfg.JWKSURL); err != nil {
-			return nil, err
+		if _, err := httpx.CheckURL(cfg.JWKSURL, httpx.EndpointURL); err != nil {
+			return nil, fmt.Errorf("remote: JWTConfig.JWKSURL %q %w", httpx.RedactUserinfo(cfg.JWKSURL), err)
 		}
 	}
 	if cfg.Issuer == "" {
@@ -334,24 +333,6 @@ func NewJWTVerifier(cfg JWTConfig) (*JWTVerifier, error) {
 	}
 	v.keys = ks
 	return v, nil
-}
-
-// jwtCheckURL requires an absolute https URL, or http on a loopback host.
-func jwtCheckURL(field, raw string) error {
-	shown := httpx.RedactUserinfo(raw) // never echo credentials
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("remote: %s %q is not an absolute URL", field, shown)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if httpx.IsLoopbackHost(u.Hostname()) {
-			return nil
-		}
-	}
-	return fmt.Errorf("remote: %s must use https (http only on a loopback host)", field)
 }
 
 func jwtAllowList(names []string) (jose.AlgSet, error) {

@@ -129,7 +129,7 @@ func (p *Provider) Handler(mcp http.Handler, extra ...Route) http.Handler {
 	h := &ResourceHandler{
 		mux:      http.NewServeMux(),
 		origin:   p.origin,
-		resource: p.resourceURL,
+		resource: p.mcpURL,
 		metaPath: p.metaPath,
 		routes:   append(mergeRoutes(p.Routes(), extra), Route{Pattern: pattern, Handler: p.Middleware(mcp)}),
 	}

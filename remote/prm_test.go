@@ -61,12 +61,12 @@ func TestPRMGolden(t *testing.T) {
 		},
 		{
 			name:  "loopback-deep-path",
-			cfg:   func(c *Config) { c.ResourceURL = "HTTP://LocalHost:8080/api/v1/mcp/" },
+			cfg:   func(c *Config) { c.MCPURL = "HTTP://LocalHost:8080/api/v1/mcp/" },
 			paths: []string{"/.well-known/oauth-protected-resource/api/v1/mcp", "/.well-known/oauth-protected-resource"},
 		},
 		{
 			name:  "origin",
-			cfg:   func(c *Config) { c.ResourceURL = "https://MCP.example.com:443/" },
+			cfg:   func(c *Config) { c.MCPURL = "https://MCP.example.com:443/" },
 			paths: []string{"/.well-known/oauth-protected-resource"},
 		},
 	}
@@ -183,7 +183,7 @@ func TestHandler(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newTestProvider(t, func(c *Config) {
-				c.ResourceURL = tt.resource
+				c.MCPURL = tt.resource
 				c.InsecureSkipAudienceCheck = true
 			})
 			h := p.Handler(mcp, tt.extra...)

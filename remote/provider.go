@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,18 +17,17 @@ import (
 
 // Defaults for the size caps and the retry hint of [Config].
 const (
-	// DefaultMaxToolCallBodyBytes is the default
-	// [Config.MaxToolCallBodyBytes]: 4 MiB, the go-sdk streamable handler's
-	// own default request body limit.
-	DefaultMaxToolCallBodyBytes = 4 << 20
+	// DefaultMaxBodyBytes is the default [Config.MaxBodyBytes]: 4 MiB, the
+	// go-sdk streamable handler's own default request body limit.
+	DefaultMaxBodyBytes = 4 << 20
 	// DefaultRetryAfter is the default [Config.RetryAfter].
 	DefaultRetryAfter = 10 * time.Second
 )
 
-// Config configures a [Provider]. ResourceURL, AuthorizationServers and
+// Config configures a [Provider]. MCPURL, AuthorizationServers and
 // Verifier are required; every other field is optional.
 type Config struct {
-	// ResourceURL is the public URL of the MCP endpoint, as clients use it,
+	// MCPURL is the public URL of the MCP endpoint, as clients use it,
 	// e.g. "https://mcp.example.com/mcp". Required.
 	//
 	// It is the one value that drives the protected resource metadata
@@ -38,14 +36,16 @@ type Config struct {
 	// header is never used, so the provider works behind reverse proxies.
 	//
 	// New canonicalises it: lowercase scheme and host, no default port, no
-	// trailing slash. It must be absolute, must not carry userinfo, a query or
-	// a fragment, and must use https unless the host is a loopback host
+	// trailing slash. It must be absolute, with a host that is a DNS name or
+	// an IP address, must not carry userinfo, a query, a fragment or dot
+	// segments, and must use https unless the host is a loopback host
 	// ("localhost", 127.0.0.0/8 or ::1), which may use http for development.
-	ResourceURL string
+	MCPURL string
 
 	// AuthorizationServers lists the issuer URLs of the authorization servers
 	// whose tokens the server accepts. Required, at least one. Each must be an
-	// absolute http(s) URL without query or fragment and is published
+	// absolute https URL (http on a loopback host) without userinfo, query or
+	// fragment and is published
 	// byte-for-byte as given: it must be identical to the "issuer" of the
 	// server's metadata (a trailing slash counts), or strict clients abort.
 	// Clients use the first one.
@@ -72,7 +72,7 @@ type Config struct {
 
 	// ToolScopes maps an MCP tool name to the scopes a tools/call request
 	// for it needs, on top of RequiredScopes. The middleware reads the
-	// JSON-RPC body of POST requests (bounded by MaxToolCallBodyBytes and
+	// JSON-RPC body of POST requests (bounded by MaxBodyBytes and
 	// restored for the next handler) only when ToolScopes, PromptScopes,
 	// ToolCheck or CallCheck is set, and answers 403 insufficient_scope
 	// naming every needed scope before the MCP handler runs, so clients can
@@ -170,7 +170,7 @@ type Config struct {
 	// Audiences are the audiences a token must carry at least one of
 	// (RFC 8707, MCP authorization: tokens must be issued for this server).
 	// A single trailing slash difference is tolerated. Default: the
-	// canonical ResourceURL.
+	// canonical MCPURL.
 	Audiences []string
 
 	// InsecureSkipAudienceCheck disables the provider's audience check on
@@ -199,11 +199,12 @@ type Config struct {
 	// Default: [DefaultMaxTokenBytes] (16 KiB).
 	MaxTokenBytes int
 
-	// MaxToolCallBodyBytes caps the request body the middleware reads to
-	// find tools/call tool names (only when ToolScopes or ToolCheck is set).
-	// A larger body is answered 413, since its tool cannot be checked.
-	// Default: [DefaultMaxToolCallBodyBytes] (4 MiB).
-	MaxToolCallBodyBytes int64
+	// MaxBodyBytes caps the request body the middleware reads to find what
+	// tools/call, prompts/get and resources/read requests name (only when
+	// ToolScopes, PromptScopes, ToolCheck, CallCheck or AuditLog is set).
+	// A larger body is answered 413, since what it calls cannot be checked.
+	// Default: [DefaultMaxBodyBytes] (4 MiB).
+	MaxBodyBytes int64
 
 	// OnDecision, when set, is called once for every request the middleware
 	// decides on (not for CORS preflights), after the decision and before
@@ -236,9 +237,9 @@ type Config struct {
 // Provider is an OAuth 2.0 protected resource in front of an MCP endpoint.
 // Create it with [New]; it is safe for concurrent use.
 type Provider struct {
-	resourceURL string // canonical
-	origin      string // scheme://host[:port] of resourceURL
-	mcpPath     string // escaped path of resourceURL, "" at the root
+	mcpURL      string // canonical
+	origin      string // scheme://host[:port] of mcpURL
+	mcpPath     string // escaped path of mcpURL, "" at the root
 	metadataURL string // path-inserted PRM URL
 	metaPath    string // path of metadataURL
 	verifier    TokenVerifier
@@ -281,27 +282,27 @@ type Provider struct {
 
 // New validates cfg and returns a Provider.
 func New(cfg Config) (*Provider, error) {
-	if cfg.ResourceURL == "" {
-		return nil, errors.New("remote: Config.ResourceURL is required: set it to the public URL of the MCP endpoint, e.g. https://mcp.example.com/mcp")
+	if cfg.MCPURL == "" {
+		return nil, errors.New("remote: Config.MCPURL is required: set it to the public URL of the MCP endpoint, e.g. https://mcp.example.com/mcp")
 	}
-	canon, origin, path, err := canonicalResourceURL(cfg.ResourceURL)
+	canon, origin, path, err := httpx.CanonicalResourceURL(cfg.MCPURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("remote: Config.MCPURL %q %w", httpx.RedactUserinfo(cfg.MCPURL), err)
 	}
 	if len(cfg.AuthorizationServers) == 0 {
 		return nil, errors.New("remote: Config.AuthorizationServers is required: set it to the issuer URL of your authorization server, exactly as its metadata's \"issuer\"")
 	}
 	for i, as := range cfg.AuthorizationServers {
-		if err := prmCheckHTTPURL(as, false); err != nil {
-			return nil, fmt.Errorf("remote: Config.AuthorizationServers[%d] %q: %w", i, as, err)
+		if _, err := httpx.CheckURL(as, httpx.IdentifierURL); err != nil {
+			return nil, fmt.Errorf("remote: Config.AuthorizationServers[%d] %q %w", i, httpx.RedactUserinfo(as), err)
 		}
 	}
 	if cfg.Verifier == nil {
 		return nil, errors.New("remote: Config.Verifier is required: set it to a token verifier (a JWT or introspection verifier, or a TokenVerifierFunc)")
 	}
 	if cfg.ResourceDocumentation != "" {
-		if err := prmCheckHTTPURL(cfg.ResourceDocumentation, true); err != nil {
-			return nil, fmt.Errorf("remote: Config.ResourceDocumentation %q: %w", cfg.ResourceDocumentation, err)
+		if _, err := httpx.CheckURL(cfg.ResourceDocumentation, httpx.PageURL); err != nil {
+			return nil, fmt.Errorf("remote: Config.ResourceDocumentation %q %w", httpx.RedactUserinfo(cfg.ResourceDocumentation), err)
 		}
 	}
 	if err := prmCheckScopes("RequiredScopes", cfg.RequiredScopes); err != nil {
@@ -326,12 +327,12 @@ func New(cfg Config) (*Provider, error) {
 			return nil, fmt.Errorf("remote: Config.Audiences[%d] is empty", i)
 		}
 	}
-	if cfg.MaxTokenBytes < 0 || cfg.MaxToolCallBodyBytes < 0 || cfg.RetryAfter < 0 {
-		return nil, errors.New("remote: Config.MaxTokenBytes, MaxToolCallBodyBytes and RetryAfter must not be negative")
+	if cfg.MaxTokenBytes < 0 || cfg.MaxBodyBytes < 0 || cfg.RetryAfter < 0 {
+		return nil, errors.New("remote: Config.MaxTokenBytes, MaxBodyBytes and RetryAfter must not be negative")
 	}
 
 	p := &Provider{
-		resourceURL:    canon,
+		mcpURL:         canon,
 		origin:         origin,
 		mcpPath:        path,
 		metaPath:       wellKnownPRM + path,
@@ -348,7 +349,7 @@ func New(cfg Config) (*Provider, error) {
 		audiences:      slices.Clone(cfg.Audiences),
 		skipAudience:   cfg.InsecureSkipAudienceCheck,
 		maxToken:       cfg.MaxTokenBytes,
-		maxBody:        cfg.MaxToolCallBodyBytes,
+		maxBody:        cfg.MaxBodyBytes,
 		onDecision:     cfg.OnDecision,
 		auditLog:       cfg.AuditLog,
 		logger:         cfg.Logger,
@@ -369,7 +370,7 @@ func New(cfg Config) (*Provider, error) {
 		p.maxToken = DefaultMaxTokenBytes
 	}
 	if p.maxBody == 0 {
-		p.maxBody = DefaultMaxToolCallBodyBytes
+		p.maxBody = DefaultMaxBodyBytes
 	}
 	if p.now == nil {
 		p.now = time.Now
@@ -413,14 +414,15 @@ func MustNew(cfg Config) *Provider {
 	return p
 }
 
-// ResourceURL returns the canonical public URL of the MCP endpoint: the
+// MCPURL returns the canonical public URL of the MCP endpoint: the
 // metadata "resource" and the default expected audience.
-func (p *Provider) ResourceURL() string { return p.resourceURL }
+func (p *Provider) MCPURL() string { return p.mcpURL }
 
-// MetadataURL returns the path-inserted protected resource metadata URL
-// (e.g. https://mcp.example.com/.well-known/oauth-protected-resource/mcp)
-// named in every challenge's resource_metadata parameter.
-func (p *Provider) MetadataURL() string { return p.metadataURL }
+// ResourceMetadataURL returns the path-inserted protected resource
+// metadata URL (e.g.
+// https://mcp.example.com/.well-known/oauth-protected-resource/mcp) named
+// in every challenge's resource_metadata parameter.
+func (p *Provider) ResourceMetadataURL() string { return p.metadataURL }
 
 // MCPPath returns the path of the MCP endpoint ("/mcp"), or "/" when the
 // endpoint is the origin itself.
@@ -480,40 +482,6 @@ func (p *Provider) satisfied(granted, need []string) bool {
 }
 
 const wellKnownPRM = "/.well-known/oauth-protected-resource"
-
-// canonicalResourceURL validates raw and returns its canonical form, its
-// origin and its escaped path ("" at the root).
-func canonicalResourceURL(raw string) (canon, origin, path string, err error) {
-	canon, origin, path, err = httpx.CanonicalResourceURL(raw)
-	if err != nil {
-		return "", "", "", fmt.Errorf("remote: Config.ResourceURL %q %w", httpx.RedactUserinfo(raw), err)
-	}
-	return canon, origin, path, nil
-}
-
-// prmCheckHTTPURL validates an absolute http(s) URL published in metadata.
-func prmCheckHTTPURL(raw string, allowQuery bool) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return errors.New("is not a valid URL")
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errors.New("must be an absolute https URL")
-	}
-	if u.User != nil {
-		return errors.New("must not contain userinfo")
-	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return errors.New("must not contain a fragment")
-	}
-	if !allowQuery && (u.RawQuery != "" || u.ForceQuery) {
-		return errors.New("must not contain a query")
-	}
-	if u.Scheme == "http" && !httpx.IsLoopbackHost(strings.ToLower(u.Hostname())) {
-		return errors.New("must use https (http is allowed only for loopback hosts)")
-	}
-	return nil
-}
 
 // allCallScopes returns required followed by every scope of tools and
 // then prompts, each map in name order, once each.

@@ -67,7 +67,7 @@ func testVerifier() TokenVerifierFunc {
 
 func testConfig() Config {
 	return Config{
-		ResourceURL:          testResource,
+		MCPURL:               testResource,
 		AuthorizationServers: []string{testAS},
 		Verifier:             testVerifier(),
 		RequiredScopes:       []string{"mcp:read"},

@@ -19,7 +19,7 @@ func TestRequestCheck(t *testing.T) {
 	outage := &Error{Status: http.StatusServiceUnavailable, Description: "Directory down", Err: &UnavailableError{RetryAfter: 42 * time.Second, Err: ErrUnavailable}}
 	var decisions []Decision
 	p := MustNew(Config{
-		ResourceURL:          resource,
+		MCPURL:               resource,
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier: TokenVerifierFunc(func(_ context.Context, tok string) (*TokenInfo, error) {
 			return &TokenInfo{Subject: tok, Audiences: []string{resource}, Scopes: []string{"mcp"}}, nil

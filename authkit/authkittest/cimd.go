@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -163,26 +162,25 @@ func (s *Server) client(ctx context.Context, id string) (Client, error) {
 }
 
 // checkClientIDURL returns why raw is not a client identifier URL the fake
-// fetches, or "": https, a host on loopback, a path other than "/" without
-// dot segments, no userinfo and no fragment.
+// fetches, or "": the module's rule for pages, https, a host on loopback,
+// and a path other than "/" without dot segments.
 func checkClientIDURL(raw string) string {
-	u, err := url.Parse(raw)
+	u, err := httpx.CheckURL(raw, httpx.PageURL)
+	var ue *httpx.URLError
 	switch {
-	case err != nil || u.Scheme != "https" || u.Host == "" || u.Opaque != "":
-		return "a URL client_id must be an absolute https URL"
-	case u.User != nil:
+	case errors.As(err, &ue) && ue.Problem == httpx.HasUserinfo:
 		return "a URL client_id must not contain userinfo"
-	case u.Fragment != "" || strings.Contains(raw, "#"):
+	case errors.As(err, &ue) && ue.Problem == httpx.HasFragment:
 		return "a URL client_id must not contain a fragment"
+	case err != nil || u.Scheme != "https":
+		return "a URL client_id must be an absolute https URL"
 	case u.Path == "" || u.Path == "/":
 		return "a URL client_id must have a path"
-	case !httpx.IsLoopbackHost(strings.ToLower(u.Hostname())):
+	case !httpx.IsLoopbackHost(u.Hostname()):
 		return "this fake fetches client metadata documents from loopback hosts only"
 	}
-	for seg := range strings.SplitSeq(u.EscapedPath(), "/") {
-		if seg == "." || seg == ".." {
-			return "a URL client_id must not contain dot segments"
-		}
+	if httpx.HasDotSegment(u.EscapedPath()) {
+		return "a URL client_id must not contain dot segments"
 	}
 	return ""
 }

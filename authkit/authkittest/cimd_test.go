@@ -82,7 +82,7 @@ func TestCIMDFlow(t *testing.T) {
 	if _, claims := jwtParts(t, tok["access_token"].(string)); !equalJSON(claims["aud"], testResource) && !equalJSON(claims["aud"], []any{testResource}) {
 		t.Errorf("aud = %v", claims["aud"])
 	}
-	status, ref := postForm(t, s, authkittest.PathToken, url.Values{
+	status, ref := postForm(t, s, "/oauth2/token", url.Values{
 		"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}, "client_id": {clientID},
 	}, "", "")
 	if status != http.StatusOK {
@@ -226,7 +226,7 @@ func TestCIMDRefusals(t *testing.T) {
 			if tt.redirect != "" {
 				q.Set("redirect_uri", tt.redirect)
 			}
-			resp, err := s.Client().Get(s.URL() + authkittest.PathAuthorize + "?" + q.Encode())
+			resp, err := s.Client().Get(s.URL() + "/oauth2/authorize" + "?" + q.Encode())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -276,7 +276,7 @@ func TestCIMDLoopbackOnly(t *testing.T) {
 // included; the others do not.
 func TestCORS(t *testing.T) {
 	s := authkittest.Start(t)
-	for _, path := range []string{authkittest.PathRegister, authkittest.PathToken, authkittest.PathAuthServerMetadata, authkittest.PathOpenIDConfiguration, authkittest.PathJWKS, authkittest.PathUserinfo} {
+	for _, path := range []string{"/oauth2/register", "/oauth2/token", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/oauth2/jwks", "/oauth2/userinfo"} {
 		t.Run("preflight "+path, func(t *testing.T) {
 			s.SetFault(path, authkittest.Fault{Status: http.StatusServiceUnavailable, Times: 1})
 			req, _ := http.NewRequest(http.MethodOptions, s.URL()+path, nil)
@@ -311,11 +311,11 @@ func TestCORS(t *testing.T) {
 		status                          int
 		cors                            bool
 	}{
-		{"register", http.MethodPost, authkittest.PathRegister, "application/json", `{"redirect_uris":["` + testRedirect + `"],"token_endpoint_auth_method":"none"}`, http.StatusCreated, true},
-		{"register error", http.MethodPost, authkittest.PathRegister, "application/json", `{}`, http.StatusBadRequest, true},
-		{"token error", http.MethodPost, authkittest.PathToken, "application/x-www-form-urlencoded", "grant_type=authorization_code&client_id=nope", http.StatusUnauthorized, true},
-		{"introspection is not browser-facing", http.MethodPost, authkittest.PathIntrospection, "application/x-www-form-urlencoded", "token=x", http.StatusUnauthorized, false},
-		{"WorkOS API is not browser-facing", http.MethodGet, authkittest.PathUsers + "user_1", "", "", http.StatusUnauthorized, false},
+		{"register", http.MethodPost, "/oauth2/register", "application/json", `{"redirect_uris":["` + testRedirect + `"],"token_endpoint_auth_method":"none"}`, http.StatusCreated, true},
+		{"register error", http.MethodPost, "/oauth2/register", "application/json", `{}`, http.StatusBadRequest, true},
+		{"token error", http.MethodPost, "/oauth2/token", "application/x-www-form-urlencoded", "grant_type=authorization_code&client_id=nope", http.StatusUnauthorized, true},
+		{"introspection is not browser-facing", http.MethodPost, "/oauth2/introspection", "application/x-www-form-urlencoded", "token=x", http.StatusUnauthorized, false},
+		{"WorkOS API is not browser-facing", http.MethodGet, "/user_management/users/" + "user_1", "", "", http.StatusUnauthorized, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tt.method, s.URL()+tt.path, strings.NewReader(tt.body))

@@ -24,7 +24,8 @@
 //     against it. [Server.ServeClientMetadata] publishes a client's document
 //     over TLS on loopback and returns its URL, the client_id;
 //   - /oauth2/token: authorization_code (PKCE, redirect_uri, resource → aud,
-//     one-time codes) and refresh_token (rotation, replay revokes the grant);
+//     one-time codes valid ten minutes) and refresh_token (rotation, replay
+//     revokes the grant);
 //   - /oauth2/introspection (RFC 7662, confidential clients only) and
 //     /oauth2/userinfo;
 //   - CORS as a browser-facing authorization server: the metadata, JWKS,

@@ -3,6 +3,7 @@ package authkittest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 func Example() {
@@ -35,25 +37,36 @@ func Example() {
 	resp.Body.Close()
 	fmt.Println("issuer matches:", meta["issuer"] == as.Issuer())
 
-	// A token for the MCP server under test.
-	tok, err := as.Mint(authkittest.TokenOptions{Audience: []string{"https://mcp.example.com/mcp"}})
+	// A token for the MCP server under test, checked as the server's
+	// verifier checks it: against the fake's keys, issuer and the MCP URL.
+	v, err := remote.NewJWTVerifier(remote.JWTConfig{
+		JWKSURL:    as.JWKSURL(),
+		Issuer:     as.Issuer(),
+		Audiences:  []string{"https://mcp.example.com/mcp"},
+		HTTPClient: as.Client(),
+	})
 	if err != nil {
 		panic(err)
 	}
-	claims, err := as.Verify(tok)
+	defer v.Close()
+	tok, err := as.MintFor("https://mcp.example.com/mcp", authkittest.TokenOptions{})
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(claims["sub"], claims["org_id"], claims["aud"], claims["permissions"])
+	info, err := v.VerifyToken(context.Background(), tok)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(info.Subject, info.Claims["org_id"], info.Audiences, info.Claims["permissions"])
 
 	// An expired one.
-	expired, _ := as.Mint(authkittest.TokenOptions{ExpiresIn: -time.Minute})
-	_, err = as.Verify(expired)
-	fmt.Println(err)
+	expired, _ := as.Mint(authkittest.TokenOptions{Audience: []string{"https://mcp.example.com/mcp"}, ExpiresIn: -time.Minute})
+	_, err = v.VerifyToken(context.Background(), expired)
+	fmt.Println(errors.Is(err, remote.ErrTokenExpired))
 	// Output:
 	// issuer matches: true
-	// user_01ALICE org_01ACME https://mcp.example.com/mcp [widgets:read]
-	// authkittest: token expired
+	// user_01ALICE org_01ACME [https://mcp.example.com/mcp] [widgets:read]
+	// true
 }
 
 func ExampleServer_SetFault() {

@@ -9,8 +9,8 @@ import (
 	"math/big"
 )
 
-// KeyBits is the size of the RSA keys the fake generates, in bits.
-const KeyBits = 2048
+// keyBits is the size of the RSA keys the fake generates, in bits.
+const keyBits = 2048
 
 // Key is an RSA signing key with a key id, as published in a JWKS.
 // A Key is immutable and safe for concurrent use.
@@ -19,13 +19,13 @@ type Key struct {
 	priv *rsa.PrivateKey
 }
 
-// NewKey generates a fresh RSA key of [KeyBits] bits. An empty kid gets an
+// NewKey generates a fresh 2048-bit RSA key. An empty kid gets an
 // AuthKit-style id (sso_oidc_key_pair_01...).
 //
 // Use it for [TokenOptions.SignWith] to mint tokens signed by a key the
 // server does not publish, or publish it later with [Server.PublishKey].
 func NewKey(kid string) (*Key, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, KeyBits)
+	priv, err := rsa.GenerateKey(rand.Reader, keyBits)
 	if err != nil {
 		return nil, fmt.Errorf("authkittest: generate RSA key: %w", err)
 	}

@@ -8,16 +8,16 @@ import (
 
 // Paths of the endpoints, as on an AuthKit domain and the WorkOS API.
 const (
-	PathAuthServerMetadata  = "/.well-known/oauth-authorization-server"
-	PathOpenIDConfiguration = "/.well-known/openid-configuration"
-	PathJWKS                = "/oauth2/jwks"
-	PathRegister            = "/oauth2/register"
-	PathAuthorize           = "/oauth2/authorize"
-	PathToken               = "/oauth2/token"
-	PathIntrospection       = "/oauth2/introspection"
-	PathUserinfo            = "/oauth2/userinfo"
-	PathUsers               = "/user_management/users/"
-	PathMemberships         = "/user_management/organization_memberships"
+	pathAuthServerMetadata  = "/.well-known/oauth-authorization-server"
+	pathOpenIDConfiguration = "/.well-known/openid-configuration"
+	pathJWKS                = "/oauth2/jwks"
+	pathRegister            = "/oauth2/register"
+	pathAuthorize           = "/oauth2/authorize"
+	pathToken               = "/oauth2/token"
+	pathIntrospection       = "/oauth2/introspection"
+	pathUserinfo            = "/oauth2/userinfo"
+	pathUsers               = "/user_management/users/"
+	pathMemberships         = "/user_management/organization_memberships"
 )
 
 // ScopesSupported returns AuthKit's documented scopes_supported, as the
@@ -28,17 +28,17 @@ func ScopesSupported() []string {
 
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+PathAuthServerMetadata, s.handleMetadata(false))
-	mux.HandleFunc("GET "+PathOpenIDConfiguration, s.handleMetadata(true))
-	mux.HandleFunc("GET "+PathJWKS, s.handleJWKS)
-	mux.HandleFunc("POST "+PathRegister, s.handleRegister)
-	mux.HandleFunc("GET "+PathAuthorize, s.handleAuthorize)
-	mux.HandleFunc("POST "+PathToken, s.handleToken)
-	mux.HandleFunc("POST "+PathIntrospection, s.handleIntrospection)
-	mux.HandleFunc("GET "+PathUserinfo, s.handleUserinfo)
-	mux.HandleFunc("POST "+PathUserinfo, s.handleUserinfo)
-	mux.HandleFunc("GET "+PathUsers+"{id}", s.handleGetUser)
-	mux.HandleFunc("GET "+PathMemberships, s.handleListMemberships)
+	mux.HandleFunc("GET "+pathAuthServerMetadata, s.handleMetadata(false))
+	mux.HandleFunc("GET "+pathOpenIDConfiguration, s.handleMetadata(true))
+	mux.HandleFunc("GET "+pathJWKS, s.handleJWKS)
+	mux.HandleFunc("POST "+pathRegister, s.handleRegister)
+	mux.HandleFunc("GET "+pathAuthorize, s.handleAuthorize)
+	mux.HandleFunc("POST "+pathToken, s.handleToken)
+	mux.HandleFunc("POST "+pathIntrospection, s.handleIntrospection)
+	mux.HandleFunc("GET "+pathUserinfo, s.handleUserinfo)
+	mux.HandleFunc("POST "+pathUserinfo, s.handleUserinfo)
+	mux.HandleFunc("GET "+pathUsers+"{id}", s.handleGetUser)
+	mux.HandleFunc("GET "+pathMemberships, s.handleListMemberships)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "error_description": "no such endpoint"})
 	})
@@ -56,11 +56,11 @@ func (s *Server) Metadata() map[string]any {
 func (s *Server) metadataLocked(oidc bool) map[string]any {
 	m := map[string]any{
 		"issuer":                                         s.url,
-		"authorization_endpoint":                         s.url + PathAuthorize,
-		"token_endpoint":                                 s.url + PathToken,
-		"jwks_uri":                                       s.url + PathJWKS,
-		"introspection_endpoint":                         s.url + PathIntrospection,
-		"userinfo_endpoint":                              s.url + PathUserinfo,
+		"authorization_endpoint":                         s.url + pathAuthorize,
+		"token_endpoint":                                 s.url + pathToken,
+		"jwks_uri":                                       s.url + pathJWKS,
+		"introspection_endpoint":                         s.url + pathIntrospection,
+		"userinfo_endpoint":                              s.url + pathUserinfo,
 		"response_types_supported":                       []string{"code"},
 		"response_modes_supported":                       []string{"query"},
 		"grant_types_supported":                          []string{"authorization_code", "refresh_token"},
@@ -75,7 +75,7 @@ func (s *Server) metadataLocked(oidc bool) map[string]any {
 		m["id_token_signing_alg_values_supported"] = []string{"RS256"}
 	}
 	if s.dcr {
-		m["registration_endpoint"] = s.url + PathRegister
+		m["registration_endpoint"] = s.url + pathRegister
 	}
 	if s.cimd {
 		m["client_id_metadata_document_supported"] = true

@@ -78,7 +78,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		redirectURI:   redirectURI,
 		redirectGiven: redirectGiven,
 		challenge:     q.Get("code_challenge"),
-		expires:       s.clock().Add(CodeLifetime),
+		expires:       s.clock().Add(codeLifetime),
 	}
 	s.mu.Unlock()
 	s.redirect(w, r, redirectURI, url.Values{"code": {code}}, q)
@@ -488,7 +488,7 @@ func (s *Server) handleIntrospection(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "invalid_request", "token is required")
 		return
 	}
-	claims, err := s.Verify(token)
+	claims, err := s.verify(token)
 	if err != nil {
 		writeJSON(w, http.StatusOK, map[string]any{"active": false})
 		return
@@ -520,7 +520,7 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_request", "error_description": "bearer token required"})
 		return
 	}
-	claims, err := s.Verify(token)
+	claims, err := s.verify(token)
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "invalid or expired token"})

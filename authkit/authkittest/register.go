@@ -5,12 +5,12 @@ package authkittest
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/mcpauth/mcpauth/internal/httpx"
 )
@@ -223,26 +223,22 @@ func checkClientMetadata(m *registrationRequest) (code, desc string) {
 // Accepted: absolute https URIs, and http URIs on a loopback host; never a
 // fragment.
 func checkRedirectURI(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" {
-		return "redirect URIs must be absolute URLs"
+	_, err := httpx.CheckURL(raw, httpx.PageURL)
+	var ue *httpx.URLError
+	if !errors.As(err, &ue) {
+		return ""
 	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
+	switch ue.Problem {
+	case httpx.HasFragment:
 		return "redirect URIs must not contain a fragment"
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !httpx.IsLoopbackHost(u.Hostname()) {
-			return "http redirect URIs must use a loopback host (127.0.0.1, [::1] or localhost)"
-		}
-	default:
+	case httpx.PlainHTTP:
+		return "http redirect URIs must use a loopback host (127.0.0.1, [::1] or localhost)"
+	case httpx.NotHTTP:
 		return "redirect URIs must use https, or http on a loopback host"
-	}
-	if u.User != nil {
+	case httpx.HasUserinfo:
 		return "redirect URIs must not contain userinfo"
 	}
-	return ""
+	return "redirect URIs must be absolute URLs with a valid host"
 }
 
 // redirectMatches reports whether the requested redirect URI is one of

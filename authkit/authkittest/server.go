@@ -22,8 +22,8 @@ const (
 	// [TokenOptions.ExpiresIn]. AuthKit's access tokens live five minutes.
 	DefaultTokenLifetime = 5 * time.Minute
 
-	// CodeLifetime is how long an authorization code can be redeemed.
-	CodeLifetime = 10 * time.Minute
+	// codeLifetime is how long an authorization code can be redeemed.
+	codeLifetime = 10 * time.Minute
 
 	// maxBody bounds request bodies the fake reads.
 	maxBody = 1 << 20
@@ -172,14 +172,14 @@ func (s *Server) URL() string { return s.url }
 func (s *Server) Issuer() string { return s.url }
 
 // JWKSURL returns the URL of the JSON Web Key Set, <issuer>/oauth2/jwks.
-func (s *Server) JWKSURL() string { return s.url + PathJWKS }
+func (s *Server) JWKSURL() string { return s.url + pathJWKS }
 
 // MetadataURL returns the RFC 8414 metadata URL,
 // <issuer>/.well-known/oauth-authorization-server.
-func (s *Server) MetadataURL() string { return s.url + PathAuthServerMetadata }
+func (s *Server) MetadataURL() string { return s.url + pathAuthServerMetadata }
 
 // OpenIDConfigurationURL returns <issuer>/.well-known/openid-configuration.
-func (s *Server) OpenIDConfigurationURL() string { return s.url + PathOpenIDConfiguration }
+func (s *Server) OpenIDConfigurationURL() string { return s.url + pathOpenIDConfiguration }
 
 // SessionIssuer returns the issuer of the other AuthKit token family,
 // user-management session tokens: https://api.workos.com/user_management/<client id>.
@@ -330,9 +330,9 @@ type Request struct {
 	Time time.Time
 }
 
-// Redacted is the value that replaces secrets in [Request.Query] and
+// redacted is the value that replaces secrets in [Request.Query] and
 // [Request.Form].
-const Redacted = "[redacted]"
+const redacted = "[redacted]"
 
 var secretParams = []string{
 	"client_secret", "code", "code_verifier", "refresh_token", "token",
@@ -343,7 +343,7 @@ func redact(v url.Values) url.Values {
 	for _, k := range secretParams {
 		if vs, ok := v[k]; ok {
 			for i := range vs {
-				vs[i] = Redacted
+				vs[i] = redacted
 			}
 		}
 	}
@@ -405,12 +405,13 @@ type Fault struct {
 	Times int
 }
 
-// FaultAll is the path that makes a fault apply to every path without a
+// faultAll is the path that makes a fault apply to every path without a
 // fault of its own.
-const FaultAll = "*"
+const faultAll = "*"
 
-// SetFault makes requests whose URL path is exactly path (or every path,
-// with [FaultAll]) fail as f describes. It replaces any fault on path.
+// SetFault makes requests whose URL path is exactly path fail as f
+// describes; path "*" makes every path without a fault of its own fail. It
+// replaces any fault on path.
 func (s *Server) SetFault(path string, f Fault) {
 	f.Body = slices.Clone(f.Body)
 	f.Headers = f.Headers.Clone()
@@ -433,7 +434,7 @@ func (s *Server) takeFault(path string) (Fault, bool) {
 	key := path
 	f, ok := s.faults[key]
 	if !ok {
-		key = FaultAll
+		key = faultAll
 		if f, ok = s.faults[key]; !ok {
 			return Fault{}, false
 		}
@@ -452,8 +453,8 @@ func (s *Server) takeFault(path string) (Fault, bool) {
 // included, carry Access-Control-Allow-Origin: *, and their CORS preflights
 // are answered before any fault applies.
 var corsPaths = map[string]bool{
-	PathAuthServerMetadata: true, PathOpenIDConfiguration: true, PathJWKS: true,
-	PathRegister: true, PathToken: true, PathUserinfo: true,
+	pathAuthServerMetadata: true, pathOpenIDConfiguration: true, pathJWKS: true,
+	pathRegister: true, pathToken: true, pathUserinfo: true,
 }
 
 // CORS headers of corsPaths' preflights.

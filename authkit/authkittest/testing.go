@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// MintFor mints a token for the MCP server whose resource URL is resource
-// (its MCP URL, e.g. authkit's Provider.MCPURL()): aud is resource unless
+// MintFor mints a token for the MCP server whose MCP URL (the resource
+// identifier, e.g. a provider's MCPURL()) is resource: aud is resource unless
 // opts.Audience is set, as AuthKit issues it when the client sent resource
 // and the URL is registered as a resource indicator. A default
 // TokenOptions{} with Mint carries the environment client id as aud

@@ -180,39 +180,35 @@ func (s *Server) accessClaims(u User, aud, scopes []string, clientID, sid string
 	return claims
 }
 
-// Verification failures of [Server.Verify].
+// Verification failures of [Server.verify].
 var (
-	ErrInvalidToken = errors.New("authkittest: invalid token")
-	ErrExpiredToken = errors.New("authkittest: token expired")
+	errInvalidToken = errors.New("authkittest: invalid token")
+	errExpiredToken = errors.New("authkittest: token expired")
 )
 
-// Claims are the decoded claims of a token. Numbers are json.Number.
-type Claims map[string]any
-
-// Verify checks a token the way this fake's own endpoints do (introspection,
-// userinfo): RS256, signed by a published key, iss = the issuer, exp after
-// the server's clock. It returns the token's claims. It exists for the
-// fake's tests and for tests that want a reference verifier; it is not a
-// substitute for the verifier under test.
-func (s *Server) Verify(token string) (Claims, error) {
+// verify checks a token the way this fake's own endpoints do
+// (introspection, userinfo): RS256, signed by a published key, iss = the
+// issuer, exp after the server's clock. It returns the token's claims
+// (numbers as json.Number).
+func (s *Server) verify(token string) (map[string]any, error) {
 	p, err := parseJWT(token)
 	if err != nil {
-		return nil, ErrInvalidToken
+		return nil, errInvalidToken
 	}
 	kid, _ := p.header["kid"].(string)
 	key, ok := s.publishedKey(kid)
 	if !ok || !p.verifyRS256(key) {
-		return nil, ErrInvalidToken
+		return nil, errInvalidToken
 	}
 	if p.str("iss") != s.url {
-		return nil, ErrInvalidToken
+		return nil, errInvalidToken
 	}
 	exp, ok := p.num("exp")
 	if !ok {
-		return nil, ErrInvalidToken
+		return nil, errInvalidToken
 	}
 	if !s.now().Before(time.Unix(exp, 0)) {
-		return nil, ErrExpiredToken
+		return nil, errExpiredToken
 	}
-	return Claims(p.claims), nil
+	return p.claims, nil
 }

@@ -94,8 +94,8 @@ func TestRunValidatesBeforeListening(t *testing.T) {
 // no library field.
 func TestCheckSpeaksFlags(t *testing.T) {
 	ak := authkittest.Start(t)
-	ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
-	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: http.StatusBadGateway})
+	ak.SetFault("/.well-known/oauth-authorization-server", authkittest.Fault{Status: http.StatusServiceUnavailable})
+	ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: http.StatusBadGateway})
 	tests := []struct {
 		name      string
 		args      []string

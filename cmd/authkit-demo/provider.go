@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/authkit"
-	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/internal/demo"
+	"github.com/mcpauth/mcpauth/remote"
 )
 
 // newProvider builds the authkit provider from the configuration. In dev
@@ -53,8 +53,8 @@ func prime(ctx context.Context, p *authkit.Provider, logger *slog.Logger, names 
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	if err := p.Prime(ctx); err != nil {
-		logger.Error("AuthKit unreachable at start", "issuer", p.Endpoints().Issuer, "err", err)
-		return fmt.Errorf("authkit-demo: cannot fetch AuthKit's metadata and signing keys from %s; check %s and the network (details in the log above)", p.Endpoints().Issuer, names.domain)
+		logger.Error("AuthKit unreachable at start", "issuer", p.Issuer(), "err", err)
+		return fmt.Errorf("authkit-demo: cannot fetch AuthKit's metadata and signing keys from %s; check %s and the network (details in the log above)", p.Issuer(), names.domain)
 	}
 	return nil
 }
@@ -63,15 +63,15 @@ func prime(ctx context.Context, p *authkit.Provider, logger *slog.Logger, names 
 // command line: the flag or variable the user set instead of the library
 // field. In dev mode only errors remain: the others are about the WorkOS
 // dashboard, which the fake AuthKit does not have.
-func findings(ctx context.Context, p *authkit.Provider, cfg config) []forward.Finding {
+func findings(ctx context.Context, p *authkit.Provider, cfg config) []remote.Finding {
 	say := strings.NewReplacer(
 		"Config.Domain", cfg.names.domain,
 		"Config.BaseURL", cfg.names.baseURL,
 		"Config.ExtraAudiences", cfg.names.clientID,
 	)
-	var out []forward.Finding
+	var out []remote.Finding
 	for _, f := range p.Check(ctx) {
-		if cfg.dev && f.Severity < forward.SeverityError {
+		if cfg.dev && f.Severity < remote.SeverityError {
 			continue
 		}
 		f.Message = say.Replace(f.Message)
@@ -87,9 +87,9 @@ func logFindings(ctx context.Context, p *authkit.Provider, logger *slog.Logger, 
 	for _, f := range findings(ctx, p, cfg) {
 		level := slog.LevelInfo
 		switch f.Severity {
-		case forward.SeverityWarning:
+		case remote.SeverityWarning:
 			level = slog.LevelWarn
-		case forward.SeverityError:
+		case remote.SeverityError:
 			level = slog.LevelError
 		}
 		logger.Log(ctx, level, f.Message, "check", f.ID)
@@ -111,11 +111,11 @@ func runCheck(ctx context.Context, cfg config, baseURL string, logger *slog.Logg
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	var b strings.Builder
-	fmt.Fprintf(&b, "issuer: %s\nmcp_url: %s\n", p.Endpoints().Issuer, p.MCPURL())
+	fmt.Fprintf(&b, "issuer: %s\nmcp_url: %s\n", p.Issuer(), p.MCPURL())
 	failed := false
 	for _, f := range findings(ctx, p, cfg) {
 		fmt.Fprintln(&b, f.String())
-		failed = failed || f.Severity >= forward.SeverityError
+		failed = failed || f.Severity >= remote.SeverityError
 	}
 	if failed {
 		b.WriteString("result: clients will NOT be able to connect\n")
@@ -131,11 +131,10 @@ func runCheck(ctx context.Context, cfg config, baseURL string, logger *slog.Logg
 	return nil
 }
 
-// profileFunc adapts the provider's WorkOS enrichment to the demo's whoami.
+// profileFunc adapts the provider's WorkOS enrichment to the demo's whoami
+// (without it, Profile answers authkit.ErrEnrichmentOff and whoami shows
+// no profile).
 func profileFunc(p *authkit.Provider) func(context.Context, string) (*demo.Profile, error) {
-	if p.Enricher() == nil {
-		return nil
-	}
 	return func(ctx context.Context, userID string) (*demo.Profile, error) {
 		prof, err := p.Profile(ctx, userID)
 		if err != nil {

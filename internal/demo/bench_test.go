@@ -29,7 +29,7 @@ func BenchmarkToolCall(b *testing.B) {
 		Claims:    map[string]any{"sub": "user_01BENCH", "org_id": "org_01BENCH"},
 	}
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          resource,
+		MCPURL:               resource,
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return info, nil }),
 	})

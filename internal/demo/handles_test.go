@@ -79,7 +79,7 @@ func TestHandlesAcrossReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := remote.MustNew(remote.Config{
-			ResourceURL:          mcpURL,
+			MCPURL:               mcpURL,
 			AuthorizationServers: []string{issuer},
 			Verifier:             verifier,
 			ToolScopes:           ToolScopes(), // so the middleware reads bodies and checks the headers too

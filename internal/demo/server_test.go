@@ -30,7 +30,7 @@ func serveWithIdentity(t testing.TB, mode *mcp.StreamableHTTPOptions, opts Optio
 		info := *info
 		info.Audiences = []string{resource}
 		p := remote.MustNew(remote.Config{
-			ResourceURL:          resource,
+			MCPURL:               resource,
 			AuthorizationServers: []string{"https://auth.example.com"},
 			Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return &info, nil }),
 		})

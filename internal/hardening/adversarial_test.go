@@ -104,8 +104,8 @@ func adversarialAttacks(t *testing.T, r *rig, keyURL *keyURLServer, attacker *au
 		{name: "bearer scheme in lowercase", auth: []string{"bearer " + good}, status: 200},
 		{name: "BEARER scheme in uppercase", auth: []string{"BEARER " + good}, status: 200},
 		{name: "extra spaces before the token", auth: []string{"Bearer     " + good}, status: 200},
-		{name: "aud array with ours", auth: bearer(mint(authkittest.TokenOptions{Audience: []string{"https://other.example.com/mcp", resourceURL}})), status: 200},
-		{name: "aud with a trailing slash (tolerated)", auth: bearer(mint(authkittest.TokenOptions{Audience: []string{resourceURL + "/"}})), status: 200},
+		{name: "aud array with ours", auth: bearer(mint(authkittest.TokenOptions{Audience: []string{"https://other.example.com/mcp", mcpURL}})), status: 200},
+		{name: "aud with a trailing slash (tolerated)", auth: bearer(mint(authkittest.TokenOptions{Audience: []string{mcpURL + "/"}})), status: 200},
 		{name: "exp as a float (RFC 7519 NumericDate)", auth: bearer(mint(authkittest.TokenOptions{Claims: map[string]any{"exp": float64(now.Add(5*time.Minute).Unix()) + 0.5}})), status: 200},
 		{name: "exp huge (clamped to year 9999; cache reuse still capped)", auth: bearer(mint(authkittest.TokenOptions{Claims: map[string]any{"exp": 1e300}})), status: 200},
 
@@ -180,8 +180,8 @@ func adversarialAttacks(t *testing.T, r *rig, keyURL *keyURLServer, attacker *au
 		{name: "iss with a trailing slash added", auth: bearer(mint(authkittest.TokenOptions{Issuer: r.as.Issuer() + "/"})), status: 401, code: invalidToken},
 		{name: "iss missing", auth: bearer(mint(authkittest.TokenOptions{Omit: []string{"iss"}})), status: 401, code: invalidToken},
 		{name: "iss as an array with ours", auth: bearer(mint(authkittest.TokenOptions{Claims: map[string]any{"iss": []string{r.as.Issuer()}}})), status: 401, code: invalidToken},
-		{name: "token of another AuthKit environment", auth: bearer(other.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}, Scopes: []string{requiredScope}, IssuedAt: issued, ExpiresIn: time.Hour})), status: 401, code: invalidToken},
-		{name: "token of another AuthKit environment naming our kid", auth: bearer(other.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}, Scopes: []string{requiredScope}, KeyID: kid, IssuedAt: issued, ExpiresIn: time.Hour})), status: 401, code: invalidToken},
+		{name: "token of another AuthKit environment", auth: bearer(other.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}, Scopes: []string{requiredScope}, IssuedAt: issued, ExpiresIn: time.Hour})), status: 401, code: invalidToken},
+		{name: "token of another AuthKit environment naming our kid", auth: bearer(other.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}, Scopes: []string{requiredScope}, KeyID: kid, IssuedAt: issued, ExpiresIn: time.Hour})), status: 401, code: invalidToken},
 		{name: "AuthKit session token (user_management issuer, no aud)", auth: bearer(mint(authkittest.TokenOptions{Issuer: r.as.SessionIssuer(), Omit: []string{"aud"}})), status: 401, code: invalidToken},
 		{name: "AuthKit session token with our aud", auth: bearer(mint(authkittest.TokenOptions{Issuer: r.as.SessionIssuer()})), status: 401, code: invalidToken},
 
@@ -190,7 +190,7 @@ func adversarialAttacks(t *testing.T, r *rig, keyURL *keyURLServer, attacker *au
 		{name: "aud wrong", auth: bearer(mint(authkittest.TokenOptions{Audience: []string{"https://other.example.com/mcp"}})), status: 401, code: invalidToken},
 		{name: "aud the environment client id (AuthKit fallback, not opted in)", auth: bearer(mint(authkittest.TokenOptions{Audience: []string{r.as.ClientID()}})), status: 401, code: invalidToken},
 		{name: "aud array without ours", auth: bearer(mint(authkittest.TokenOptions{Audience: []string{"https://a.example.com/mcp", "https://b.example.com/mcp"}})), status: 401, code: invalidToken},
-		{name: "aud ours as a prefix", auth: bearer(mint(authkittest.TokenOptions{Audience: []string{resourceURL + ".evil.example"}})), status: 401, code: invalidToken},
+		{name: "aud ours as a prefix", auth: bearer(mint(authkittest.TokenOptions{Audience: []string{mcpURL + ".evil.example"}})), status: 401, code: invalidToken},
 		{name: "aud our origin only", auth: bearer(mint(authkittest.TokenOptions{Audience: []string{"https://mcp.example.com"}})), status: 401, code: invalidToken},
 		{name: "aud a number", auth: bearer(mint(authkittest.TokenOptions{Claims: map[string]any{"aud": 1}})), status: 401, code: invalidToken},
 
@@ -203,7 +203,7 @@ func adversarialAttacks(t *testing.T, r *rig, keyURL *keyURLServer, attacker *au
 
 		// JSON the strict decoder refuses.
 		{name: "duplicate sub in the payload", auth: bearer(raw(hdr(""), strings.Replace(claimsJSON, "{", `{"sub":"user_admin",`, 1))), status: 401, code: invalidToken},
-		{name: "duplicate aud in the payload, ours last", auth: bearer(raw(hdr(""), strings.Replace(mustJSON(t, r.claims(map[string]any{"aud": "https://other.example.com/mcp"})), "{", `{"aud":"`+resourceURL+`",`, 1))), status: 401, code: invalidToken},
+		{name: "duplicate aud in the payload, ours last", auth: bearer(raw(hdr(""), strings.Replace(mustJSON(t, r.claims(map[string]any{"aud": "https://other.example.com/mcp"})), "{", `{"aud":"`+mcpURL+`",`, 1))), status: 401, code: invalidToken},
 		{name: "duplicate key after unescaping", auth: bearer(raw(hdr(""), strings.Replace(claimsJSON, "{", `{"s\u0075b":"user_admin",`, 1))), status: 401, code: invalidToken},
 		{name: "duplicate alg in the header", auth: bearer(raw(`{"alg":"RS256","kid":"`+kid+`","alg":"none"}`, claimsJSON)), status: 401, code: invalidToken},
 		{name: "payload not an object", auth: bearer(raw(hdr(""), `["sub","user_admin"]`)), status: 401, code: invalidToken},
@@ -316,7 +316,7 @@ func runAttacks(t *testing.T, r *rig, attacks []attack) (rejected, accepted int)
 				if resp.errCode != a.code {
 					t.Errorf("challenge error = %q, want %q (WWW-Authenticate: %s)", resp.errCode, a.code, resp.header.Get("WWW-Authenticate"))
 				}
-				if want := `resource_metadata="` + r.p.MetadataURL() + `"`; !strings.Contains(resp.header.Get("WWW-Authenticate"), want) {
+				if want := `resource_metadata="` + r.p.ResourceMetadataURL() + `"`; !strings.Contains(resp.header.Get("WWW-Authenticate"), want) {
 					t.Errorf("challenge lacks %s: %q", want, resp.header.Get("WWW-Authenticate"))
 				}
 			}
@@ -394,7 +394,7 @@ func assertNoInternalText(tb testing.TB, body []byte) {
 // toolScopes is the per-tool scope configuration of the tool-call table.
 func toolScopes(c *remote.Config) {
 	c.ToolScopes = map[string][]string{"delete_file": {"files:write"}}
-	c.MaxToolCallBodyBytes = toolMaxBody
+	c.MaxBodyBytes = toolMaxBody
 }
 
 // toolMaxBody is the body limit of the tool-call rig: above the longest

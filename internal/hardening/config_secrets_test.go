@@ -18,7 +18,7 @@ func TestConfigErrorsNeverEchoCredentials(t *testing.T) {
 	_, errs["authkit Domain"] = authkit.New(authkit.Config{Domain: "https://user:" + secret + "@x.authkit.app", BaseURL: "https://mcp.example.com"})
 	_, errs["authkit Domain, no scheme"] = authkit.New(authkit.Config{Domain: "user:" + secret + "@x.authkit.app", BaseURL: "https://mcp.example.com"})
 	_, errs["authkit BaseURL"] = authkit.New(authkit.Config{Domain: "x.authkit.app", BaseURL: "https://user:" + secret + "@mcp.example.com"})
-	_, errs["remote ResourceURL"] = remote.New(remote.Config{ResourceURL: "https://user:" + secret + "@mcp.example.com/mcp",
+	_, errs["remote MCPURL"] = remote.New(remote.Config{MCPURL: "https://user:" + secret + "@mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://x.authkit.app"}, Verifier: remote.TokenVerifierFunc(nil)})
 	_, errs["remote JWKSURL"] = remote.NewJWTVerifier(remote.JWTConfig{JWKSURL: "http://user:" + secret + "@jwks.example.com/keys",
 		Issuer: "https://x.authkit.app", Audiences: []string{"https://mcp.example.com/mcp"}})

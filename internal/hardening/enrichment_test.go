@@ -53,7 +53,7 @@ func newAuthkitRig(tb testing.TB, logs *testutil.LogBuffer, mut func(*authkit.Co
 		RequiredScopes: []string{requiredScope},
 		HTTPClient:     as.Client(),
 		WorkOS:         wc,
-		Profiles:       authkit.EnricherConfig{Timeout: 500 * time.Millisecond, FailureTTL: 30 * time.Second},
+		Profiles:       authkit.ProfileOptions{Timeout: 500 * time.Millisecond, FailureTTL: 30 * time.Second},
 		Now:            clk.Now,
 		Logger:         logs.Logger(),
 	}
@@ -134,7 +134,7 @@ func (r *authkitRig) call(tb testing.TB, token string) (int, enrichedReply) {
 func (r *authkitRig) workosCalls() int {
 	n := 0
 	for _, req := range r.as.Requests() {
-		if strings.HasPrefix(req.Path, authkittest.PathUsers) || req.Path == authkittest.PathMemberships {
+		if strings.HasPrefix(req.Path, "/user_management/users/") || req.Path == "/user_management/organization_memberships" {
 			n++
 		}
 	}
@@ -142,7 +142,7 @@ func (r *authkitRig) workosCalls() int {
 }
 
 func TestEnrichmentWorkOSDownOrRateLimited(t *testing.T) {
-	userPath := authkittest.PathUsers + "user_01ENRICH"
+	userPath := "/user_management/users/user_01ENRICH"
 	for _, tc := range []struct {
 		name  string
 		path  string
@@ -150,7 +150,7 @@ func TestEnrichmentWorkOSDownOrRateLimited(t *testing.T) {
 	}{
 		{"users API 503", userPath, authkittest.Fault{Status: 503, Body: []byte(`{"message":"internal detail 10.0.0.7"}`)}},
 		{"users API rate limiting, Retry-After one hour", userPath, authkittest.Fault{Status: 429, Headers: http.Header{"Retry-After": {"3600"}}, Body: []byte(`{"message":"Too many requests"}`)}},
-		{"memberships API rate limiting", authkittest.PathMemberships, authkittest.Fault{Status: 429, Headers: http.Header{"Retry-After": {"60"}}}},
+		{"memberships API rate limiting", "/user_management/organization_memberships", authkittest.Fault{Status: 429, Headers: http.Header{"Retry-After": {"60"}}}},
 		{"users API connection dropped", userPath, authkittest.Fault{Drop: true}},
 		{"users API slower than the lookup timeout", userPath, authkittest.Fault{Delay: time.Minute}},
 		{"users API answering HTML", userPath, authkittest.Fault{Status: 200, ContentType: "text/html", Body: []byte("<html>login</html>")}},

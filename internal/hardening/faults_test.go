@@ -38,13 +38,13 @@ func assert503(tb testing.TB, r *rig, resp response, before int64) {
 // jwksDownAtStart: the JWKS is down before any fetch; requests get 503 with
 // Retry-After until it is back, then normal answers within one cooldown.
 func jwksDownAtStart(t *testing.T, r *rig) {
-	r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 503, ContentType: "text/html", Body: []byte("<h1>upstream 10.0.0.7 down</h1>")})
+	r.as.SetFault("/oauth2/jwks", authkittest.Fault{Status: 503, ContentType: "text/html", Body: []byte("<h1>upstream 10.0.0.7 down</h1>")})
 	tok := bearer(r.mint(t, authkittest.TokenOptions{ExpiresIn: time.Hour}))
 	for range 3 {
 		assert503(t, r, r.send(t, http.MethodPost, "", tok, nil, nil), r.reached.Load())
 		r.clock.Advance(cooldown / 4)
 	}
-	r.as.ClearFault(authkittest.PathJWKS)
+	r.as.ClearFault("/oauth2/jwks")
 	r.clock.Advance(cooldown) // the backoff after failures never exceeds the cooldown
 	if resp := r.send(t, http.MethodPost, "", tok, nil, nil); resp.status != http.StatusOK {
 		t.Fatalf("after the JWKS is back: status %d, body %s", resp.status, resp.body)
@@ -57,7 +57,7 @@ func jwksOutageAfterPriming(t *testing.T, r *rig) {
 	if err := r.v.Prime(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 502, Body: []byte(`{"error":"bad gateway"}`)})
+	r.as.SetFault("/oauth2/jwks", authkittest.Fault{Status: 502, Body: []byte(`{"error":"bad gateway"}`)})
 	var failures, wrong int
 	for step := range 72 { // every 10 minutes for 12 hours
 		r.clock.Advance(10 * time.Minute)
@@ -75,7 +75,7 @@ func jwksOutageAfterPriming(t *testing.T, r *rig) {
 	if failures != 0 || wrong != 0 {
 		t.Errorf("over 12 simulated hours: %d known-key failures, %d unknown-kid answers other than 503; want 0 and 0", failures, wrong)
 	}
-	r.as.ClearFault(authkittest.PathJWKS)
+	r.as.ClearFault("/oauth2/jwks")
 	r.as.RotateKey()
 	r.clock.Advance(cooldown)
 	if resp := r.send(t, http.MethodPost, "", bearer(r.mint(t, authkittest.TokenOptions{})), nil, nil); resp.status != http.StatusOK {
@@ -94,7 +94,7 @@ func TestFaultJWKSOutageAfterPrimingOverHTTP(t *testing.T) {
 func (r *rig) jwksFetches() int {
 	n := 0
 	for _, req := range r.as.Requests() {
-		if req.Path == authkittest.PathJWKS {
+		if req.Path == "/oauth2/jwks" {
 			n++
 		}
 	}
@@ -165,7 +165,7 @@ func TestFaultJWKSDownRightAfterStartUpOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	known := bearer(r.mint(t, authkittest.TokenOptions{ExpiresIn: time.Hour}))
-	r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 503})
+	r.as.SetFault("/oauth2/jwks", authkittest.Fault{Status: 503})
 	r.as.RotateKey() // the new key exists, the JWKS cannot say so
 	newKey := bearer(r.mint(t, authkittest.TokenOptions{ExpiresIn: time.Hour}))
 	retryAfter(t, r, r.send(t, http.MethodPost, "", newKey, nil, nil), r.reached.Load())
@@ -180,7 +180,7 @@ func TestFaultJWKSDownRightAfterStartUpOverHTTP(t *testing.T) {
 	if n := r.jwksFetches() - fetched; n != 0 {
 		t.Errorf("fetches inside the backoff = %d, want 0", n)
 	}
-	r.as.ClearFault(authkittest.PathJWKS)
+	r.as.ClearFault("/oauth2/jwks")
 	r.clock.Advance(time.Second)
 	if resp := r.send(t, http.MethodPost, "", newKey, nil, nil); resp.status != http.StatusOK {
 		t.Fatalf("JWKS back: status %d, want 200", resp.status)
@@ -224,7 +224,7 @@ func TestFaultMaxStaleOverHTTP(t *testing.T) {
 	if err := r.v.Prime(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	r.as.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 502})
+	r.as.SetFault("/oauth2/jwks", authkittest.Fault{Status: 502})
 	tok := bearer(r.mint(t, authkittest.TokenOptions{ExpiresIn: 24 * time.Hour}))
 	// authkittest's JWKS says max-age within [5 min, 24 h]; the bound is
 	// measured from the set's refresh time, which the rig cannot see, so

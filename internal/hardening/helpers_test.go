@@ -27,10 +27,10 @@ import (
 	"github.com/mcpauth/mcpauth/remote"
 )
 
-// resourceURL is the public URL of the protected MCP endpoint in every
+// mcpURL is the public URL of the protected MCP endpoint in every
 // suite: the expected audience. The request's Host is never used for it, so
 // the loopback test server can answer for it.
-const resourceURL = "https://mcp.example.com/mcp"
+const mcpURL = "https://mcp.example.com/mcp"
 
 // requiredScope is the scope every accepted token must carry.
 const requiredScope = "mcp:tools"
@@ -124,7 +124,7 @@ func newRig(tb testing.TB, opts rigOptions) *rig {
 	vcfg := remote.JWTConfig{
 		JWKSURL:    as.JWKSURL(),
 		Issuer:     as.Issuer(),
-		Audiences:  []string{resourceURL},
+		Audiences:  []string{mcpURL},
 		HTTPClient: as.Client(),
 		Now:        clk.Now,
 		Logger:     r.logs.Logger(),
@@ -139,7 +139,7 @@ func newRig(tb testing.TB, opts rigOptions) *rig {
 	tb.Cleanup(func() { _ = v.Close() })
 	r.v = v
 	pcfg := remote.Config{
-		ResourceURL:          resourceURL,
+		MCPURL:               mcpURL,
 		AuthorizationServers: []string{as.Issuer()},
 		Verifier:             v,
 		RequiredScopes:       []string{requiredScope},
@@ -172,7 +172,7 @@ func newRig(tb testing.TB, opts rigOptions) *rig {
 func (r *rig) mint(tb testing.TB, opts authkittest.TokenOptions) string {
 	tb.Helper()
 	if opts.Audience == nil {
-		opts.Audience = []string{resourceURL}
+		opts.Audience = []string{mcpURL}
 	}
 	if opts.Scopes == nil {
 		opts.Scopes = []string{requiredScope}
@@ -187,7 +187,7 @@ func (r *rig) claims(overrides map[string]any) map[string]any {
 	return jwttest.With(map[string]any{
 		"iss":   r.as.Issuer(),
 		"sub":   "user_01HARDENING",
-		"aud":   resourceURL,
+		"aud":   mcpURL,
 		"sid":   "consent_01",
 		"jti":   "jti_01",
 		"iat":   now.Unix(),

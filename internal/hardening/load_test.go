@@ -251,7 +251,7 @@ func flipSig(tb testing.TB, tok string) string {
 func jwksFetches(as *authkittest.Server) int {
 	n := 0
 	for _, r := range as.Requests() {
-		if r.Path == authkittest.PathJWKS {
+		if r.Path == "/oauth2/jwks" {
 			n++
 		}
 	}

@@ -46,7 +46,7 @@ func TestSecretsNeverLoggedOrEchoed(t *testing.T) {
 		r := newAuthkitRig(t, logs, func(c *authkit.Config) { c.LegacyEndpoints = true })
 		r.rec = rec
 		tok := r.mint(t, authkittest.TokenOptions{ExpiresIn: time.Hour})
-		r.as.SetFault(authkittest.PathUsers+"user_01ENRICH", authkittest.Fault{Status: 500, Body: []byte(`{"message":"db 10.0.0.7 timeout"}`)})
+		r.as.SetFault("/user_management/users/user_01ENRICH", authkittest.Fault{Status: 500, Body: []byte(`{"message":"db 10.0.0.7 timeout"}`)})
 		if status, _ := r.call(t, tok); status != http.StatusOK {
 			t.Fatalf("status %d during the WorkOS outage", status)
 		}
@@ -56,7 +56,7 @@ func TestSecretsNeverLoggedOrEchoed(t *testing.T) {
 
 		// The AuthKit metadata, never fetched and down: 503 through the
 		// forwarder.
-		r.as.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: 502, ContentType: "text/html", Body: []byte("<h1>502 from 10.0.0.7</h1>")})
+		r.as.SetFault("/.well-known/oauth-authorization-server", authkittest.Fault{Status: 502, ContentType: "text/html", Body: []byte("<h1>502 from 10.0.0.7</h1>")})
 		resp := get(t, r, "/.well-known/oauth-authorization-server", nil)
 		if resp.status != http.StatusServiceUnavailable {
 			t.Errorf("metadata down: status %d, want 503", resp.status)
@@ -70,9 +70,9 @@ func TestSecretsNeverLoggedOrEchoed(t *testing.T) {
 		rec.secretValue(code)
 		rec.secretValue(secret)
 		form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {"client_x"}, "client_secret": {secret}, "code_verifier": {strings.Repeat("v", 43)}}.Encode()
-		r.as.SetFault(authkittest.PathToken, authkittest.Fault{Status: 502, Body: []byte("upstream said " + secret)})
+		r.as.SetFault("/oauth2/token", authkittest.Fault{Status: 502, Body: []byte("upstream said " + secret)})
 		rec.saw(post(t, r, "/token", form).body) // a proxy passes the upstream body through: recorded but not asserted below
-		r.as.ClearFault(authkittest.PathToken)
+		r.as.ClearFault("/oauth2/token")
 		post(t, r, "/token", form)
 	})
 

@@ -82,33 +82,6 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
-func TestIsLoopbackHost(t *testing.T) {
-	for host, want := range map[string]bool{
-		"localhost": true, "LocalHost": true, "127.0.0.1": true, "127.0.0.2": true, "::1": true,
-		"app.localhost": false, "localhost.example.com": false, "10.0.0.1": false, "": false, "::": false,
-		"mcp.example.com": false, "0.0.0.0": false,
-	} {
-		if got := IsLoopbackHost(host); got != want {
-			t.Errorf("IsLoopbackHost(%q) = %v, want %v", host, got, want)
-		}
-	}
-}
-
-func TestRedactUserinfo(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://user:s3cret@x.authkit.app/p?q#f": "https://REDACTED@x.authkit.app/p?q#f",
-		"user:s3cret@x.authkit.app":               "REDACTED@x.authkit.app",
-		"https://tok@en@x.example.com":            "https://REDACTED@x.example.com",
-		"https://x.example.com/a@b":               "https://x.example.com/a@b",
-		"x.authkit.app":                           "x.authkit.app",
-		"":                                        "",
-	} {
-		if got := RedactUserinfo(in); got != want {
-			t.Errorf("RedactUserinfo(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestFreshness(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	lo, def, hi := 5*time.Minute, time.Hour, 24*time.Hour

@@ -11,7 +11,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/auth"
 )
 
-// NewJWXVerifier is baseline A: what a user of the official Go SDK writes
+// NewJWXVerifier is go-sdk + jwx: what a user of the official Go SDK writes
 // instead of this module — a go-sdk auth.TokenVerifier that calls jwx's
 // jwt.Parse with a key set, the way jwx's documentation shows, with
 // validation on (exp/nbf/iat with 30 s skew, iss, aud) and no cache. Use it

@@ -1,7 +1,8 @@
 // Package perf holds the performance comparison of mcpauth's auth layer:
 // shared fixtures (keys, AuthKit-shaped tokens of two sizes, JWKS of any
-// size), baseline A (go-sdk auth.RequireBearerToken fed by a plain jwx
-// verifier) and the crypto/rsa floor. The benchmarks live in this package's
+// size), go-sdk + jwx (go-sdk auth.RequireBearerToken fed by a plain jwx
+// verifier), the TypeScript SDK + jose server (tspeer/) and the
+// crypto/rsa floor. The benchmarks live in this package's
 // tests and run only with -bench, so a plain `go test ./...` stays fast:
 //
 //	go test -run '^$' -bench . -benchmem -count 5 ./internal/perf/

@@ -6,15 +6,15 @@ package perf
 // tools/call requests (-perf.e2e-requests, default 5,000); B/op and
 // allocs/op are per run. Variants:
 //
-//	noauth          (i)   no verification: the demo server mounted with gosdk.Handler behind a
-//	                      provider whose verifier answers a fixed identity for any token
-//	ours            (ii)  the same behind remote.Provider (JWTVerifier, ToolScopes as in the demo), one repeated token
-//	ours-512-users  (ii') the same with 512 distinct tokens in rotation (all cached)
-//	jwx-gosdk       (iii) baseline A: go-sdk auth.RequireBearerToken + NewJWXVerifier in front of
-//	                      the demo's echo tool reading req.Extra.TokenInfo
-//	ts-noauth, ts-jose    (c) the TypeScript SDK peer (Node, tspeer/): without auth, and
-//	                      requireBearerAuth with a jose verifier; skipped unless
-//	                      `npm ci` has been run in internal/perf/tspeer
+//	noauth              no verification: the demo server mounted with gosdk.Handler behind a
+//	                    provider whose verifier answers a fixed identity for any token
+//	ours                the same behind remote.Provider (JWTVerifier, ToolScopes as in the demo), one repeated token
+//	ours-512-users      the same with 512 distinct tokens in rotation (all cached)
+//	jwx-gosdk           go-sdk + jwx: go-sdk auth.RequireBearerToken + NewJWXVerifier in front of
+//	                    the demo's echo tool reading req.Extra.TokenInfo
+//	ts-noauth, ts-jose  the TypeScript SDK + jose (Node, tspeer/): without auth, and
+//	                    requireBearerAuth with a jose verifier; skipped unless
+//	                    `npm ci` has been run in internal/perf/tspeer
 //
 // Metrics: req/s, p50-µs, p99-µs, peak-live-MiB (the largest live heap a GC
 // cycle found during the run, in this process: server and load generator
@@ -103,13 +103,13 @@ func BenchmarkE2E(b *testing.B) {
 	node := startTSPeer(b, fx)
 	b.Run("ts-noauth", func(b *testing.B) {
 		if node == "" {
-			b.Skip("TypeScript peer not installed: run `npm ci` in internal/perf/tspeer")
+			b.Skip("TypeScript server not installed: run `npm ci` in internal/perf/tspeer")
 		}
 		run(b, node+"/mcp-noauth", one)
 	})
 	b.Run("ts-jose", func(b *testing.B) {
 		if node == "" {
-			b.Skip("TypeScript peer not installed: run `npm ci` in internal/perf/tspeer")
+			b.Skip("TypeScript server not installed: run `npm ci` in internal/perf/tspeer")
 		}
 		run(b, node+"/mcp", one)
 	})
@@ -163,11 +163,11 @@ func startTSPeer(b *testing.B, fx *Fixture) string {
 	select {
 	case addr, ok := <-lines:
 		if !ok {
-			b.Fatal("TypeScript peer exited before listening")
+			b.Fatal("TypeScript server exited before listening")
 		}
 		return "http://" + addr
 	case <-time.After(30 * time.Second):
-		b.Fatal("TypeScript peer did not start within 30 s")
+		b.Fatal("TypeScript server did not start within 30 s")
 		return ""
 	}
 }

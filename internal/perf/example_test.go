@@ -10,7 +10,7 @@ import (
 	"github.com/mcpauth/mcpauth/internal/perf"
 )
 
-// Baseline A — go-sdk's RequireBearerToken fed by a plain jwx verifier —
+// go-sdk + jwx — go-sdk's RequireBearerToken fed by a plain jwx verifier —
 // accepting a fixture token and refusing a tampered one.
 func Example() {
 	fx, err := perf.NewFixture()

@@ -134,7 +134,7 @@ func ourProvider(tb testing.TB, v remote.TokenVerifier, toolScopes map[string][]
 	tb.Helper()
 	fx := fixture(tb)
 	p, err := remote.New(remote.Config{
-		ResourceURL:          fx.Audience,
+		MCPURL:               fx.Audience,
 		AuthorizationServers: []string{fx.Issuer},
 		Verifier:             v,
 		ToolScopes:           toolScopes,

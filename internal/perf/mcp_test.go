@@ -35,7 +35,7 @@ func fixedProvider(tb testing.TB, info *remote.TokenInfo) *remote.Provider {
 	tb.Helper()
 	fx := fixture(tb)
 	p, err := remote.New(remote.Config{
-		ResourceURL:          fx.Audience,
+		MCPURL:               fx.Audience,
 		AuthorizationServers: []string{fx.Issuer},
 		Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return info, nil }),
 	})
@@ -46,7 +46,7 @@ func fixedProvider(tb testing.TB, info *remote.TokenInfo) *remote.Provider {
 }
 
 // baselineMCPHandler is the demo's echo tool as a go-sdk user writes it
-// behind go-sdk's own auth.RequireBearerToken (baseline A): it reads the
+// behind go-sdk's own auth.RequireBearerToken (go-sdk + jwx): it reads the
 // caller from req.Extra.TokenInfo.
 func baselineMCPHandler() http.Handler {
 	s := mcp.NewServer(&mcp.Implementation{Name: "authkit-demo", Version: "dev"}, nil)

@@ -12,7 +12,7 @@ package perf
 //	ours-cached-tools-2026  the same for a 2026-07-28 request: _meta in the body, MCP-Protocol-Version,
 //	                   Mcp-Method and Mcp-Name headers, which the middleware checks against the body
 //	ours-fresh         a different token every request (512 in rotation over a 16-entry cache: every request misses)
-//	jwx-gosdk          baseline A: go-sdk auth.RequireBearerToken + NewJWXVerifier (no cache, so repeated = fresh)
+//	jwx-gosdk          go-sdk + jwx: go-sdk auth.RequireBearerToken + NewJWXVerifier (no cache, so repeated = fresh)
 //	rsa-floor          SHA-256 of the signing input + rsa.VerifyPKCS1v15, nothing else
 //
 // each sequential and with RunParallel.

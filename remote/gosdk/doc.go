@@ -12,7 +12,7 @@
 //	})
 //
 //	p, err := remote.New(remote.Config{
-//		ResourceURL:          "https://mcp.example.com/mcp",
+//		MCPURL:               "https://mcp.example.com/mcp",
 //		AuthorizationServers: []string{"https://example.authkit.app"},
 //		Verifier:             verifier,
 //		ToolScopes:           map[string][]string{"delete_file": {"files:write"}},

@@ -39,7 +39,7 @@ func Example() {
 	srv := httptest.NewUnstartedServer(nil)
 	mcpURL := "http://" + srv.Listener.Addr().String() + "/mcp"
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          mcpURL,
+		MCPURL:               mcpURL,
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		// A JWT or introspection verifier in production.
 		Verifier: remote.TokenVerifierFunc(func(_ context.Context, token string) (*remote.TokenInfo, error) {
@@ -83,7 +83,7 @@ func Example_hideDenied() {
 	srv := httptest.NewUnstartedServer(nil)
 	mcpURL := "http://" + srv.Listener.Addr().String() + "/mcp"
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          mcpURL,
+		MCPURL:               mcpURL,
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier: remote.TokenVerifierFunc(func(_ context.Context, token string) (*remote.TokenInfo, error) {
 			perms := map[string][]any{"alice-token": {"billing"}, "bob-token": {}}[token]

@@ -55,7 +55,7 @@ func newFixture(t *testing.T, opts *mcp.StreamableHTTPOptions) *fixture {
 		return info, nil
 	})
 	p, err := remote.New(remote.Config{
-		ResourceURL:          resource,
+		MCPURL:               resource,
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier:             verifier,
 		RequiredScopes:       []string{"mcp:tools"},
@@ -248,7 +248,7 @@ func testEndToEnd(t *testing.T, opts *mcp.StreamableHTTPOptions) {
 
 func TestHandlerNeedsProviderAndServer(t *testing.T) {
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return nil, remote.ErrInvalidToken }),
 	})

@@ -475,7 +475,7 @@ func TestSessionOwnerIsIssuerAndSubject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := remote.MustNew(remote.Config{ResourceURL: resource, AuthorizationServers: []string{issA, issB}, Verifier: multi})
+	p := remote.MustNew(remote.Config{MCPURL: resource, AuthorizationServers: []string{issA, issB}, Verifier: multi})
 	server := mcp.NewServer(&mcp.Implementation{Name: "owner", Version: "1.0.0"}, nil)
 	mcp.AddTool(server, &mcp.Tool{Name: "echo"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
@@ -563,7 +563,7 @@ func TestSessionOfATokenWithoutSubject(t *testing.T) {
 	srv := httptest.NewUnstartedServer(nil)
 	resource := "http://" + srv.Listener.Addr().String() + "/mcp"
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          resource,
+		MCPURL:               resource,
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier: remote.TokenVerifierFunc(func(_ context.Context, tok string) (*remote.TokenInfo, error) {
 			if tok != "opaque-1" && tok != "opaque-2" {

@@ -26,7 +26,7 @@ func listsServer(t *testing.T, httpOpts *mcp.StreamableHTTPOptions, hide bool) s
 	mcpURL := "http://" + srv.Listener.Addr().String() + "/mcp"
 	perms := map[string][]any{"alice": {"billing", "hr"}, "bob": {}}
 	p, err := remote.New(remote.Config{
-		ResourceURL:          mcpURL,
+		MCPURL:               mcpURL,
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier: remote.TokenVerifierFunc(func(_ context.Context, token string) (*remote.TokenInfo, error) {
 			ps, ok := perms[token]
@@ -223,7 +223,7 @@ func TestHideDenied(t *testing.T) {
 // lists nothing.
 func TestHideDeniedWithoutIdentity(t *testing.T) {
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return nil, remote.ErrInvalidToken }),
 	})

@@ -99,7 +99,7 @@ type watch struct {
 }
 
 func (w *watch) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, authkittest.PathRegister) && r.Body != nil {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/oauth2/register") && r.Body != nil {
 		b, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		w.mu.Lock()
@@ -220,7 +220,7 @@ func TestEndToEndWithMCPGoClient(t *testing.T) {
 			}
 			authorizations := 0
 			for _, r := range e.ak.Requests() {
-				if r.Path == authkittest.PathAuthorize {
+				if r.Path == "/oauth2/authorize" {
 					authorizations++
 					if got := r.Query.Get("resource"); got != e.url {
 						t.Errorf("authorize resource %q, want the MCP URL %q", got, e.url)
@@ -243,7 +243,7 @@ func TestEndToEndWithMCPGoClient(t *testing.T) {
 				}
 				after := 0
 				for _, r := range e.ak.Requests() {
-					if r.Path == authkittest.PathAuthorize {
+					if r.Path == "/oauth2/authorize" {
 						after++
 					}
 				}

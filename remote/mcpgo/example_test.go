@@ -32,7 +32,7 @@ func Example() {
 	srv := httptest.NewUnstartedServer(nil)
 	mcpURL := "http://" + srv.Listener.Addr().String() + "/mcp"
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          mcpURL,
+		MCPURL:               mcpURL,
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		// A JWT or introspection verifier in production.
 		Verifier: remote.TokenVerifierFunc(func(_ context.Context, token string) (*remote.TokenInfo, error) {

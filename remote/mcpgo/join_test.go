@@ -20,7 +20,7 @@ func TestJoinMounts(t *testing.T) {
 	const origin = "https://mcp.example.com"
 	mount := func(path, name string) *mcpgo.Mount {
 		p := remote.MustNew(remote.Config{
-			ResourceURL:          origin + path,
+			MCPURL:               origin + path,
 			AuthorizationServers: []string{issuerA},
 			Verifier: remote.TokenVerifierFunc(func(_ context.Context, tok string) (*remote.TokenInfo, error) {
 				return &remote.TokenInfo{Subject: "user_1", Audiences: []string{origin + "/" + strings.ReplaceAll(tok, ".", "/")}}, nil

@@ -75,7 +75,7 @@ func newRig(t *testing.T, opts *mcpgo.Options, serverOpts ...server.ServerOption
 		return info, nil
 	})
 	p, err := remote.New(remote.Config{
-		ResourceURL:          r.url,
+		MCPURL:               r.url,
 		AuthorizationServers: []string{issuerA},
 		Verifier:             verifier,
 		RequiredScopes:       []string{"mcp:tools"},
@@ -434,7 +434,7 @@ func TestMetadataOutsideBearerCheck(t *testing.T) {
 
 func TestHandlerRefusesBadSetup(t *testing.T) {
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "http://127.0.0.1/mcp",
+		MCPURL:               "http://127.0.0.1/mcp",
 		AuthorizationServers: []string{issuerA},
 		Verifier:             remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return nil, remote.ErrInvalidToken }),
 	})

@@ -30,7 +30,7 @@ func Example_prometheus() {
 		panic(err)
 	}
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          "https://mcp.example.com/mcp",
+		MCPURL:               "https://mcp.example.com/mcp",
 		AuthorizationServers: []string{"https://example.authkit.app"},
 		Verifier: remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) {
 			return nil, remote.ErrInvalidToken // not reached: the requests carry no token

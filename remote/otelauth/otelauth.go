@@ -17,7 +17,7 @@
 //		BaseURL:    "https://mcp.example.com",
 //		OnDecision: tel.Decision,
 //		OnKeyFetch: tel.KeyFetch,
-//		OnRefresh:  tel.Refresh,
+//		OnMetadataFetch: tel.MetadataFetch,
 //	})
 //	if err != nil {
 //		log.Fatal(err)
@@ -53,7 +53,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/remote"
 )
 
@@ -144,8 +143,8 @@ func (t *Telemetry) KeyFetch(f remote.KeyFetch) {
 	t.keyStale.Record(ctx, f.Stale.Seconds(), metric.WithAttributes(attribute.String("host", f.Host)))
 }
 
-// Refresh records r. It is a forward.Config.OnRefresh.
-func (t *Telemetry) Refresh(r forward.Refresh) {
+// MetadataFetch records r. It is a forward.Config.OnMetadataFetch.
+func (t *Telemetry) MetadataFetch(r remote.MetadataFetch) {
 	ctx := context.Background()
 	t.refreshes.Add(ctx, 1, metric.WithAttributes(attribute.String("document", r.Document), attribute.String("outcome", outcome(r.Err))))
 	t.metadataStale.Record(ctx, r.StaleAge.Seconds(), metric.WithAttributes(attribute.String("document", r.Document)))
@@ -153,7 +152,7 @@ func (t *Telemetry) Refresh(r forward.Refresh) {
 
 // ObserveVerifier reports a verifier's counters (cache lookups and
 // entries, keys held) under the attribute verifier=name at every
-// collection: stats is JWTVerifier.Stats wrapped, or idp.Provider.Stats /
+// collection: stats is StatsOf(a JWTVerifier), or idp.Provider.Stats /
 // authkit.Provider.Stats, whose false means "no verifier yet" (nothing is
 // reported). Unregister the result to stop.
 func (t *Telemetry) ObserveVerifier(name string, stats func() (remote.VerifierStats, bool)) (metric.Registration, error) {
@@ -173,8 +172,9 @@ func (t *Telemetry) ObserveVerifier(name string, stats func() (remote.VerifierSt
 	}, t.cacheLookups, t.cacheEntries, t.keySetKeys)
 }
 
-// Verifier adapts JWTVerifier.Stats to ObserveVerifier.
-func Verifier(v *remote.JWTVerifier) func() (remote.VerifierStats, bool) {
+// StatsOf adapts v's JWTVerifier.Stats to ObserveVerifier:
+// tel.ObserveVerifier("keys", otelauth.StatsOf(v)).
+func StatsOf(v *remote.JWTVerifier) func() (remote.VerifierStats, bool) {
 	return func() (remote.VerifierStats, bool) { return v.Stats(), true }
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/authkit"
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/remote"
 	"github.com/mcpauth/mcpauth/remote/otelauth"
 )
 
@@ -29,7 +30,7 @@ func TestTelemetry(t *testing.T) {
 	as := authkittest.Start(t)
 	p, err := authkit.New(authkit.Config{
 		Domain: as.URL(), BaseURL: "http://127.0.0.1:8080", HTTPClient: as.Client(),
-		OnDecision: tel.Decision, OnKeyFetch: tel.KeyFetch, OnRefresh: tel.Refresh,
+		OnDecision: tel.Decision, OnKeyFetch: tel.KeyFetch, OnMetadataFetch: tel.MetadataFetch,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -128,4 +129,21 @@ func hasAttr(kvs []attribute.KeyValue, key, val string) bool {
 		}
 	}
 	return false
+}
+
+// StatsOf reports a plain JWT verifier's key set like a provider's.
+func TestStatsOf(t *testing.T) {
+	as := authkittest.Start(t)
+	v, err := remote.NewJWTVerifier(remote.JWTConfig{JWKSURL: as.JWKSURL(), Issuer: as.Issuer(), Audiences: []string{"https://mcp.example.com/mcp"}, HTTPClient: as.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.Prime(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st, ok := otelauth.StatsOf(v)()
+	if !ok || st.Keys != 1 {
+		t.Errorf("StatsOf(v)() = %+v, %v; want one key", st, ok)
+	}
 }

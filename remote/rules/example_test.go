@@ -55,7 +55,7 @@ func ExampleNew() {
 	}
 	const resource = "https://mcp.example.com/mcp"
 	p := remote.MustNew(remote.Config{
-		ResourceURL:          resource,
+		MCPURL:               resource,
 		AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier: remote.TokenVerifierFunc(func(_ context.Context, tok string) (*remote.TokenInfo, error) {
 			org, role, _ := strings.Cut(tok, ".") // a stand-in for a JWT verifier

@@ -189,9 +189,9 @@ func (p *Policy) ToolCheck(ctx context.Context, tool string, id *remote.Identity
 	return p.Check(ctx, p.tools[tool], id)
 }
 
-// Guard is the provider a policy's Allow and Require work with: a
+// Provider is the provider a policy's Allow and Require work with: a
 // *remote.Provider, *idp.Provider or *authkit.Provider.
-type Guard interface {
+type Provider interface {
 	// Identity returns the identity the provider verified for ctx.
 	Identity(ctx context.Context) (*remote.Identity, error)
 	// Middleware authenticates a request and calls next with its identity.
@@ -200,15 +200,15 @@ type Guard interface {
 	WriteError(w http.ResponseWriter, r *http.Request, err error)
 }
 
-// Allow decides rule for the identity g verified for ctx's request (or
+// Allow decides rule for the identity prov verified for ctx's request (or
 // call): a *remote.Error with status 401 when there is none (no token, a
 // token another provider verified, a request that has ended), else as
 // [Policy.Check]. A rule that fails [Policy.Validate] (a membership rule
 // without a Directory, say) refuses with 403, its reason in Err and,
 // at error level, in the log. Use it in a handler or tool for decisions
-// the configured rules cannot express; g.WriteError writes its error.
-func (p *Policy) Allow(ctx context.Context, g Guard, rule Rule) error {
-	id, err := g.Identity(ctx)
+// the configured rules cannot express; prov.WriteError writes its error.
+func (p *Policy) Allow(ctx context.Context, prov Provider, rule Rule) error {
+	id, err := prov.Identity(ctx)
 	if err != nil {
 		return &remote.Error{Status: http.StatusUnauthorized, Scopes: p.scopes, Err: err}
 	}
@@ -227,12 +227,12 @@ func (p *Policy) Allow(ctx context.Context, g Guard, rule Rule) error {
 
 // Require returns a middleware that lets a request through only when it
 // passes every one of rules, and writes the refusal (403 naming what is
-// missing, or 503) otherwise. Behind g's middleware it reads the identity
-// g verified; used alone (or behind another provider) it authenticates
-// the request through g first. It panics, at set-up, when rules is empty
-// or a rule fails [Policy.Validate], as http.ServeMux.Handle does for a
-// bad pattern.
-func (p *Policy) Require(g Guard, rules ...Rule) func(http.Handler) http.Handler {
+// missing, or 503) otherwise. Behind prov's middleware it reads the
+// identity prov verified; used alone (or behind another provider) it
+// authenticates the request through prov first. It panics, at set-up, when
+// rules is empty or a rule fails [Policy.Validate], as http.ServeMux.Handle
+// does for a bad pattern.
+func (p *Policy) Require(prov Provider, rules ...Rule) func(http.Handler) http.Handler {
 	if len(rules) == 0 {
 		panic("rules: Require needs at least one rule")
 	}
@@ -245,15 +245,15 @@ func (p *Policy) Require(g Guard, rules ...Rule) func(http.Handler) http.Handler
 	}
 	return func(next http.Handler) http.Handler {
 		check := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := p.Allow(r.Context(), g, rule); err != nil {
-				g.WriteError(w, r, err)
+			if err := p.Allow(r.Context(), prov, rule); err != nil {
+				prov.WriteError(w, r, err)
 				return
 			}
 			next.ServeHTTP(w, r)
 		})
-		authed := g.Middleware(check)
+		authed := prov.Middleware(check)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if _, err := g.Identity(r.Context()); err == nil && r.Method != http.MethodOptions {
+			if _, err := prov.Identity(r.Context()); err == nil && r.Method != http.MethodOptions {
 				check.ServeHTTP(w, r)
 				return
 			}

@@ -276,8 +276,8 @@ func (r orgRule) Check(_ context.Context, p *Principal) error {
 // A Directory answers what a token cannot: whether the principal's
 // membership in an organization is active now (a user removed from an
 // organization, or whose membership is pending, still holds tokens naming
-// it until they expire). Package authkit's Enricher is one, backed by the
-// WorkOS API. It must be safe for concurrent use, and should cache: it is
+// it until they expire). Package authkit has one, backed by the WorkOS API,
+// behind every provider with Config.WorkOS. It must be safe for concurrent use, and should cache: it is
 // asked on every request a membership rule decides.
 type Directory interface {
 	// ActiveMember reports whether p is an active member of organization.

@@ -302,7 +302,7 @@ func TestActiveMembership(t *testing.T) {
 	if !errors.As(err, &re) || re.Status != http.StatusServiceUnavailable || !errors.Is(err, rules.ErrDirectoryUnavailable) || !errors.Is(err, remote.ErrUnavailable) || errors.Is(err, remote.ErrRuleDenied) {
 		t.Fatalf("outage: %v", err)
 	}
-	p := remote.MustNew(remote.Config{ResourceURL: "https://mcp.example.com/mcp", AuthorizationServers: []string{"https://auth.example.com"},
+	p := remote.MustNew(remote.Config{MCPURL: "https://mcp.example.com/mcp", AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier: remote.TokenVerifierFunc(func(context.Context, string) (*remote.TokenInfo, error) { return nil, remote.ErrInvalidToken })})
 	p.WriteError(w, httptest.NewRequest(http.MethodGet, "/", nil), err)
 	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "30" {
@@ -374,7 +374,7 @@ func TestPrincipal(t *testing.T) {
 func TestRequire(t *testing.T) {
 	const resource = "https://mcp.example.com/mcp"
 	verified := 0
-	p := remote.MustNew(remote.Config{ResourceURL: resource, AuthorizationServers: []string{"https://auth.example.com"},
+	p := remote.MustNew(remote.Config{MCPURL: resource, AuthorizationServers: []string{"https://auth.example.com"},
 		Verifier: remote.TokenVerifierFunc(func(_ context.Context, tok string) (*remote.TokenInfo, error) {
 			verified++
 			return &remote.TokenInfo{Subject: "user_" + tok, Audiences: []string{resource}, Claims: map[string]any{"role": tok}}, nil

@@ -1,4 +1,4 @@
-// TypeScript peer (c) for internal/perf: the TypeScript MCP SDK's
+// The TypeScript SDK + jose server of internal/perf: the TypeScript MCP SDK's
 // requireBearerAuth with a jose verifier in front of a stateless,
 // JSON-answering streamable HTTP endpoint with the demo's echo tool, and
 // the same endpoint without auth. Started by BenchmarkE2E; configured by

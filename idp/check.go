@@ -7,16 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mcpauth/mcpauth/forward"
 	"github.com/mcpauth/mcpauth/remote"
-)
-
-// Finding identifiers [Provider.Check] adds to forward's.
-const (
-	FindingNoJWKSURI       = "no_jwks_uri"
-	FindingJWKSUnavailable = "jwks_unavailable"
-	FindingNoSigningKey    = "no_signing_key"
-	FindingJWKSURIMismatch = "jwks_uri_mismatch"
 )
 
 // Check fetches the authorization server's metadata and key set the way
@@ -27,31 +18,31 @@ const (
 // fetched, no signing key for the allowed algorithms, and a configured
 // JWKSURL that differs from the metadata's jwks_uri. Findings are ordered
 // most severe first; none means clients and tokens have what they need.
-func (p *Provider) Check(ctx context.Context) []forward.Finding {
+func (p *Provider) Check(ctx context.Context) []remote.Finding {
 	out := p.fwd.Check(ctx)
 	out = append(out, p.checkKeys(ctx)...)
-	slices.SortStableFunc(out, func(a, b forward.Finding) int { return int(b.Severity) - int(a.Severity) })
+	slices.SortStableFunc(out, func(a, b remote.Finding) int { return int(b.Severity) - int(a.Severity) })
 	return out
 }
 
-func (p *Provider) checkKeys(ctx context.Context) []forward.Finding {
-	var out []forward.Finding
-	add := func(s forward.Severity, id, format string, args ...any) {
-		out = append(out, forward.Finding{Severity: s, ID: id, Message: fmt.Sprintf(format, args...)})
+func (p *Provider) checkKeys(ctx context.Context) []remote.Finding {
+	var out []remote.Finding
+	add := func(s remote.Severity, id, format string, args ...any) {
+		out = append(out, remote.Finding{Severity: s, ID: id, Message: fmt.Sprintf(format, args...)})
 	}
 	jwksURL := p.keys.jwksURL
 	m, merr := p.fwd.Metadata(ctx)
 	switch {
 	case jwksURL != "":
 		if merr == nil && m.JWKSURI != "" && m.JWKSURI != jwksURL {
-			add(forward.SeverityWarning, FindingJWKSURIMismatch,
+			add(remote.SeverityWarning, remote.FindingJWKSURIMismatch,
 				"The authorization server's metadata names jwks_uri %q but tokens are verified with keys from %q; if the server signs with keys published only at its jwks_uri, every token will be rejected.",
 				m.JWKSURI, jwksURL)
 		}
 	case merr != nil:
 		return nil // forward's findings already say why the metadata is missing
 	case m.JWKSURI == "":
-		add(forward.SeverityError, FindingNoJWKSURI,
+		add(remote.SeverityError, remote.FindingNoJWKSURI,
 			"The authorization server's metadata has no jwks_uri, so its signing keys cannot be discovered and every token is answered 503; set Config.JWKSURL to its key set URL.")
 		return out
 	default:
@@ -65,11 +56,11 @@ func (p *Provider) checkKeys(ctx context.Context) []forward.Finding {
 	}
 	switch {
 	case errors.Is(err, remote.ErrNoUsableKey):
-		add(forward.SeverityError, FindingNoSigningKey,
+		add(remote.SeverityError, remote.FindingNoSigningKey,
 			"The key set at %s has no %s signing key with a kid, so every token will be rejected; make the authorization server sign access tokens with %s or set Config.Algorithms to what it uses.",
 			jwksURL, strings.Join(p.algs, " or "), strings.Join(p.algs, " or "))
 	case err != nil:
-		add(forward.SeverityError, FindingJWKSUnavailable,
+		add(remote.SeverityError, remote.FindingJWKSUnavailable,
 			"The signing keys at %s could not be fetched (%v), so tokens are answered 503 until they can; check the URL and the network.", jwksURL, err)
 	}
 	return out

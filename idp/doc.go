@@ -44,8 +44,8 @@
 // OpenID Connect locations (see Config.MetadataURL):
 //
 //	p, err := idp.New(idp.Config{
-//		Issuer:      "https://auth.example.com/tenant/acme",
-//		ResourceURL: "https://mcp.example.com/mcp",
+//		Issuer: "https://auth.example.com/tenant/acme",
+//		MCPURL: "https://mcp.example.com/mcp",
 //	})
 //
 // Rules: Config.Rule for every request, Config.ToolRules per tool,

@@ -30,7 +30,8 @@ func (p *Provider) Allow(ctx context.Context, rule rules.Rule) error {
 
 // Require returns a middleware for a route of your own that lets a
 // request through only when it passes every one of rs, and answers 403
-// naming what is missing (or 503) otherwise. Behind this provider's
+// naming what is missing (or 503) otherwise; extra scopes for a route are
+// rules.AllScopes. Behind this provider's
 // middleware it reads the identity already verified; used alone it
 // authenticates the request first. It panics at set-up when rs is empty
 // or a rule could never pass under Config.Claims (see rules.Policy.Require).

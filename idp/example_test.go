@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/idp"
 )
 
 // An Auth0 tenant: the issuer ends with a slash, and Auth0 signs access
@@ -13,14 +13,14 @@ func ExampleNew() {
 	p, err := idp.New(idp.Config{
 		Issuer:      "https://dev-abc123.us.auth0.com/",
 		MetadataURL: "https://dev-abc123.us.auth0.com/.well-known/openid-configuration",
-		ResourceURL: "https://mcp.example.com/mcp",
+		MCPURL:      "https://mcp.example.com/mcp",
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer p.Close() // New fetched nothing; keys are discovered on the first token
 	fmt.Println(p.Issuer())
-	fmt.Println(p.ResourceURL())
+	fmt.Println(p.MCPURL())
 	for _, r := range p.Routes() {
 		fmt.Println(r.Pattern)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
-// Config configures [New]. Issuer and ResourceURL are required; every other
+// Config configures [New]. Issuer and MCPURL are required; every other
 // field has a working default.
 type Config struct {
 	// Issuer is the authorization server's issuer identifier, exactly as its
@@ -26,11 +26,11 @@ type Config struct {
 	// Required.
 	Issuer string
 
-	// ResourceURL is the public URL of the MCP endpoint, e.g.
+	// MCPURL is the public URL of the MCP endpoint, e.g.
 	// "https://mcp.example.com/mcp": the protected resource's identifier and,
-	// canonicalised (see remote.Config.ResourceURL), the audience tokens must
+	// canonicalised (see remote.Config.MCPURL), the audience tokens must
 	// carry by default. Required.
-	ResourceURL string
+	MCPURL string
 
 	// MetadataURL is where the authorization server's metadata is fetched:
 	// it is served verbatim on this server's
@@ -60,7 +60,7 @@ type Config struct {
 	LegacyEndpoints bool
 
 	// Audiences are the "aud" values accepted (at least one must be in the
-	// token). Default: the canonical ResourceURL alone. Accepting anything
+	// token). Default: the canonical MCPURL alone. Accepting anything
 	// else accepts tokens not issued for this server.
 	Audiences []string
 
@@ -137,9 +137,9 @@ type Config struct {
 	// OnKeyFetch is called after every JWKS fetch; see
 	// remote.JWTConfig.OnKeyFetch. Default nil.
 	OnKeyFetch func(remote.KeyFetch)
-	// OnRefresh is called after every fetch of the authorization server's
-	// metadata; see forward.Config.OnRefresh. Default nil.
-	OnRefresh func(forward.Refresh)
+	// OnMetadataFetch is called after every fetch of the authorization
+	// server's metadata; see forward.Config.OnMetadataFetch. Default nil.
+	OnMetadataFetch func(remote.MetadataFetch)
 	// AuditLog receives one line per tools/call decision; see
 	// remote.Config.AuditLog. Default nil.
 	AuditLog *slog.Logger
@@ -172,8 +172,11 @@ func New(cfg Config) (*Provider, error) {
 	if strings.TrimSpace(cfg.Issuer) == "" {
 		return nil, errors.New("idp: Config.Issuer is empty: set it to the authorization server's issuer exactly as its metadata spells it, e.g. \"https://dev-abc.us.auth0.com/\"")
 	}
-	if strings.TrimSpace(cfg.ResourceURL) == "" {
-		return nil, errors.New("idp: Config.ResourceURL is empty: set it to the public URL of the MCP endpoint, e.g. \"https://mcp.example.com/mcp\"")
+	if _, err := httpx.CheckURL(cfg.Issuer, httpx.IdentifierURL); err != nil {
+		return nil, fmt.Errorf("idp: Config.Issuer %q %w", httpx.RedactUserinfo(cfg.Issuer), err)
+	}
+	if strings.TrimSpace(cfg.MCPURL) == "" {
+		return nil, errors.New("idp: Config.MCPURL is empty: set it to the public URL of the MCP endpoint, e.g. \"https://mcp.example.com/mcp\"")
 	}
 	algs := cfg.Algorithms
 	if len(algs) == 0 {
@@ -204,26 +207,9 @@ func New(cfg Config) (*Provider, error) {
 		// the keys, which live on the same host.
 		cfg.HTTPClient = httpx.NewClient(httpx.Options{})
 	}
-	// The legacy /authorize shim adds the canonical MCP URL as resource
-	// (a bad ResourceURL is reported by remote.New below).
-	resource, _, _, _ := httpx.CanonicalResourceURL(cfg.ResourceURL)
-	fwd, err := forward.New(forward.Config{
-		Issuer:              cfg.Issuer,
-		MetadataURL:         cfg.MetadataURL,
-		OpenIDConfiguration: cfg.OpenIDConfiguration,
-		LegacyEndpoints:     cfg.LegacyEndpoints,
-		Resource:            resource,
-		HTTPClient:          cfg.HTTPClient,
-		Now:                 cfg.Now,
-		Logger:              cfg.Logger,
-		OnRefresh:           cfg.OnRefresh,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("idp: %w", err)
-	}
-	keys := &keySource{fwd: fwd, jwksURL: cfg.JWKSURL, log: cfg.Logger}
+	keys := &keySource{jwksURL: cfg.JWKSURL, log: cfg.Logger}
 	rp, err := remote.New(remote.Config{
-		ResourceURL:           cfg.ResourceURL,
+		MCPURL:                cfg.MCPURL,
 		AuthorizationServers:  []string{cfg.Issuer},
 		Verifier:              keys,
 		VerifierName:          cfg.Issuer,
@@ -244,12 +230,26 @@ func New(cfg Config) (*Provider, error) {
 		Now:                   cfg.Now,
 	})
 	if err != nil {
-		_ = fwd.Close()
 		return nil, fmt.Errorf("idp: %w", err)
 	}
+	fwd, err := forward.New(forward.Config{
+		Issuer:              cfg.Issuer,
+		MetadataURL:         cfg.MetadataURL,
+		OpenIDConfiguration: cfg.OpenIDConfiguration,
+		LegacyEndpoints:     cfg.LegacyEndpoints,
+		MCPURL:              rp.MCPURL(), // canonical: the legacy /authorize shim adds it as resource
+		HTTPClient:          cfg.HTTPClient,
+		Now:                 cfg.Now,
+		Logger:              cfg.Logger,
+		OnMetadataFetch:     cfg.OnMetadataFetch,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("idp: %w", err)
+	}
+	keys.fwd = fwd
 	audiences := cfg.Audiences
 	if len(audiences) == 0 {
-		audiences = []string{rp.ResourceURL()}
+		audiences = []string{rp.MCPURL()}
 	}
 	keys.newVerifier = func(jwksURL string) (*remote.JWTVerifier, error) {
 		return remote.NewJWTVerifier(remote.JWTConfig{
@@ -284,19 +284,13 @@ func New(cfg Config) (*Provider, error) {
 // Issuer returns the authorization server's issuer, as configured.
 func (p *Provider) Issuer() string { return p.issuer }
 
-// ResourceURL returns the canonical URL of the MCP endpoint: the resource
+// MCPURL returns the canonical URL of the MCP endpoint: the resource
 // identifier and default audience.
-func (p *Provider) ResourceURL() string { return p.rp.ResourceURL() }
+func (p *Provider) MCPURL() string { return p.rp.MCPURL() }
 
-// MetadataURL returns the URL of the protected resource metadata named in
-// every challenge.
-func (p *Provider) MetadataURL() string { return p.rp.MetadataURL() }
-
-// Remote returns the underlying protected-resource provider.
-func (p *Provider) Remote() *remote.Provider { return p.rp }
-
-// Forwarder returns the underlying metadata forwarder.
-func (p *Provider) Forwarder() *forward.Forwarder { return p.fwd }
+// ResourceMetadataURL returns the URL of the protected resource metadata
+// named in every challenge.
+func (p *Provider) ResourceMetadataURL() string { return p.rp.ResourceMetadataURL() }
 
 // Metadata returns the authorization server's parsed metadata (cached).
 func (p *Provider) Metadata(ctx context.Context) (*forward.Metadata, error) {
@@ -318,12 +312,6 @@ func (p *Provider) Identity(ctx context.Context) (*remote.Identity, error) {
 
 // Middleware protects next with the bearer check; see remote.Provider.Middleware.
 func (p *Provider) Middleware(next http.Handler) http.Handler { return p.rp.Middleware(next) }
-
-// RequireScopes protects a sub-route with extra scopes; see
-// remote.Provider.RequireScopes.
-func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
-	return p.rp.RequireScopes(scopes...)
-}
 
 // WriteError writes the RFC 6750 response for err; see remote.Provider.WriteError.
 func (p *Provider) WriteError(w http.ResponseWriter, r *http.Request, err error) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
-	"github.com/mcpauth/mcpauth/remote/idp"
+	"github.com/mcpauth/mcpauth/idp"
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
@@ -19,8 +19,8 @@ import (
 // tool, and every request must come from their tenant.
 func newAcme(issuer, tenant, mcpURL string, tools map[string]rules.Rule) (*idp.Provider, error) {
 	return idp.New(idp.Config{
-		Issuer:      issuer,
-		ResourceURL: mcpURL,
+		Issuer: issuer,
+		MCPURL: mcpURL,
 		Claims: rules.ClaimNames{
 			Roles:        []rules.Claim{rules.StringsClaim("https://acme.example/roles")},
 			Organization: []rules.Claim{rules.StringClaim("tenant")},

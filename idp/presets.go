@@ -9,7 +9,7 @@ import (
 // Presets: a ready Config for the identity providers MCP server authors use
 // most, from the one or two values their users know, in the spirit of
 // golang.org/x/oauth2/endpoints. Each returns a Config to adjust (scopes,
-// tool rules, a logger) before [New]; New validates it. resourceURL is the
+// tool rules, a logger) before [New]; New validates it. mcpURL is the
 // public URL of the MCP endpoint, e.g. "https://mcp.example.com/mcp".
 //
 // Every preset states what the provider must be told in its own console,
@@ -24,7 +24,7 @@ import (
 // Quirks handled: the issuer ends with a slash ("https://<domain>/"),
 // byte for byte as Auth0 publishes it. Tokens must carry the MCP URL as
 // audience: create an API (Applications → APIs) whose Identifier is
-// resourceURL, and turn on the Resource Parameter Compatibility Profile
+// mcpURL, and turn on the Resource Parameter Compatibility Profile
 // (Settings → Advanced) so Auth0 honours the resource parameter MCP
 // clients send (RFC 8707); without it Auth0 only issues tokens for the API
 // named in its own audience parameter, which MCP clients do not send, and
@@ -38,12 +38,12 @@ import (
 // Claims.Roles). Registration: dynamic client registration when enabled in
 // the tenant's advanced settings; Auth0's MCP support also approves client
 // ID metadata documents. RS256.
-func Auth0(domain, resourceURL string) Config {
+func Auth0(domain, mcpURL string) Config {
 	host := presetHost(domain)
 	return Config{
 		Issuer:      "https://" + host + "/",
 		MetadataURL: "https://" + host + "/.well-known/openid-configuration",
-		ResourceURL: resourceURL,
+		MCPURL:      mcpURL,
 		Claims: rules.ClaimNames{
 			Permissions:  []rules.Claim{rules.StringsClaim("permissions")},
 			Organization: []rules.Claim{rules.StringClaim("org_id")},
@@ -61,7 +61,7 @@ func Auth0(domain, resourceURL string) Config {
 // authorization server ("https://<domain>", no /oauth2/...) are refused by
 // the issuer check. Okta sets the audience per authorization server, not
 // from the resource parameter: set the server's Audience (Security → API →
-// Authorization Servers → Settings) to resourceURL. Scopes are in "scp"
+// Authorization Servers → Settings) to mcpURL. Scopes are in "scp"
 // (an array), the client id in "cid". Okta adds group names only through
 // a claim defined on the authorization server (Claims → Add Claim, value
 // type Groups, included in access tokens); Claims.Roles reads one named
@@ -71,7 +71,7 @@ func Auth0(domain, resourceURL string) Config {
 // themselves and have no client ID metadata documents: register a client
 // by hand and give MCP clients its id, or put an OAuth proxy in front.
 // RS256.
-func Okta(domain, serverID, resourceURL string) Config {
+func Okta(domain, serverID, mcpURL string) Config {
 	if serverID = strings.Trim(strings.TrimSpace(serverID), "/"); serverID == "" {
 		serverID = "default"
 	}
@@ -79,7 +79,7 @@ func Okta(domain, serverID, resourceURL string) Config {
 	return Config{
 		Issuer:      issuer,
 		MetadataURL: issuer + "/.well-known/oauth-authorization-server",
-		ResourceURL: resourceURL,
+		MCPURL:      mcpURL,
 		ScopeClaims: []string{"scp", "scope"},
 		Claims:      rules.ClaimNames{Roles: []rules.Claim{rules.StringsClaim("groups")}},
 	}
@@ -93,7 +93,7 @@ func Okta(domain, serverID, resourceURL string) Config {
 // publishes only the OpenID Connect document below it. Keycloak does not
 // implement resource indicators (RFC 8707): tokens carry the MCP URL as
 // audience only through an audience mapper: add a client scope with an
-// "Audience" mapper whose included custom audience is resourceURL, as a
+// "Audience" mapper whose included custom audience is mcpURL, as a
 // default scope of the clients (or of the realm). Without it "aud" is
 // "account" and tokens are refused with 401. Realm roles are in
 // "realm_access.roles", which Claims.Roles reads (rules.AnyRole matches
@@ -105,12 +105,12 @@ func Okta(domain, serverID, resourceURL string) Config {
 // registration, anonymous requests subject to the realm's client
 // registration policies (trusted hosts); client ID metadata documents are
 // an experimental feature of recent versions.
-func Keycloak(baseURL, realm, resourceURL string) Config {
+func Keycloak(baseURL, realm, mcpURL string) Config {
 	issuer := strings.TrimRight(strings.TrimSpace(baseURL), "/") + "/realms/" + strings.Trim(strings.TrimSpace(realm), "/")
 	return Config{
 		Issuer:      issuer,
 		MetadataURL: issuer + "/.well-known/openid-configuration",
-		ResourceURL: resourceURL,
+		MCPURL:      mcpURL,
 		Algorithms:  []string{"RS256", "ES256", "PS256"},
 		Claims:      rules.ClaimNames{Roles: []rules.Claim{rules.StringsClaim("realm_access", "roles")}},
 	}
@@ -138,19 +138,19 @@ func Keycloak(baseURL, realm, resourceURL string) Config {
 // separate app registration for the API, or RequiredScopes: an ID token
 // issued to the same app registration also carries clientID as audience,
 // but no "scp". RS256.
-func EntraID(tenantID, clientID, resourceURL string) Config {
-	return entraID("https://login.microsoftonline.com", tenantID, clientID, resourceURL)
+func EntraID(tenantID, clientID, mcpURL string) Config {
+	return entraID("https://login.microsoftonline.com", tenantID, clientID, mcpURL)
 }
 
 // entraID is EntraID against another authority (a national cloud, or a
 // fake in tests).
-func entraID(authority, tenantID, clientID, resourceURL string) Config {
+func entraID(authority, tenantID, clientID, mcpURL string) Config {
 	issuer := authority + "/" + strings.TrimSpace(tenantID) + "/v2.0"
 	clientID = strings.TrimSpace(clientID)
 	return Config{
 		Issuer:      issuer,
 		MetadataURL: issuer + "/.well-known/openid-configuration",
-		ResourceURL: resourceURL,
+		MCPURL:      mcpURL,
 		Audiences:   []string{clientID},
 		ScopeClaims: []string{"scp"},
 		Claims:      rules.ClaimNames{Roles: []rules.Claim{rules.StringsClaim("roles")}},

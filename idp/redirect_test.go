@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
+	"github.com/mcpauth/mcpauth/idp"
 	"github.com/mcpauth/mcpauth/internal/testutil"
-	"github.com/mcpauth/mcpauth/remote/idp"
 )
 
 // The attack: the issuer's metadata URL answers a redirect to a reachable
@@ -45,12 +45,12 @@ func TestDiscoveryNeverFollowsARedirect(t *testing.T) {
 			}))
 			defer evil.Close()
 			// Every discovery location redirects.
-			for _, path := range []string{authkittest.PathAuthServerMetadata, authkittest.PathOpenIDConfiguration} {
+			for _, path := range []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"} {
 				ak.SetFault(path, authkittest.Fault{Status: http.StatusFound, Headers: http.Header{"Location": {evil.URL + path}}})
 			}
 
 			p := newIDP(t, ak, func(c *idp.Config) { c.HTTPClient = client.c(ak); c.Now = clock.Now })
-			forged := attackerAS.MustMint(t, authkittest.TokenOptions{Issuer: ak.Issuer(), Audience: []string{resourceURL}, Subject: "user_01ANYONE"})
+			forged := attackerAS.MustMint(t, authkittest.TokenOptions{Issuer: ak.Issuer(), Audience: []string{mcpURL}, Subject: "user_01ANYONE"})
 			h := p.Handler(subjectEcho)
 			if w := post(t, h, forged); w.Code != http.StatusServiceUnavailable {
 				t.Fatalf("forged token through a redirected metadata URL: %d %s, want 503", w.Code, w.Body.String())
@@ -59,15 +59,15 @@ func TestDiscoveryNeverFollowsARedirect(t *testing.T) {
 				t.Errorf("the redirect target received %d requests, want 0", n)
 			}
 			for _, r := range attackerAS.Requests() {
-				if r.Path == authkittest.PathJWKS {
+				if r.Path == "/oauth2/jwks" {
 					t.Fatal("the attacker's JWKS was fetched")
 				}
 			}
 
-			ak.ClearFault(authkittest.PathAuthServerMetadata)
-			ak.ClearFault(authkittest.PathOpenIDConfiguration)
+			ak.ClearFault("/.well-known/oauth-authorization-server")
+			ak.ClearFault("/.well-known/openid-configuration")
 			clock.Advance(time.Minute) // past the metadata's retry interval
-			if w := post(t, h, ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})); w.Code != http.StatusOK {
+			if w := post(t, h, ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})); w.Code != http.StatusOK {
 				t.Fatalf("legitimate token after the metadata healed: %d %s", w.Code, w.Body.String())
 			}
 			if w := post(t, h, forged); w.Code != http.StatusUnauthorized {
@@ -82,14 +82,14 @@ func TestDiscoveryNeverFollowsARedirect(t *testing.T) {
 func TestJWKSNeverFollowsARedirect(t *testing.T) {
 	ak := authkittest.Start(t)
 	attackerAS := authkittest.Start(t)
-	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: http.StatusTemporaryRedirect, Headers: http.Header{"Location": {attackerAS.JWKSURL()}}})
+	ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: http.StatusTemporaryRedirect, Headers: http.Header{"Location": {attackerAS.JWKSURL()}}})
 	p := newIDP(t, ak, func(c *idp.Config) { c.HTTPClient = nil })
-	forged := attackerAS.MustMint(t, authkittest.TokenOptions{Issuer: ak.Issuer(), Audience: []string{resourceURL}})
+	forged := attackerAS.MustMint(t, authkittest.TokenOptions{Issuer: ak.Issuer(), Audience: []string{mcpURL}})
 	if w := post(t, p.Handler(subjectEcho), forged); w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("forged token: %d, want 503", w.Code)
 	}
 	for _, r := range attackerAS.Requests() {
-		if r.Path == authkittest.PathJWKS {
+		if r.Path == "/oauth2/jwks" {
 			t.Fatal("the attacker's JWKS was fetched")
 		}
 	}

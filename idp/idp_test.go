@@ -14,17 +14,16 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authkit/authkittest"
-	"github.com/mcpauth/mcpauth/forward"
+	"github.com/mcpauth/mcpauth/idp"
 	"github.com/mcpauth/mcpauth/remote"
-	"github.com/mcpauth/mcpauth/remote/idp"
 	"github.com/mcpauth/mcpauth/remote/rules"
 )
 
-const resourceURL = "http://127.0.0.1:8932/mcp"
+const mcpURL = "http://127.0.0.1:8932/mcp"
 
 func newIDP(tb testing.TB, ak *authkittest.Server, mutate func(*idp.Config)) *idp.Provider {
 	tb.Helper()
-	cfg := idp.Config{Issuer: ak.Issuer(), ResourceURL: resourceURL, HTTPClient: ak.Client()}
+	cfg := idp.Config{Issuer: ak.Issuer(), MCPURL: mcpURL, HTTPClient: ak.Client()}
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -38,7 +37,7 @@ func newIDP(tb testing.TB, ak *authkittest.Server, mutate func(*idp.Config)) *id
 
 func post(tb testing.TB, h http.Handler, token string) *httptest.ResponseRecorder {
 	tb.Helper()
-	r := httptest.NewRequest(http.MethodPost, resourceURL, strings.NewReader(`{}`))
+	r := httptest.NewRequest(http.MethodPost, mcpURL, strings.NewReader(`{}`))
 	if token != "" {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -58,13 +57,13 @@ func TestNewValidation(t *testing.T) {
 		cfg  idp.Config
 		want string
 	}{
-		{"no issuer", idp.Config{ResourceURL: resourceURL}, "Config.Issuer is empty"},
-		{"no resource", idp.Config{Issuer: "https://issuer.example.com"}, "Config.ResourceURL is empty"},
-		{"bad issuer", idp.Config{Issuer: "ftp://issuer.example.com", ResourceURL: resourceURL}, "idp: "},
-		{"bad JWKS URL", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, JWKSURL: "http://keys.example.com/jwks"}, "Config.JWKSURL"},
-		{"HS256 allowed", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, JWKSURL: "https://issuer.example.com/jwks", Algorithms: []string{"HS256"}}, "idp: "},
-		{"role rule without a roles claim", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, ToolRules: map[string]rules.Rule{"x": rules.AnyRole("admin")}}, `tool "x": AnyRole needs roles, but Claims.Roles names no claim`},
-		{"membership rule without a directory", idp.Config{Issuer: "https://issuer.example.com", ResourceURL: resourceURL, Claims: rules.ClaimNames{Organization: []rules.Claim{rules.StringClaim("org")}}, Rule: rules.ActiveMembership()}, "needs a Directory"},
+		{"no issuer", idp.Config{MCPURL: mcpURL}, "Config.Issuer is empty"},
+		{"no resource", idp.Config{Issuer: "https://issuer.example.com"}, "Config.MCPURL is empty"},
+		{"bad issuer", idp.Config{Issuer: "ftp://issuer.example.com", MCPURL: mcpURL}, "idp: "},
+		{"bad JWKS URL", idp.Config{Issuer: "https://issuer.example.com", MCPURL: mcpURL, JWKSURL: "http://keys.example.com/jwks"}, "Config.JWKSURL"},
+		{"HS256 allowed", idp.Config{Issuer: "https://issuer.example.com", MCPURL: mcpURL, JWKSURL: "https://issuer.example.com/jwks", Algorithms: []string{"HS256"}}, "idp: "},
+		{"role rule without a roles claim", idp.Config{Issuer: "https://issuer.example.com", MCPURL: mcpURL, ToolRules: map[string]rules.Rule{"x": rules.AnyRole("admin")}}, `tool "x": AnyRole needs roles, but Claims.Roles names no claim`},
+		{"membership rule without a directory", idp.Config{Issuer: "https://issuer.example.com", MCPURL: mcpURL, Claims: rules.ClaimNames{Organization: []rules.Claim{rules.StringClaim("org")}}, Rule: rules.ActiveMembership()}, "needs a Directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := idp.New(tc.cfg)
@@ -87,7 +86,7 @@ func TestDiscovery(t *testing.T) {
 	h := p.Handler(subjectEcho)
 
 	ak.ResetRequests()
-	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	w := post(t, h, tok)
 	if w.Code != 200 || w.Body.String() != "user_01GENERIC" {
 		t.Fatalf("status %d, body %q", w.Code, w.Body)
@@ -96,14 +95,14 @@ func TestDiscovery(t *testing.T) {
 	for _, r := range ak.Requests() {
 		paths = append(paths, r.Path)
 	}
-	if len(paths) < 2 || paths[0] != authkittest.PathAuthServerMetadata || paths[1] != authkittest.PathJWKS {
+	if len(paths) < 2 || paths[0] != "/.well-known/oauth-authorization-server" || paths[1] != "/oauth2/jwks" {
 		t.Errorf("requests = %v, want metadata then JWKS", paths)
 	}
 
 	// Wrong audience, wrong issuer: 401.
 	for name, opts := range map[string]authkittest.TokenOptions{
 		"audience": {Audience: []string{"https://elsewhere.example.com/mcp"}},
-		"issuer":   {Audience: []string{resourceURL}, Issuer: "https://evil.example.com"},
+		"issuer":   {Audience: []string{mcpURL}, Issuer: "https://evil.example.com"},
 	} {
 		if w := post(t, h, ak.MustMint(t, opts)); w.Code != 401 {
 			t.Errorf("%s: status %d", name, w.Code)
@@ -114,7 +113,7 @@ func TestDiscovery(t *testing.T) {
 	mu.Lock()
 	now = now.Add(time.Minute)
 	mu.Unlock()
-	if w := post(t, h, ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})); w.Code != 200 {
+	if w := post(t, h, ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})); w.Code != 200 {
 		t.Errorf("after rotation: status %d", w.Code)
 	}
 	// The forwarded metadata and PRM are served outside the bearer check.
@@ -135,11 +134,11 @@ func TestDiscoveryOutage(t *testing.T) {
 	ak := authkittest.Start(t)
 	p := newIDP(t, ak, nil)
 	h := p.Handler(subjectEcho)
-	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 
 	// Metadata down before discovery (at every location): 503, not 401.
-	ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
-	ak.SetFault(authkittest.PathOpenIDConfiguration, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	ak.SetFault("/.well-known/oauth-authorization-server", authkittest.Fault{Status: http.StatusServiceUnavailable})
+	ak.SetFault("/.well-known/openid-configuration", authkittest.Fault{Status: http.StatusServiceUnavailable})
 	if w := post(t, h, tok); w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("metadata down: status %d, want 503", w.Code)
 	}
@@ -152,16 +151,16 @@ func TestDiscoveryOutage(t *testing.T) {
 	}
 
 	// Metadata without jwks_uri: unavailable, and Check says so.
-	ak.ClearFault(authkittest.PathAuthServerMetadata)
-	ak.ClearFault(authkittest.PathOpenIDConfiguration)
+	ak.ClearFault("/.well-known/oauth-authorization-server")
+	ak.ClearFault("/.well-known/openid-configuration")
 	ak2 := authkittest.Start(t)
 	ak2.SetMetadataOverrides(map[string]any{"jwks_uri": nil})
 	p2 := newIDP(t, ak2, nil)
-	tok2 := ak2.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok2 := ak2.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	if _, err := p2.VerifyToken(context.Background(), tok2); !errors.Is(err, remote.ErrKeysUnavailable) {
 		t.Errorf("no jwks_uri: %v", err)
 	}
-	if !hasFinding(p2.Check(context.Background()), idp.FindingNoJWKSURI) {
+	if !hasFinding(p2.Check(context.Background()), remote.FindingNoJWKSURI) {
 		t.Error("Check does not report the missing jwks_uri")
 	}
 
@@ -178,7 +177,7 @@ func TestDiscoveryOutage(t *testing.T) {
 		return base.RoundTrip(r)
 	})}
 	p3 := newIDP(t, ak3, func(c *idp.Config) { c.HTTPClient = hc })
-	tok3 := ak3.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok3 := ak3.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	for range 2 {
 		if _, err := p3.VerifyToken(context.Background(), tok3); !errors.Is(err, remote.ErrKeysUnavailable) {
 			t.Errorf("unusable jwks_uri: %v", err)
@@ -197,17 +196,17 @@ func TestExplicitJWKSURL(t *testing.T) {
 	ak := authkittest.Start(t)
 	p := newIDP(t, ak, func(c *idp.Config) { c.JWKSURL = ak.JWKSURL() })
 	// Metadata down: keys are still found, tokens still verified.
-	ak.SetFault(authkittest.PathAuthServerMetadata, authkittest.Fault{Status: http.StatusServiceUnavailable})
-	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	ak.SetFault("/.well-known/oauth-authorization-server", authkittest.Fault{Status: http.StatusServiceUnavailable})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	if w := post(t, p.Handler(subjectEcho), tok); w.Code != 200 {
 		t.Fatalf("status %d", w.Code)
 	}
-	ak.ClearFault(authkittest.PathAuthServerMetadata)
+	ak.ClearFault("/.well-known/oauth-authorization-server")
 
 	// A JWKS URL that differs from the metadata's is reported.
 	p2 := newIDP(t, ak, func(c *idp.Config) { c.JWKSURL = ak.URL() + "/other/jwks" })
 	fs := p2.Check(context.Background())
-	if !hasFinding(fs, idp.FindingJWKSURIMismatch) || !hasFinding(fs, idp.FindingJWKSUnavailable) {
+	if !hasFinding(fs, remote.FindingJWKSURIMismatch) || !hasFinding(fs, remote.FindingJWKSUnavailable) {
 		t.Errorf("findings = %v", fs)
 	}
 }
@@ -221,13 +220,13 @@ func TestCheckHealthy(t *testing.T) {
 	// Forward's findings come through, most severe first.
 	ak.SetDCR(false)
 	ak.SetCIMD(false)
-	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, Body: []byte(`{"keys":[{"kty":"RSA","kid":"k","use":"enc","n":"AQAB","e":"AQAB"}]}`)})
+	ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: 200, Body: []byte(`{"keys":[{"kty":"RSA","kid":"k","use":"enc","n":"AQAB","e":"AQAB"}]}`)})
 	p2 := newIDP(t, ak, nil)
 	fs := p2.Check(context.Background())
-	if !hasFinding(fs, forward.FindingNoRegistration) || !hasFinding(fs, idp.FindingNoSigningKey) {
+	if !hasFinding(fs, remote.FindingNoRegistration) || !hasFinding(fs, remote.FindingNoSigningKey) {
 		t.Errorf("findings = %v", fs)
 	}
-	if !slices.IsSortedFunc(fs, func(a, b forward.Finding) int { return int(b.Severity) - int(a.Severity) }) {
+	if !slices.IsSortedFunc(fs, func(a, b remote.Finding) int { return int(b.Severity) - int(a.Severity) }) {
 		t.Errorf("findings not ordered most severe first: %v", fs)
 	}
 }
@@ -243,7 +242,7 @@ func TestCheckUsesTheVerifiersKeys(t *testing.T) {
 	}
 	jwks := func() (n int) {
 		for _, r := range ak.Requests() {
-			if r.Path == authkittest.PathJWKS {
+			if r.Path == "/oauth2/jwks" {
 				n++
 			}
 		}
@@ -258,12 +257,12 @@ func TestCheckUsesTheVerifiersKeys(t *testing.T) {
 	}
 
 	body, _ := json.Marshal(ak.JWKS())
-	ak.SetFault(authkittest.PathJWKS, authkittest.Fault{Status: 200, ContentType: "text/plain", Body: body})
+	ak.SetFault("/oauth2/jwks", authkittest.Fault{Status: 200, ContentType: "text/plain", Body: body})
 	p2 := newIDP(t, ak, nil)
 	if fs := p2.Check(context.Background()); len(fs) != 0 {
 		t.Errorf("findings for a text/plain key set the verifier accepts: %v", fs)
 	}
-	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{p2.ResourceURL()}})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{p2.MCPURL()}})
 	if w := post(t, p2.Handler(subjectEcho), tok); w.Code != http.StatusOK {
 		t.Errorf("token against the text/plain key set: %d", w.Code)
 	}
@@ -272,7 +271,7 @@ func TestCheckUsesTheVerifiersKeys(t *testing.T) {
 func TestClose(t *testing.T) {
 	ak := authkittest.Start(t)
 	p := newIDP(t, ak, nil)
-	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{resourceURL}})
+	tok := ak.MustMint(t, authkittest.TokenOptions{Audience: []string{mcpURL}})
 	if _, err := p.VerifyToken(context.Background(), tok); err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +293,7 @@ func TestClose(t *testing.T) {
 	}
 }
 
-func hasFinding(fs []forward.Finding, id string) bool {
+func hasFinding(fs []remote.Finding, id string) bool {
 	for _, f := range fs {
 		if f.ID == id {
 			return true
@@ -322,7 +321,7 @@ func TestAllowRequirePrincipal(t *testing.T) {
 		}
 	}))
 	tok := func(roles any) string {
-		return ak.MustMintFor(t, resourceURL, authkittest.TokenOptions{Claims: map[string]any{"realm_access": map[string]any{"roles": roles}}})
+		return ak.MustMintFor(t, mcpURL, authkittest.TokenOptions{Claims: map[string]any{"realm_access": map[string]any{"roles": roles}}})
 	}
 	if w := post(t, h, tok([]any{"admin", "user"})); w.Code != http.StatusOK || allow != nil || !slices.Equal(roles, []string{"admin", "user"}) {
 		t.Errorf("admin: %d, Allow %v, roles %v", w.Code, allow, roles)
