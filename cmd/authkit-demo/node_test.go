@@ -70,14 +70,17 @@ func npmInstall(t testing.TB) {
 	}
 }
 
-// installedUpToDate reports whether node_modules has the pinned SDK and was
-// installed after the lock file last changed.
+// installedUpToDate reports whether node_modules has the pinned SDK and
+// playwright-core and was installed after the lock file last changed.
 func installedUpToDate() bool {
 	var pkg struct {
 		Version string `json:"version"`
 	}
 	b, err := os.ReadFile(filepath.Join(tsClientDir, "node_modules", "@modelcontextprotocol", "sdk", "package.json"))
 	if err != nil || json.Unmarshal(b, &pkg) != nil || pkg.Version != tsSDKVersion {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(tsClientDir, "node_modules", "playwright-core", "package.json")); err != nil {
 		return false
 	}
 	lock, err1 := os.Stat(filepath.Join(tsClientDir, "package-lock.json"))
